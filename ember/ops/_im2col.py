@@ -1,0 +1,103 @@
+"""Raw-array kernels shared by convolution and pooling (numpy or cupy via ``xp``).
+
+Layout conventions (N-d, ``nd`` spatial dims, ``K`` the kernel size tuple):
+
+- ``pad_spatial`` pads the spatial dims of an ``(N, C, *S)`` array with a constant.
+- ``im2col`` turns a padded ``(N, C, *Sp)`` array into a contiguous column array of shape
+  ``(C, *K, N, *O)``: one strided view (``as_strided``) and one copy. Reshaped to
+  ``(C*prod(K), N*prod(O))`` it is the right operand of the convolution GEMM, and its inner
+  copy loop runs along contiguous input rows when the stride is 1.
+- ``col2im`` is its adjoint: it adds a ``(C, *K, N, *O)`` column array back into a padded
+  ``(N, C, *Sp)`` array with one vectorised strided add per kernel offset (prod(K) adds).
+- ``window_slices`` gives, for one kernel offset, the strided slice of the padded input that
+  the offset touches for every output position (the pooling kernels loop over offsets).
+"""
+import itertools
+
+__all__ = ["ntuple", "conv_out_size", "pad_spatial", "crop_spatial", "im2col", "col2im",
+           "window_slices", "kernel_offsets"]
+
+
+def ntuple(value, n, name, op):
+    """``value`` (int or sequence of n ints) as a tuple of n ints, else ValueError."""
+    if isinstance(value, (list, tuple)):
+        if len(value) == 1 and n != 1:
+            value = tuple(value) * n
+        if len(value) != n:
+            raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+        out = tuple(value)
+    else:
+        out = (value,) * n
+    for v in out:
+        if isinstance(v, bool) or not isinstance(v, int) and not hasattr(v, "__index__"):
+            raise TypeError(f"{op}: {name} must contain ints, got {value!r}")
+    return tuple(int(v) for v in out)
+
+
+def conv_out_size(size, k, s, p_lo, p_hi, d):
+    """Output length of a window sweep: floor((S + pads - d(k-1) - 1) / s) + 1."""
+    return (size + p_lo + p_hi - d * (k - 1) - 1) // s + 1
+
+
+def pad_spatial(xp, x, lo, hi, value=0):
+    """Pad dims 2.. of ``x`` by ``lo``/``hi`` (tuples, >= 0) with ``value``; no copy if all 0."""
+    if not any(lo) and not any(hi):
+        return x
+    shape = x.shape[:2] + tuple(s + a + b for s, a, b in zip(x.shape[2:], lo, hi))
+    if value == 0:
+        out = xp.zeros(shape, dtype=x.dtype)
+    else:
+        out = xp.full(shape, value, dtype=x.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(a, a + s) for a, s in zip(lo, x.shape[2:]))] = x
+    return out
+
+
+def crop_spatial(x, lo, size):
+    """The view ``x[:, :, lo0:lo0+size0, ...]``."""
+    return x[(slice(None), slice(None)) + tuple(slice(a, a + s) for a, s in zip(lo, size))]
+
+
+def kernel_offsets(ksize):
+    return itertools.product(*(range(k) for k in ksize))
+
+
+def window_slices(offset, osize, stride, dilation):
+    """Slices (over spatial dims) of the padded input hit by kernel ``offset``."""
+    return tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
+                 for o, d, s, n in zip(offset, dilation, stride, osize))
+
+
+def _as_strided(xp, a, shape, strides):
+    return xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)
+
+
+def im2col(xp, xpad, ksize, osize, stride, dilation):
+    """Contiguous ``(C, *K, N, *O)`` columns of a padded ``(N, C, *Sp)`` array."""
+    n, c = xpad.shape[:2]
+    st = xpad.strides
+    sp = st[2:]
+    shape = (c,) + tuple(ksize) + (n,) + tuple(osize)
+    strides = ((st[1],) + tuple(a * d for a, d in zip(sp, dilation)) + (st[0],)
+               + tuple(a * s for a, s in zip(sp, stride)))
+    view = _as_strided(xp, xpad, shape, strides)
+    return xp.ascontiguousarray(view)
+
+
+def col2im(xp, col, pshape, ksize, osize, stride, dilation):
+    """Adjoint of ``im2col``: sum a ``(C, *K, N, *O)`` column array into ``(N, C, *Sp)``.
+
+    Accumulates in a ``(C, N, *Sp)`` buffer (so each add reads ``col`` contiguously) and
+    returns its ``(N, C, *Sp)`` transposed view.
+    """
+    n, c = pshape[:2]
+    acc = xp.zeros((c, n) + tuple(pshape[2:]), dtype=col.dtype)
+    nonoverlap = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, ksize))
+    head = (slice(None), slice(None))
+    for off in kernel_offsets(ksize):
+        sl = head + window_slices(off, osize, stride, dilation)
+        src = col[(slice(None),) + off]
+        if nonoverlap:
+            acc[sl] = src
+        else:
+            acc[sl] += src
+    return acc.swapaxes(0, 1)

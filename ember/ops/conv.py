@@ -1,0 +1,459 @@
+"""Convolution and transposed convolution (1-d, 2-d, 3-d, one N-d implementation).
+
+Forward: im2col (one strided view + one copy) and ONE GEMM per layer (a batched GEMM over
+groups when ``groups > 1``). 1x1 convolutions skip im2col entirely: the GEMM runs on the
+input itself. Backward: the weight gradient is one GEMM against the columns kept from the
+forward; the input gradient is a transposed convolution (one GEMM and a col2im that loops
+over kernel offsets only). The three linear maps
+
+    conv(x, w)  ->  y             (_ConvNd)
+    conv_input(g, w)   -> gx      (_ConvInput, = conv_transpose)
+    conv_weight(x, g)  -> gw      (_ConvWeight)
+
+are each other's derivatives, so every order of backward works.
+"""
+import math
+
+from ..autograd.function import Function
+from ._im2col import ntuple, conv_out_size, pad_spatial, crop_spatial, im2col, col2im
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d"]
+
+
+# ---------------------------------------------------------------- raw-array kernels
+def _is_pointwise(ksize, plo, phi):
+    return all(k == 1 for k in ksize) and not any(plo) and not any(phi)
+
+
+def _conv_forward(xp, x, w, b, stride, plo, phi, dilation, groups, osize=None):
+    """y = conv(x, w) + b on raw arrays; returns (y, col) (col None for 1x1 kernels)."""
+    n, c = x.shape[:2]
+    o = w.shape[0]
+    ksize = w.shape[2:]
+    g = groups
+    cg, og = c // g, o // g
+    if osize is None:
+        osize = tuple(conv_out_size(s, k, st, a, bb, d) for s, k, st, a, bb, d
+                      in zip(x.shape[2:], ksize, stride, plo, phi, dilation))
+    p = math.prod(osize)
+    if _is_pointwise(ksize, plo, phi):
+        if any(s != 1 for s in stride):
+            x = x[(slice(None), slice(None)) + tuple(slice(0, s * (m - 1) + 1, s)
+                                                     for s, m in zip(stride, osize))]
+        x = x[(slice(None), slice(None)) + tuple(slice(0, m) for m in osize)]
+        xm = x.reshape(n, g, cg, p)
+        y = xp.matmul(w.reshape(g, og, cg), xm).reshape((n, o) + tuple(osize))
+        if b is not None:
+            y += b.reshape((o,) + (1,) * len(osize))
+        return y, None
+    xpad = pad_spatial(xp, x, plo, phi)
+    col = im2col(xp, xpad, ksize, osize, stride, dilation)
+    kp = cg * math.prod(ksize)
+    if g == 1:
+        y = w.reshape(o, kp) @ col.reshape(kp, n * p)
+    else:
+        y = xp.matmul(w.reshape(g, og, kp), col.reshape(g, kp, n * p)).reshape(o, n * p)
+    if b is not None:
+        y += b[:, None]
+    y = y.reshape((o, n) + tuple(osize))
+    return xp.ascontiguousarray(y.swapaxes(0, 1)), col
+
+
+def _channel_major(xp, a, g):
+    """(N, C, *S) -> contiguous (G, C/G, N*prod(S))."""
+    n, c = a.shape[:2]
+    t = xp.ascontiguousarray(a.swapaxes(0, 1))
+    return t.reshape(g, c // g, -1)
+
+
+def _conv_weight(xp, x, gy, col, wshape, stride, plo, phi, dilation, groups):
+    """dL/dw of conv given x (or its columns) and dL/dy."""
+    o = wshape[0]
+    ksize = tuple(wshape[2:])
+    g = groups
+    osize = gy.shape[2:]
+    gt = _channel_major(xp, gy, g)                        # (G, O/G, N*P)
+    if _is_pointwise(ksize, plo, phi):
+        xs = x[(slice(None), slice(None)) + tuple(slice(0, s * (m - 1) + 1, s)
+                                                  for s, m in zip(stride, osize))]
+        cols = _channel_major(xp, xs, g)                  # (G, C/G, N*P)
+    else:
+        if col is None:
+            col = im2col(xp, pad_spatial(xp, x, plo, phi), ksize, osize, stride, dilation)
+        cols = col.reshape(g, -1, gt.shape[2])
+    if g == 1:
+        gw = gt[0] @ cols[0].T
+    else:
+        gw = xp.matmul(gt, cols.swapaxes(1, 2))
+    return gw.reshape(wshape)
+
+
+def _conv_input(xp, gy, w, b, in_size, stride, plo, phi, dilation, groups):
+    """Transposed convolution: dL/dx of conv(x, w) given dL/dy, x spatial size in_size."""
+    n, o = gy.shape[:2]
+    c = w.shape[1] * groups
+    ksize = tuple(w.shape[2:])
+    g = groups
+    og, cg = o // g, c // g
+    osize = tuple(gy.shape[2:])
+    p = math.prod(osize)
+    if _is_pointwise(ksize, plo, phi) and all(s == 1 for s in stride) and \
+            tuple(in_size) == osize:
+        gx = xp.matmul(w.reshape(g, og, cg).swapaxes(1, 2), gy.reshape(n, g, og, p))
+        gx = gx.reshape((n, c) + osize)
+    else:
+        gt = _channel_major(xp, gy, g)                     # (G, O/G, N*P)
+        wt = w.reshape(g, og, -1).swapaxes(1, 2)           # (G, C/G*K, O/G)
+        if g == 1:
+            gcol = wt[0] @ gt[0]
+        else:
+            gcol = xp.matmul(wt, gt)
+        gcol = gcol.reshape((c,) + ksize + (n,) + osize)
+        pshape = (n, c) + tuple(s + a + bb for s, a, bb in zip(in_size, plo, phi))
+        gpad = col2im(xp, gcol, pshape, ksize, osize, stride, dilation)
+        gx = xp.ascontiguousarray(crop_spatial(gpad, plo, in_size))
+    if b is not None:
+        gx += b.reshape((c,) + (1,) * len(in_size))
+    return gx
+
+
+# ---------------------------------------------------------------- autograd Functions
+def _params(fn):
+    return dict(stride=fn.stride, plo=fn.plo, phi=fn.phi, dilation=fn.dilation,
+                groups=fn.groups, opname=fn.opname)
+
+
+class _ConvNd(Function):
+    """y = conv(x, w) + b. Params: stride, plo, phi, dilation, groups, opname, osize."""
+    osize = None
+
+    def forward(self, x, w, b):
+        y, col = _conv_forward(self.xp, x, w, b, self.stride, self.plo, self.phi,
+                               self.dilation, self.groups, self.osize)
+        self.save_for_backward(x, w)
+        if self.needs_input_grad[1] and col is not None:
+            self._col = col
+        self.in_size = x.shape[2:]
+        return y
+
+    def backward(self, gy):
+        x, w = self.saved_tensors
+        col = self.__dict__.pop("_col", None)
+        need = self.needs_input_grad
+        gx = gw = gb = None
+        if need[0]:
+            gx = _ConvInput.apply(gy, w, None, in_size=self.in_size, **_params(self))
+        if need[1]:
+            gw = _ConvWeight.apply(x, gy, col=col, wshape=tuple(w.shape), **_params(self))
+        if need[2]:
+            gb = gy.sum(dim=(0,) + tuple(range(2, gy.ndim)))
+        return gx, gw, gb
+
+    def name(self):
+        return "ConvolutionBackward0"
+
+
+class _ConvInput(Function):
+    """gx = conv_transpose(gy, w) + b (the input gradient of conv). Params: in_size, ..."""
+
+    def forward(self, gy, w, b):
+        self.save_for_backward(gy, w)
+        return _conv_input(self.xp, gy, w, b, self.in_size, self.stride, self.plo, self.phi,
+                           self.dilation, self.groups)
+
+    def backward(self, ggx):
+        gy, w = self.saved_tensors
+        need = self.needs_input_grad
+        ggy = gw = gb = None
+        if need[0]:
+            ggy = _ConvNd.apply(ggx, w, None, osize=tuple(gy.shape[2:]), **_params(self))
+        if need[1]:
+            gw = _ConvWeight.apply(ggx, gy, col=None, wshape=tuple(w.shape), **_params(self))
+        if need[2]:
+            gb = ggx.sum(dim=(0,) + tuple(range(2, ggx.ndim)))
+        return ggy, gw, gb
+
+    def name(self):
+        return "ConvolutionBackward0"
+
+
+class _ConvWeight(Function):
+    """gw = dL/dw of conv(x, w) given gy. Params: col (or None), wshape, ..."""
+
+    def forward(self, x, gy):
+        self.save_for_backward(x, gy)
+        col, self.col = self.col, None
+        return _conv_weight(self.xp, x, gy, col, self.wshape, self.stride, self.plo,
+                            self.phi, self.dilation, self.groups)
+
+    def backward(self, ggw):
+        x, gy = self.saved_tensors
+        need = self.needs_input_grad
+        gx = ggy = None
+        if need[0]:
+            gx = _ConvInput.apply(gy, ggw, None, in_size=tuple(x.shape[2:]), **_params(self))
+        if need[1]:
+            ggy = _ConvNd.apply(x, ggw, None, osize=tuple(gy.shape[2:]), **_params(self))
+        return gx, ggy
+
+    def name(self):
+        return "ConvolutionBackwardBackward0"
+
+
+# ---------------------------------------------------------------- argument checking
+def _shape(t):
+    return "[" + ", ".join(str(s) for s in t.shape) + "]"
+
+
+def _check_common(opname, x, w, b, nd, groups):
+    if not hasattr(x, "_data") or not hasattr(w, "_data"):
+        raise TypeError(f"{opname}: input and weight must be Tensors, got "
+                        f"{type(x).__name__} and {type(w).__name__}")
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"{opname}: groups must be a positive int, got {groups!r}")
+    if w.ndim != nd + 2:
+        raise RuntimeError(f"{opname}: expected a {nd + 2}-D weight, got weight of shape "
+                           f"{tuple(w.shape)}")
+    if x.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{opname}: expected {nd + 1}-D (unbatched) or {nd + 2}-D (batched) "
+                           f"input, got input of shape {tuple(x.shape)}")
+    if x.dtype != w.dtype or (b is not None and b.dtype != x.dtype):
+        raise RuntimeError(f"{opname}: input ({x.dtype}), weight ({w.dtype})"
+                           + (f" and bias ({b.dtype})" if b is not None else "")
+                           + " must have the same dtype")
+    if x._data.dtype.kind not in "fc":
+        raise RuntimeError(f"{opname}: expected a floating point input, got {x.dtype}")
+
+
+def _conv_padding(opname, padding, nd, ksize, stride, dilation):
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0,) * nd, (0,) * nd
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(f"{opname}: padding='same' is not supported for strided "
+                                 f"convolutions (stride={stride})")
+            tot = [d * (k - 1) for d, k in zip(dilation, ksize)]
+            lo = tuple(t // 2 for t in tot)
+            return lo, tuple(t - a for t, a in zip(tot, lo))
+        raise ValueError(f"{opname}: invalid padding string {padding!r}, should be one of "
+                         "'valid' or 'same'")
+    p = ntuple(padding, nd, "padding", opname)
+    if any(v < 0 for v in p):
+        raise ValueError(f"{opname}: padding must be non-negative, got {padding!r}")
+    return p, p
+
+
+def _positive(opname, name, value, nd):
+    t = ntuple(value, nd, name, opname)
+    if any(v < 1 for v in t):
+        raise ValueError(f"{opname}: {name} must be positive, got {value!r}")
+    return t
+
+
+def _unbatch(x, nd):
+    if x.ndim == nd + 1:
+        return x.unsqueeze(0), True
+    return x, False
+
+
+def _convnd(nd, x, weight, bias, stride, padding, dilation, groups):
+    opname = f"conv{nd}d"
+    _check_common(opname, x, weight, bias, nd, groups)
+    stride = _positive(opname, "stride", stride, nd)
+    dilation = _positive(opname, "dilation", dilation, nd)
+    ksize = tuple(weight.shape[2:])
+    plo, phi = _conv_padding(opname, padding, nd, ksize, stride, dilation)
+    x, unb = _unbatch(x, nd)
+    o, cg = weight.shape[:2]
+    if o % groups:
+        raise RuntimeError(f"{opname}: out_channels of weight of shape {tuple(weight.shape)} "
+                           f"must be divisible by groups={groups}")
+    if x.shape[1] != cg * groups:
+        raise RuntimeError(f"{opname}: expected input{_shape(x)} to have {cg * groups} channels "
+                           f"(weight of shape {tuple(weight.shape)}, groups={groups}), got "
+                           f"{x.shape[1]}")
+    if bias is not None and tuple(bias.shape) != (o,):
+        raise RuntimeError(f"{opname}: expected bias of shape ({o},), got {tuple(bias.shape)}")
+    padded = tuple(s + a + b for s, a, b in zip(x.shape[2:], plo, phi))
+    eff = tuple(d * (k - 1) + 1 for d, k in zip(dilation, ksize))
+    if any(p < e for p, e in zip(padded, eff)):
+        raise RuntimeError(f"{opname}: kernel size {ksize} (dilated: {eff}) can't be greater "
+                           f"than the padded input size {padded} (input{_shape(x)}, padding "
+                           f"{padding!r})")
+    y = _ConvNd.apply(x, weight, bias, stride=stride, plo=plo, phi=phi, dilation=dilation,
+                      groups=groups, opname=opname)
+    return y.squeeze(0) if unb else y
+
+
+def _conv_transposend(nd, x, weight, bias, stride, padding, output_padding, groups, dilation,
+                      output_size=None):
+    opname = f"conv_transpose{nd}d"
+    _check_common(opname, x, weight, bias, nd, groups)
+    stride = _positive(opname, "stride", stride, nd)
+    dilation = _positive(opname, "dilation", dilation, nd)
+    if isinstance(padding, str):
+        raise ValueError(f"{opname}: padding must be an int or a tuple, got {padding!r}")
+    pad = ntuple(padding, nd, "padding", opname)
+    if any(v < 0 for v in pad):
+        raise ValueError(f"{opname}: padding must be non-negative, got {padding!r}")
+    opad = ntuple(output_padding, nd, "output_padding", opname)
+    for op_, s, d in zip(opad, stride, dilation):
+        if op_ < 0 or op_ >= max(s, d):
+            raise ValueError(f"{opname}: output_padding {opad} must be smaller than either "
+                             f"stride {stride} or dilation {dilation}")
+    x, unb = _unbatch(x, nd)
+    cin, og = weight.shape[:2]
+    if cin % groups:
+        raise RuntimeError(f"{opname}: in_channels of weight of shape {tuple(weight.shape)} "
+                           f"must be divisible by groups={groups}")
+    if x.shape[1] != cin:
+        raise RuntimeError(f"{opname}: expected input{_shape(x)} to have {cin} channels "
+                           f"(weight of shape {tuple(weight.shape)}), got {x.shape[1]}")
+    c = og * groups
+    if bias is not None and tuple(bias.shape) != (c,):
+        raise RuntimeError(f"{opname}: expected bias of shape ({c},), got {tuple(bias.shape)}")
+    ksize = tuple(weight.shape[2:])
+    insz = x.shape[2:]
+    size = tuple((i - 1) * s - 2 * p + d * (k - 1) + op_ + 1 for i, s, p, d, k, op_
+                 in zip(insz, stride, pad, dilation, ksize, opad))
+    if output_size is not None:
+        want = tuple(int(v) for v in output_size)[-nd:]
+        if len(want) != nd:
+            raise ValueError(f"{opname}: output_size must have {nd} or {nd + 2} elements, "
+                             f"got {output_size!r}")
+        for wv, sv, s, d in zip(want, size, stride, dilation):
+            if not sv <= wv < sv + max(s, d):
+                raise ValueError(f"{opname}: requested an output size of {want}, but valid "
+                                 f"sizes range from {size} to "
+                                 f"{tuple(v + max(s, d) - 1 for v, s, d in zip(size, stride, dilation))}"
+                                 f" (for an input of {tuple(insz)})")
+        size = want
+    if any(v < 1 for v in size):
+        raise RuntimeError(f"{opname}: computed output size {size} is too small (input"
+                           f"{_shape(x)}, weight {tuple(weight.shape)}, padding {pad})")
+    y = _ConvInput.apply(x, weight, bias, in_size=size, stride=stride, plo=pad, phi=pad,
+                         dilation=dilation, groups=groups, opname=opname)
+    return y.squeeze(0) if unb else y
+
+
+# ---------------------------------------------------------------- public functions
+_CONV_DOC = """Applies a {nd}-D convolution over an input of several planes (cross-correlation,
+as in PyTorch).
+
+Args:
+    input: ``(N, C_in, {dims})`` or unbatched ``(C_in, {dims})``.
+    weight: ``(C_out, C_in / groups, {kdims})``.
+    bias: optional ``(C_out,)``.
+    stride: int or tuple. Default 1.
+    padding: int, tuple, ``'valid'`` (no padding) or ``'same'`` (output as large as the
+        input; stride must be 1; odd total padding puts the extra element at the end).
+        Zero padding. Default 0.
+    dilation: spacing between kernel elements. Default 1.
+    groups: split input and output channels into this many groups. Default 1.
+
+Shape:
+    Output ``(N, C_out, {odims})`` with ``O = floor((S + 2p - d(k-1) - 1)/s) + 1``.
+
+Example:
+    >>> x = ember.randn(8, 3, {ex})
+    >>> w = ember.randn(16, 3, {kex})
+    >>> F.conv{nd}d(x, w, padding=1).shape
+"""
+
+_CONVT_DOC = """Applies a {nd}-D transposed convolution (the gradient of conv{nd}d with
+respect to its input; sometimes called "deconvolution").
+
+Args:
+    input: ``(N, C_in, {dims})`` or unbatched.
+    weight: ``(C_in, C_out / groups, {kdims})``.
+    bias: optional ``(C_out,)``.
+    stride, padding, dilation, groups: as for the matching convolution.
+    output_padding: extra size added on one side of each output dim (< stride or dilation).
+
+Shape:
+    Output ``(N, C_out, {odims})`` with ``O = (S - 1)s - 2p + d(k-1) + output_padding + 1``.
+
+Example:
+    >>> x = ember.randn(8, 16, {ex})
+    >>> w = ember.randn(16, 3, {kex})
+    >>> F.conv_transpose{nd}d(x, w, stride=2, padding=1, output_padding=1).shape
+"""
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _convnd(1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _convnd(2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _convnd(3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    return _conv_transposend(1, input, weight, bias, stride, padding, output_padding, groups,
+                             dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    return _conv_transposend(2, input, weight, bias, stride, padding, output_padding, groups,
+                             dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    return _conv_transposend(3, input, weight, bias, stride, padding, output_padding, groups,
+                             dilation)
+
+
+_EX = {1: ("L", "kL", "L_out", "32", "3"), 2: ("H, W", "kH, kW", "H_out, W_out", "32, 32", "3, 3"),
+       3: ("D, H, W", "kD, kH, kW", "D_out, H_out, W_out", "8, 16, 16", "3, 3, 3")}
+for _nd, _f in ((1, conv1d), (2, conv2d), (3, conv3d)):
+    _d = _EX[_nd]
+    _f.__doc__ = _CONV_DOC.format(nd=_nd, dims=_d[0], kdims=_d[1], odims=_d[2], ex=_d[3],
+                                  kex=_d[4])
+for _nd, _f in ((1, conv_transpose1d), (2, conv_transpose2d), (3, conv_transpose3d)):
+    _d = _EX[_nd]
+    _f.__doc__ = _CONVT_DOC.format(nd=_nd, dims=_d[0], kdims=_d[1], odims=_d[2], ex=_d[3],
+                                   kex=_d[4])
+
+
+def pad_indexed(x, lo, hi, mode, opname="pad"):
+    """Pad the last ``len(lo)`` dims with 'reflect', 'replicate' or 'circular' values (a
+    per-dim index gather; differentiable). Used by convolutions' ``padding_mode``."""
+    import numpy as np
+    from .upsample import _Nearest
+    nd = len(lo)
+    idxs = []
+    for i, (a, b) in enumerate(zip(lo, hi)):
+        size = x.shape[x.ndim - nd + i]
+        if a == 0 and b == 0:
+            idxs.append(None)
+            continue
+        j = np.arange(-a, size + b)
+        if mode == "reflect":
+            if a >= size or b >= size:
+                raise RuntimeError(f"{opname}: padding ({a}, {b}) should be smaller than the "
+                                   f"input size {size} for reflect padding (input of shape "
+                                   f"{tuple(x.shape)})")
+            j = np.abs(j)
+            j = np.where(j >= size, 2 * (size - 1) - j, j)
+        elif mode == "replicate":
+            j = np.clip(j, 0, size - 1)
+        elif mode == "circular":
+            if a > size or b > size:
+                raise RuntimeError(f"{opname}: padding ({a}, {b}) must be at most the input "
+                                   f"size {size} for circular padding")
+            j = j % size
+        else:
+            raise ValueError(f"{opname}: unknown padding mode {mode!r}")
+        idxs.append(j)
+    if all(i is None for i in idxs):
+        return x
+    return _Nearest.apply(x, idxs=tuple(idxs))
