@@ -1,0 +1,381 @@
+"""Fused loss ops: cross-entropy (log_softmax + nll in one node), nll, binary
+cross-entropy and binary cross-entropy with logits.
+
+Each op computes its forward in NumPy and a closed-form backward
+(``softmax - onehot`` for cross-entropy). When the backward is recorded
+(``create_graph=True``) the gradient is built from ember ops on the graph-connected
+inputs, so double backward works.
+
+Class-index targets are raw integer arrays given as keyword params (they are never
+differentiable); probability targets are positional Tensors.
+"""
+from ember.autograd.function import Function
+from ember.autograd.grad_mode import STATE
+from ember.tensor import Tensor
+
+__all__ = ["CrossEntropyIndex", "CrossEntropyProb", "NLL", "BinaryCrossEntropy",
+           "BinaryCrossEntropyWithLogits", "cross_entropy_index", "cross_entropy_prob",
+           "nll", "binary_cross_entropy_elementwise", "bce_with_logits_elementwise"]
+
+
+def _cshape(shape):
+    """Shape that broadcasts a (C,) vector along axis 1 of an (N, C, *d) array."""
+    return (1, shape[1]) + (1,) * (len(shape) - 2)
+
+
+def _grad_coef(node, grad):
+    """Per-sample coefficient array (target shape, or scalar) from the upstream grad."""
+    g = grad._data
+    if node.reduction == "none":
+        return g
+    if node.reduction == "mean":
+        return g / node.denom
+    return g
+
+
+def _coef_tensor(node, grad, ndim):
+    """The same coefficient as a Tensor broadcasting against (N, C, *d)."""
+    if node.reduction == "none":
+        return grad.unsqueeze(1)
+    if node.reduction == "mean":
+        return grad / node.denom
+    return grad
+
+
+def _reduce_raw(xp, loss, reduction, denom):
+    if reduction == "none":
+        return loss
+    total = loss.sum(dtype=loss.dtype)
+    if reduction == "sum":
+        return xp.asarray(total)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        return xp.asarray(total / loss.dtype.type(denom))
+
+
+class CrossEntropyIndex(Function):
+    """Cross-entropy of logits (N, C, *d) against class indices (N, *d).
+
+    Keyword params: ``target`` (int array), ``weight`` (array (C,) or None),
+    ``ignore_index``, ``reduction``, ``label_smoothing``.
+
+    Per sample ``loss_i = -sum_c q_ic log_softmax(x)_ic`` with
+    ``q_ic = (1 - eps) w_{t_i} [c == t_i] + eps / C * w_c`` (0 for ignored samples);
+    'mean' divides by ``sum_i w_{t_i}`` over the kept samples, like PyTorch.
+    """
+
+    def forward(self, x):
+        xp = self.xp
+        t = self.target
+        C = x.shape[1]
+        eps = self.label_smoothing
+        w = self.weight
+        ignored = t == self.ignore_index
+        any_ignored = bool(ignored.any())
+        ts = xp.where(ignored, 0, t) if any_ignored else t
+        z = x - x.max(axis=1, keepdims=True)
+        zy = xp.take_along_axis(z, ts[:, None], axis=1)[:, 0]
+        if eps > 0:
+            zs = (z * w.reshape(_cshape(x.shape))).sum(axis=1) if w is not None else \
+                z.sum(axis=1)
+            wsum = float(w.sum()) if w is not None else float(C)
+        xp.exp(z, out=z)
+        s = z.sum(axis=1)
+        lse = xp.log(s)
+        wy = w[ts] if w is not None else xp.ones(t.shape, dtype=x.dtype)
+        if any_ignored:
+            wy = wy * (~ignored)
+        loss = (lse - zy) * wy
+        if eps > 0:
+            loss *= (1.0 - eps)
+            smooth = wsum * lse - zs
+            if any_ignored:
+                smooth *= ~ignored
+            loss += (eps / C) * smooth
+            self.sq = (1.0 - eps) * wy + (eps / C) * wsum * (~ignored if any_ignored else 1)
+        else:
+            self.sq = wy
+        self.denom = float(wy.sum())
+        self.e, self.s, self.ts, self.wy = z, s, ts, wy
+        self.save_for_backward(x)
+        return _reduce_raw(xp, loss.astype(x.dtype, copy=False), self.reduction, self.denom)
+
+    def _q(self, shape, dtype):
+        """The constant target distribution q (N, C, *d) (for the double-backward path)."""
+        xp = self.xp
+        C = shape[1]
+        q = xp.zeros(shape, dtype=dtype)
+        eps = self.label_smoothing
+        xp.put_along_axis(q, self.ts[:, None], ((1.0 - eps) * self.wy)[:, None], axis=1)
+        if eps > 0:
+            wc = self.weight if self.weight is not None else xp.ones(C, dtype=dtype)
+            keep = (self.sq != 0).astype(dtype) if (self.target == self.ignore_index).any() \
+                else xp.ones(self.ts.shape, dtype=dtype)
+            q += (eps / C) * wc.reshape(_cshape(shape)) * keep[:, None]
+        return q
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        xp = self.xp
+        if STATE.enabled:
+            p = x.softmax(1)
+            sq = Tensor._wrap(self.sq[:, None].astype(x.dtype, copy=False))
+            q = Tensor._wrap(self._q(x.shape, x._data.dtype))
+            return (p * sq - q) * _coef_tensor(self, grad, x.ndim)
+        c = _grad_coef(self, grad)
+        dtype = x._data.dtype
+        k = (c * self.sq / self.s).astype(dtype, copy=False)
+        dx = self.e * (k[:, None] if k.ndim else k)
+        cy = ((1.0 - self.label_smoothing) * c * self.wy).astype(dtype, copy=False)
+        if cy.ndim == 0:
+            cy = xp.broadcast_to(cy, self.ts.shape)
+        idx = self.ts[:, None]
+        cur = xp.take_along_axis(dx, idx, axis=1)
+        xp.put_along_axis(dx, idx, cur - cy[:, None], axis=1)
+        eps = self.label_smoothing
+        if eps > 0:
+            C = x.shape[1]
+            wc = self.weight if self.weight is not None else xp.ones(C, dtype=dtype)
+            keep = (self.sq != 0) if (self.target == self.ignore_index).any() else 1
+            cs = (eps / C) * c * keep
+            cs = xp.asarray(cs, dtype=dtype)
+            dx -= (cs[:, None] if cs.ndim else cs) * wc.reshape(_cshape(x.shape)).astype(dtype)
+        return Tensor._wrap(dx)
+
+    def _release(self):
+        super()._release()
+        for name in ("e", "s"):
+            self.__dict__.pop(name, None)
+
+
+def cross_entropy_index(x, target, weight, ignore_index, reduction, label_smoothing):
+    """Fused log_softmax + nll of ``x`` (N, C, *d) against int array ``target``."""
+    return CrossEntropyIndex.apply(x, target=target, weight=weight,
+                                   ignore_index=int(ignore_index), reduction=reduction,
+                                   label_smoothing=float(label_smoothing))
+
+
+class CrossEntropyProb(Function):
+    """Cross-entropy of logits (N, C, *d) against class probabilities of the same shape.
+
+    ``loss_i = -sum_c w_c q_ic log_softmax(x)_ic`` with ``q = (1 - eps) t + eps / C``;
+    'mean' divides by the number of samples ``N * prod(d)``. Keyword params: ``weight``
+    (array or None), ``reduction``, ``label_smoothing``.
+    """
+
+    def forward(self, x, t):
+        xp = self.xp
+        C = x.shape[1]
+        eps = self.label_smoothing
+        z = x - x.max(axis=1, keepdims=True)
+        lse = xp.log(xp.exp(z).sum(axis=1, keepdims=True))
+        logp = z
+        logp -= lse
+        q = t * (1.0 - eps) + eps / C if eps > 0 else t
+        if self.weight is not None:
+            q = q * self.weight.reshape(_cshape(x.shape))
+        loss = -(q * logp).sum(axis=1)
+        self.denom = float(loss.size)
+        self.logp = logp
+        self.save_for_backward(x, t)
+        return _reduce_raw(xp, loss.astype(x.dtype, copy=False), self.reduction, self.denom)
+
+    def backward(self, grad):
+        x, t = self.saved_tensors
+        xp = self.xp
+        eps = self.label_smoothing
+        C = x.shape[1]
+        wc = None
+        if self.weight is not None:
+            wc = self.weight.reshape(_cshape(x.shape)).astype(x._data.dtype, copy=False)
+        needs = self.needs_input_grad
+        if STATE.enabled:
+            cf = _coef_tensor(self, grad, x.ndim)
+            logp = x.log_softmax(1)
+            q = t * (1.0 - eps) + eps / C if eps > 0 else t
+            if wc is not None:
+                q = q * Tensor._wrap(wc)
+            dx = dt = None
+            if needs[0]:
+                dx = (logp.exp() * q.sum(1, keepdim=True) - q) * cf
+            if needs[1]:
+                dt = -logp * cf * (1.0 - eps)
+                if wc is not None:
+                    dt = dt * Tensor._wrap(wc)
+            return dx, dt
+        c = _grad_coef(self, grad)
+        c = c[:, None] if xp.ndim(c) else c
+        logp = self.logp
+        td = t._data
+        q = td * (1.0 - eps) + eps / C if eps > 0 else td
+        if wc is not None:
+            q = q * wc
+        dx = dt = None
+        if needs[0]:
+            p = xp.exp(logp)
+            p *= q.sum(axis=1, keepdims=True)
+            p -= q
+            p *= c
+            dx = Tensor._wrap(p.astype(x._data.dtype, copy=False))
+        if needs[1]:
+            d = logp * (-(1.0 - eps) * c)
+            if wc is not None:
+                d *= wc
+            dt = Tensor._wrap(d.astype(td.dtype, copy=False))
+        return dx, dt
+
+
+def cross_entropy_prob(x, target, weight, reduction, label_smoothing):
+    """Fused soft-target cross-entropy of logits ``x`` against probabilities ``target``."""
+    return CrossEntropyProb.apply(x, target, weight=weight, reduction=reduction,
+                                  label_smoothing=float(label_smoothing))
+
+
+class NLL(Function):
+    """Negative log-likelihood of log-probabilities (N, C, *d) against class indices.
+
+    Keyword params: ``target`` (int array), ``weight`` (array or None), ``ignore_index``,
+    ``reduction``. 'mean' divides by the summed weights of the kept samples.
+    """
+
+    def forward(self, x):
+        xp = self.xp
+        t = self.target
+        ignored = t == self.ignore_index
+        any_ignored = bool(ignored.any())
+        ts = xp.where(ignored, 0, t) if any_ignored else t
+        w = self.weight
+        wy = w[ts].astype(x.dtype, copy=False) if w is not None else \
+            xp.ones(t.shape, dtype=x.dtype)
+        if any_ignored:
+            wy = wy * (~ignored)
+        loss = -xp.take_along_axis(x, ts[:, None], axis=1)[:, 0] * wy
+        self.ts, self.wy, self.denom = ts, wy, float(wy.sum())
+        self.xshape = x.shape
+        return _reduce_raw(xp, loss.astype(x.dtype, copy=False), self.reduction, self.denom)
+
+    def _mask(self, dtype):
+        m = self.xp.zeros(self.xshape, dtype=dtype)
+        self.xp.put_along_axis(m, self.ts[:, None], -self.wy[:, None].astype(dtype), axis=1)
+        return m
+
+    def backward(self, grad):
+        m = self._mask(grad._data.dtype)
+        if STATE.enabled:
+            return Tensor._wrap(m) * _coef_tensor(self, grad, len(self.xshape))
+        c = _grad_coef(self, grad)
+        m *= c[:, None] if self.xp.ndim(c) else c
+        return Tensor._wrap(m)
+
+
+def nll(x, target, weight, ignore_index, reduction):
+    """Fused negative log-likelihood (see :class:`NLL`)."""
+    return NLL.apply(x, target=target, weight=weight, ignore_index=int(ignore_index),
+                     reduction=reduction)
+
+
+class BinaryCrossEntropy(Function):
+    """Elementwise ``-w (t log x + (1 - t) log(1 - x))`` with each log clamped to
+    ``>= -100`` like PyTorch. Positional: input, target, weight (None or broadcastable,
+    constant)."""
+
+    def forward(self, x, t, w):
+        xp = self.xp
+        lx = xp.maximum(xp.log(x), -100.0)
+        l1x = xp.maximum(xp.log1p(-x), -100.0)
+        loss = -(t * (lx - l1x) + l1x)
+        if w is not None:
+            loss = loss * w
+        self.save_for_backward(x, t)
+        self.lx, self.l1x, self.w = lx, l1x, w
+        return loss.astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        x, t = self.saved_tensors
+        xp = self.xp
+        needs = self.needs_input_grad
+        w = self.w
+        if STATE.enabled:
+            g = grad * Tensor._wrap(w) if w is not None else grad
+            dx = dt = None
+            if needs[0]:
+                dx = g * (x - t) / (x * (1 - x)).clamp(min=1e-12)
+            if needs[1]:
+                dt = g * Tensor._wrap(self.l1x - self.lx)
+            return dx, dt, None
+        g = grad._data if w is None else grad._data * w
+        xd, td = x._data, t._data
+        dx = dt = None
+        if needs[0]:
+            dx = Tensor._wrap((g * (xd - td) / xp.maximum(xd * (1 - xd), 1e-12)).astype(
+                xd.dtype, copy=False))
+        if needs[1]:
+            dt = Tensor._wrap((g * (self.l1x - self.lx)).astype(td.dtype, copy=False))
+        return dx, dt, None
+
+
+def binary_cross_entropy_elementwise(x, target, weight=None):
+    """Unreduced binary cross-entropy (see :class:`BinaryCrossEntropy`)."""
+    return BinaryCrossEntropy.apply(x, target, weight)
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """Elementwise, stable ``(1 - t) x + (1 + (pw - 1) t) (log1p(exp(-|x|)) + max(-x, 0))``
+    times ``w``. Positional: input, target, weight, pos_weight (the last two None or
+    broadcastable constants)."""
+
+    def forward(self, x, t, w, pw):
+        xp = self.xp
+        sp = xp.log1p(xp.exp(-xp.abs(x)))
+        sp += xp.maximum(-x, 0)                    # softplus(-x), computed stably
+        if pw is not None:
+            lw = (pw - 1) * t + 1
+            loss = (1 - t) * x + lw * sp
+        else:
+            lw = None
+            loss = (1 - t) * x + sp
+        if w is not None:
+            loss = loss * w
+        self.save_for_backward(x, t)
+        self.sp, self.lw, self.w, self.pw = sp, lw, w, pw
+        return loss.astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        x, t = self.saved_tensors
+        xp = self.xp
+        needs = self.needs_input_grad
+        w, pw = self.w, self.pw
+        if STATE.enabled:
+            g = grad * Tensor._wrap(w) if w is not None else grad
+            dx = dt = None
+            if needs[0]:
+                sig_neg = (-x).sigmoid()
+                if pw is not None:
+                    lw = (Tensor._wrap(pw) - 1) * t + 1
+                    dx = g * ((1 - t) - lw * sig_neg)
+                else:
+                    dx = g * ((1 - t) - sig_neg)
+            if needs[1]:
+                d = -x
+                if pw is not None:
+                    d = d + Tensor._wrap(pw - 1) * Tensor._wrap(self.sp)
+                dt = g * d
+            return dx, dt, None, None
+        g = grad._data if w is None else grad._data * w
+        xd, td = x._data, t._data
+        dx = dt = None
+        if needs[0]:
+            sig_neg = xp.exp(-xd - self.sp)          # sigmoid(-x) = exp(-softplus(x))
+            if self.lw is not None:
+                d = (1 - td) - self.lw * sig_neg
+            else:
+                d = (1 - td) - sig_neg
+            dx = Tensor._wrap((g * d).astype(xd.dtype, copy=False))
+        if needs[1]:
+            d = -xd if pw is None else -xd + (pw - 1) * self.sp
+            dt = Tensor._wrap((g * d).astype(td.dtype, copy=False))
+        return dx, dt, None, None
+
+
+def bce_with_logits_elementwise(x, target, weight=None, pos_weight=None):
+    """Unreduced, stable binary cross-entropy with logits."""
+    return BinaryCrossEntropyWithLogits.apply(x, target, weight, pos_weight)
