@@ -1,0 +1,41 @@
+"""``repr`` of tensors, close to PyTorch's: ``tensor([[1., 2.], [3., 4.]], requires_grad=True)``."""
+import numpy as np
+
+_DEFAULT_SHOWN = {"float32", "int64", "bool"}
+
+
+def _format_array(arr, indent):
+    if arr.size == 0:
+        return "[]"
+    opts = dict(separator=", ", prefix=" " * indent, threshold=1000, edgeitems=3, max_line_width=80)
+    if arr.dtype.kind == "f":
+        finite = arr[np.isfinite(arr)]
+        ints = finite.size == 0 or np.all(finite == np.round(finite))
+        big = finite.size and (np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
+        if ints and not big:
+            opts["formatter"] = {"float_kind": lambda v: (f"{v:.0f}." if np.isfinite(v) else str(v))}
+        elif big:
+            opts["formatter"] = {"float_kind": lambda v: f"{v:.4e}"}
+        else:
+            opts["formatter"] = {"float_kind": lambda v: f"{v:.4f}"}
+    elif arr.dtype.kind == "b":
+        opts["formatter"] = {"bool": lambda v: "True" if v else "False"}
+    return np.array2string(arr, **opts)
+
+
+def tensor_repr(t, prefix="tensor("):
+    from .backend import to_device_array, CPU
+    arr = to_device_array(t._data, CPU)
+    body = _format_array(arr, len(prefix))
+    extras = []
+    if arr.size == 0 and arr.shape != (0,):
+        extras.append(f"size={tuple(arr.shape)}")
+    if t.device.type != "cpu":
+        extras.append(f"device='{t.device}'")
+    if arr.dtype.name not in _DEFAULT_SHOWN or (arr.size == 0 and arr.dtype.name != "float32"):
+        extras.append(f"dtype=ember.{arr.dtype.name}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t._rg:
+        extras.append("requires_grad=True")
+    return prefix + body + "".join(", " + e for e in extras) + ")"

@@ -1,0 +1,374 @@
+"""Attach operators and math methods to ``Tensor`` (one place that maps each PyTorch
+Tensor method to its ember op)."""
+import numpy as np
+
+from . import dtypes as _dt
+from .ops import elementwise as E, reduce as R, shape as S, index as I, linalg as L, activation as A
+from .ops.inplace import inplace
+from .random import get_numpy_rng
+from .tensor import Tensor
+
+
+def _method(fn):
+    def m(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+    m.__name__ = fn.__name__
+    m.__doc__ = fn.__doc__
+    return m
+
+
+# -- operators ------------------------------------------------------------------------
+Tensor.__add__ = lambda a, b: E.add(a, b)
+Tensor.__radd__ = lambda a, b: E.add(b, a)
+Tensor.__sub__ = lambda a, b: E.sub(a, b)
+Tensor.__rsub__ = lambda a, b: E.sub(b, a)
+Tensor.__mul__ = lambda a, b: E.mul(a, b)
+Tensor.__rmul__ = lambda a, b: E.mul(b, a)
+Tensor.__truediv__ = lambda a, b: E.div(a, b)
+Tensor.__rtruediv__ = lambda a, b: E.div(b, a)
+Tensor.__floordiv__ = lambda a, b: E.floor_divide(a, b)
+Tensor.__rfloordiv__ = lambda a, b: E.floor_divide(b, a)
+Tensor.__mod__ = lambda a, b: E.remainder(a, b)
+Tensor.__rmod__ = lambda a, b: E.remainder(b, a)
+Tensor.__pow__ = lambda a, b: E.pow(a, b)
+Tensor.__rpow__ = lambda a, b: E.pow(b, a)
+Tensor.__matmul__ = lambda a, b: L.matmul(a, b)
+Tensor.__rmatmul__ = lambda a, b: L.matmul(b, a)
+Tensor.__neg__ = lambda a: E.neg(a)
+Tensor.__pos__ = lambda a: a
+Tensor.__abs__ = lambda a: E.abs(a)
+Tensor.__invert__ = lambda a: E.logical_not(a) if a._data.dtype == np.bool_ else E.bitwise_not(a)
+Tensor.__eq__ = lambda a, b: E.eq(a, b)
+Tensor.__ne__ = lambda a, b: E.ne(a, b)
+Tensor.__lt__ = lambda a, b: E.lt(a, b)
+Tensor.__le__ = lambda a, b: E.le(a, b)
+Tensor.__gt__ = lambda a, b: E.gt(a, b)
+Tensor.__ge__ = lambda a, b: E.ge(a, b)
+
+
+def _bitop(npfn, name):
+    def op(a, b):
+        x = a._data
+        y = b._data if isinstance(b, Tensor) else b
+        if x.dtype.kind == "f" or (isinstance(y, np.ndarray) and y.dtype.kind == "f"):
+            raise TypeError(f"{name}: bitwise ops need integer or bool tensors, got {a.dtype}")
+        return Tensor._wrap(np.asarray(npfn(x, y)))
+    return op
+
+
+Tensor.__and__ = Tensor.__rand__ = _bitop(np.bitwise_and, "and")
+Tensor.__or__ = Tensor.__ror__ = _bitop(np.bitwise_or, "or")
+Tensor.__xor__ = Tensor.__rxor__ = _bitop(np.bitwise_xor, "xor")
+Tensor.__getitem__ = lambda self, key: I.getitem(self, key)
+
+
+def _setitem(self, key, value):
+    k, basic = I._index_key(key)
+    if not isinstance(value, Tensor):
+        value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype))
+    elif value._data.dtype != self._data.dtype:
+        value = value.to(self.dtype)
+    from .autograd.grad_mode import STATE
+    if not STATE.enabled or not (self._rg or value._rg):
+        try:
+            self._data[k] = value._data
+        except IndexError:
+            I._check_bounds(self._data.shape, k)
+            raise
+        except ValueError as e:
+            if "read-only" in str(e):
+                raise RuntimeError("setitem: cannot write into an expanded tensor; clone() it first") from None
+            raise RuntimeError(f"setitem: value of shape {tuple(value._data.shape)} cannot be broadcast to "
+                               f"the indexed region of a tensor of shape {tuple(self._data.shape)}") from e
+        self._bump_version()
+        return
+    inplace(self, lambda t, v: I.IndexPut.apply(t, v, key=k), value, op="setitem")
+
+
+Tensor.__setitem__ = _setitem
+
+
+def _iop(fn, name):
+    def m(self, other):
+        return inplace(self, fn, other, op=name)
+    m.__name__ = name
+    return m
+
+
+Tensor.__iadd__ = _iop(E.add, "__iadd__")
+Tensor.__isub__ = _iop(E.sub, "__isub__")
+Tensor.__imul__ = _iop(E.mul, "__imul__")
+Tensor.__itruediv__ = _iop(E.div, "__itruediv__")
+Tensor.__ipow__ = _iop(E.pow, "__ipow__")
+
+# -- out-of-place methods ---------------------------------------------------------------
+for _name in ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod", "pow", "neg",
+              "negative", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "square",
+              "abs", "absolute", "sign", "sgn", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
+              "atan2", "floor", "ceil", "round", "trunc", "frac", "reciprocal", "clamp", "clip", "maximum",
+              "minimum", "fmax", "fmin", "eq", "ne", "lt", "le", "gt", "ge", "equal", "logical_and",
+              "logical_or", "logical_xor", "logical_not", "bitwise_not", "isnan", "isinf", "isfinite",
+              "isclose", "allclose", "lerp", "addcmul", "addcdiv", "nan_to_num", "signbit", "erf", "erfc",
+              "erfinv", "xlogy", "hypot", "deg2rad", "rad2deg"]:
+    setattr(Tensor, _name, _method(getattr(E, _name)))
+Tensor.multiply = Tensor.mul
+Tensor.divide = Tensor.div
+Tensor.subtract = Tensor.sub
+Tensor.greater = Tensor.gt
+Tensor.less = Tensor.lt
+Tensor.greater_equal = Tensor.ge
+Tensor.less_equal = Tensor.le
+Tensor.not_equal = Tensor.ne
+Tensor.arctan2 = Tensor.atan2
+Tensor.where = lambda self, condition, y: E.where(condition, self, y)
+
+for _name in ["sum", "mean", "var", "std", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin",
+              "logsumexp", "norm", "cumsum", "cumprod", "all", "any", "count_nonzero", "median", "mode",
+              "nansum", "nanmean"]:
+    setattr(Tensor, _name, _method(getattr(R, _name)))
+
+for _name in ["reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
+              "swapaxes", "swapdims", "t", "movedim", "moveaxis", "expand", "broadcast_to", "repeat", "tile",
+              "split", "chunk", "unbind", "flip", "fliplr", "flipud", "roll", "narrow", "clone", "contiguous",
+              "tril", "triu", "diagonal", "diag", "diag_embed", "rot90", "ravel"]:
+    setattr(Tensor, _name, _method(getattr(S, _name)))
+Tensor.view_as = lambda self, other: S.view(self, other._data.shape)
+Tensor.reshape_as = lambda self, other: S.reshape(self, other._data.shape)
+Tensor.expand_as = lambda self, other: S.expand(self, other._data.shape)
+Tensor.T = property(lambda self: S.permute(self, tuple(range(self._data.ndim - 1, -1, -1))),
+                    doc="The tensor with its dims reversed.")
+Tensor.mT = property(lambda self: S.transpose(self, -2, -1), doc="Transpose of the last two dims.")
+Tensor.H = Tensor.T
+Tensor.mH = Tensor.mT
+
+for _name in ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select", "take",
+              "take_along_dim", "nonzero", "index_add", "index_copy", "index_fill", "argwhere"]:
+    setattr(Tensor, _name, _method(getattr(I, _name)))
+
+for _name in ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "addmm", "baddbmm", "tensordot"]:
+    setattr(Tensor, _name, _method(getattr(L, _name)))
+
+for _name in ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]:
+    setattr(Tensor, _name, _method(getattr(A, _name)))
+
+
+def _sort(self, dim=-1, descending=False, stable=False):
+    import collections
+    X = self._data
+    d = dim if dim >= 0 else dim + max(X.ndim, 1)
+    idx = np.argsort(-X if descending and X.dtype.kind != "b" else X, axis=d, kind="stable")
+    if descending and X.dtype.kind == "b":
+        idx = np.flip(np.argsort(X, axis=d, kind="stable"), d)
+    it = Tensor._wrap(idx.astype(np.int64))
+    r = collections.namedtuple("sort", ["values", "indices"])
+    return r(I.gather(self, d, it), it)
+
+
+def _argsort(self, dim=-1, descending=False, stable=False):
+    return _sort(self, dim, descending).indices
+
+
+def _topk(self, k, dim=-1, largest=True, sorted=True):
+    import collections
+    s = _sort(self, dim, descending=largest)
+    d = dim if dim >= 0 else dim + self._data.ndim
+    r = collections.namedtuple("topk", ["values", "indices"])
+    return r(S.narrow(s.values, d, 0, k), S.narrow(s.indices, d, 0, k))
+
+
+def _kthvalue(self, k, dim=-1, keepdim=False):
+    import collections
+    s = _sort(self, dim)
+    d = dim if dim >= 0 else dim + self._data.ndim
+    v, i = S.narrow(s.values, d, k - 1, 1), S.narrow(s.indices, d, k - 1, 1)
+    if not keepdim:
+        v, i = v.squeeze(d), i.squeeze(d)
+    return collections.namedtuple("kthvalue", ["values", "indices"])(v, i)
+
+
+Tensor.sort = _sort
+Tensor.argsort = _argsort
+Tensor.topk = _topk
+Tensor.kthvalue = _kthvalue
+Tensor.unique = lambda self, sorted=True, return_inverse=False, return_counts=False, dim=None: _unique(
+    self, sorted, return_inverse, return_counts, dim)
+
+
+def _unique(t, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    res = np.unique(t._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    if not isinstance(res, tuple):
+        return Tensor._wrap(res)
+    out = [Tensor._wrap(res[0])]
+    for r in res[1:]:
+        out.append(Tensor._wrap(np.asarray(r).astype(np.int64).reshape(t._data.shape if r is res[1] and
+                                                                        return_inverse and dim is None else -1)))
+    return tuple(out)
+
+
+def _bincount(self, weights=None, minlength=0):
+    w = None if weights is None else weights._data
+    r = np.bincount(self._data, w, minlength)
+    return Tensor._wrap(r if w is not None else r.astype(np.int64))
+
+
+Tensor.bincount = _bincount
+
+
+def _new(fill):
+    def m(self, *size, dtype=None, device=None, requires_grad=False):
+        from . import creation
+        shape = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+        npd = self._data.dtype if dtype is None else _dt.to_numpy_dtype(dtype)
+        t = Tensor._wrap(fill(tuple(shape), npd))
+        if requires_grad:
+            t.requires_grad_()
+        return t
+    return m
+
+
+Tensor.new_zeros = _new(np.zeros)
+Tensor.new_ones = _new(np.ones)
+Tensor.new_empty = _new(np.empty)
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    npd = self._data.dtype if dtype is None else _dt.to_numpy_dtype(dtype)
+    return Tensor._wrap(np.full(tuple(size), fill_value, dtype=npd))
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    from .creation import tensor
+    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+Tensor.new_full = _new_full
+Tensor.new_tensor = _new_tensor
+
+# -- in-place methods ---------------------------------------------------------------------
+
+
+def _inplace_method(fn, name):
+    def m(self, *args, **kwargs):
+        return inplace(self, fn, *args, op=name, **kwargs)
+    m.__name__ = name
+    m.__doc__ = f"In-place version of ``{name[:-1]}``."
+    return m
+
+
+for _name, _fn in [("add_", E.add), ("sub_", E.sub), ("mul_", E.mul), ("div_", E.div), ("pow_", E.pow),
+                   ("neg_", E.neg), ("exp_", E.exp), ("log_", E.log), ("sqrt_", E.sqrt), ("abs_", E.abs),
+                   ("clamp_", E.clamp), ("clip_", E.clamp), ("floor_", E.floor), ("ceil_", E.ceil),
+                   ("round_", E.round), ("trunc_", E.trunc), ("sign_", E.sign), ("reciprocal_", E.reciprocal),
+                   ("sin_", E.sin), ("cos_", E.cos), ("rsqrt_", E.rsqrt), ("square_", E.square),
+                   ("lerp_", E.lerp), ("addcmul_", E.addcmul), ("addcdiv_", E.addcdiv), ("fmod_", E.fmod),
+                   ("remainder_", E.remainder), ("maximum_", E.maximum), ("minimum_", E.minimum),
+                   ("relu_", A.relu), ("sigmoid_", A.sigmoid), ("tanh_", A.tanh), ("erf_", E.erf),
+                   ("masked_fill_", I.masked_fill), ("index_fill_", I.index_fill), ("index_add_", I.index_add),
+                   ("index_copy_", I.index_copy), ("scatter_", I.scatter), ("scatter_add_", I.scatter_add),
+                   ("tril_", S.tril), ("triu_", S.triu), ("nan_to_num_", E.nan_to_num)]:
+    setattr(Tensor, _name, _inplace_method(_fn, _name))
+
+
+def _copy_(self, src, non_blocking=False):
+    """Copy ``src`` (broadcastable) into this tensor's storage."""
+    if not isinstance(src, Tensor):
+        src = Tensor._wrap(np.asarray(src))
+
+    def fn(t, s):
+        s = s.to(t.dtype) if s._data.dtype != t._data.dtype else s
+        return s.expand(t._data.shape) + t * 0 if (t._rg or s._rg) else Tensor._wrap(
+            np.broadcast_to(s._data, t._data.shape))
+    return inplace(self, fn, src, op="copy_")
+
+
+Tensor.copy_ = _copy_
+
+
+def _fill_raw(self, arr):
+    """Write ``arr`` into the tensor (leaf or not, outside the graph): init ops."""
+    from .autograd.grad_mode import STATE
+    if STATE.enabled and self._rg and self.grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation. "
+                           "Wrap the initialisation in `with ember.no_grad():`.")
+    if STATE.enabled and self.grad_fn is not None:
+        return inplace(self, lambda t: Tensor._wrap(arr) + t * 0, op="fill_")
+    self._data[...] = arr
+    self._bump_version()
+    return self
+
+
+def _zero_(self):
+    return _fill_raw(self, self._data.dtype.type(0))
+
+
+def _fill_(self, value):
+    v = value.item() if isinstance(value, Tensor) else value
+    return _fill_raw(self, np.asarray(v, dtype=self._data.dtype))
+
+
+def _normal_(self, mean=0.0, std=1.0, *, generator=None):
+    rng = get_numpy_rng(generator)
+    return _fill_raw(self, (mean + std * rng.standard_normal(self._data.shape)).astype(self._data.dtype))
+
+
+def _uniform_(self, a=0.0, b=1.0, *, generator=None):
+    rng = get_numpy_rng(generator)
+    return _fill_raw(self, (a + (b - a) * rng.random(self._data.shape)).astype(self._data.dtype))
+
+
+def _bernoulli_(self, p=0.5, *, generator=None):
+    rng = get_numpy_rng(generator)
+    pv = p._data if isinstance(p, Tensor) else p
+    return _fill_raw(self, (rng.random(self._data.shape) < pv).astype(self._data.dtype))
+
+
+def _random_(self, from_=0, to=None, *, generator=None):
+    rng = get_numpy_rng(generator)
+    if to is None:
+        from_, to = 0, from_ if from_ else 2 ** 24
+    return _fill_raw(self, rng.integers(from_, to, self._data.shape).astype(self._data.dtype))
+
+
+def _exponential_(self, lambd=1.0, *, generator=None):
+    rng = get_numpy_rng(generator)
+    return _fill_raw(self, rng.exponential(1.0 / lambd, self._data.shape).astype(self._data.dtype))
+
+
+def _log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    rng = get_numpy_rng(generator)
+    return _fill_raw(self, rng.lognormal(mean, std, self._data.shape).astype(self._data.dtype))
+
+
+Tensor.zero_ = _zero_
+Tensor.fill_ = _fill_
+Tensor.normal_ = _normal_
+Tensor.uniform_ = _uniform_
+Tensor.bernoulli_ = _bernoulli_
+Tensor.random_ = _random_
+Tensor.exponential_ = _exponential_
+Tensor.log_normal_ = _log_normal_
+
+
+def _bernoulli(self, p=None, *, generator=None):
+    from .creation import bernoulli
+    return bernoulli(self, p, generator=generator)
+
+
+Tensor.bernoulli = _bernoulli
+Tensor.apply_ = lambda self, fn: _fill_raw(self, np.vectorize(fn)(self._data).astype(self._data.dtype))
+Tensor.map_ = lambda self, other, fn: _fill_raw(self, np.vectorize(fn)(self._data, other._data).astype(self._data.dtype))
+Tensor.share_memory_ = lambda self: self
+Tensor.is_shared = lambda self: False
+Tensor.pin_memory = lambda self: self
+Tensor.is_pinned = lambda self: False
+Tensor.untyped_storage = lambda self: self._data
+Tensor.resize_ = lambda self, *shape: _resize_(self, S._shape_arg(shape))
+
+
+def _resize_(self, shape):
+    n = int(np.prod(shape))
+    flat = self._data.reshape(-1)
+    new = np.zeros(n, dtype=self._data.dtype)
+    new[:min(n, flat.size)] = flat[:n]
+    self._data = new.reshape(shape)
+    return self

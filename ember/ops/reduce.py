@@ -1,0 +1,445 @@
+"""Reductions over dims (with ``keepdim``): sum, mean, var/std, prod, max/min,
+amax/amin, argmax/argmin, logsumexp, norm, cumsum/cumprod, all/any."""
+import collections
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..autograd.function import Function
+from ..tensor import Tensor, _wrap_dim
+from .elementwise import Expand, unbroadcast, where, exp, log, sqrt, abs, sign
+
+__all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "prod", "max", "min", "amax",
+           "amin", "argmax", "argmin", "logsumexp", "norm", "cumsum", "cumprod", "all", "any",
+           "count_nonzero", "aminmax", "median", "mode", "nansum", "nanmean"]
+
+return_types_max = collections.namedtuple("max", ["values", "indices"])
+return_types_min = collections.namedtuple("min", ["values", "indices"])
+
+
+def _axes(dim, ndim, op):
+    """Normalise ``dim`` (None, int, or sequence) to a sorted tuple of axes, or None for all."""
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return None
+        axes = tuple(sorted(_wrap_dim(d, ndim, op) for d in dim))
+        if len(set(axes)) != len(axes):
+            raise RuntimeError(f"{op}: dim {tuple(dim)} appears multiple times in the list of dims")
+        return axes
+    return (_wrap_dim(dim, ndim, op),)
+
+
+def _keep_shape(in_shape, axes):
+    """Shape of a keepdim reduction over ``axes`` (None: all)."""
+    if axes is None:
+        return (1,) * len(in_shape)
+    return tuple(1 if i in axes else s for i, s in enumerate(in_shape))
+
+
+def _expand_back(grad, in_shape, axes, keepdim):
+    """Broadcast a reduced gradient back over the reduced axes."""
+    if not keepdim and grad._data.shape != _keep_shape(in_shape, axes):
+        grad = grad.reshape(_keep_shape(in_shape, axes))
+    return Expand.apply(grad, shape=in_shape)
+
+
+class Sum(Function):
+    def forward(self, x):
+        self.in_shape = x.shape
+        axes = self.axes
+        if x.dtype.kind in "bui" and x.dtype != np.uint64:
+            return x.sum(axis=axes, keepdims=self.keepdim, dtype=np.int64)
+        return x.sum(axis=axes, keepdims=self.keepdim, dtype=self.dtype)
+
+    def backward(self, grad):
+        return _expand_back(grad, self.in_shape, self.axes, self.keepdim)
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum over ``dim`` (all dims if None). Integer and bool inputs sum to int64."""
+    axes = _axes(dim, input._data.ndim, "sum")
+    npd = None if dtype is None else _dt.to_numpy_dtype(dtype)
+    return Sum.apply(input, axes=axes, keepdim=keepdim, dtype=npd)
+
+
+def nansum(input, dim=None, keepdim=False):
+    return sum(where(input != input, 0.0, input), dim, keepdim)
+
+
+class Mean(Function):
+    def forward(self, x):
+        self.in_shape = x.shape
+        y = x.mean(axis=self.axes, keepdims=self.keepdim)
+        return y.astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        n = _count(self.in_shape, self.axes)
+        return _expand_back(grad / n if n else grad * float("nan"), self.in_shape, self.axes, self.keepdim)
+
+
+def _count(shape, axes):
+    n = 1
+    for i, s in enumerate(shape):
+        if axes is None or i in axes:
+            n *= s
+    return n
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean over ``dim`` (all dims if None). Needs a floating dtype, as in PyTorch."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                           f"point or complex dtype. Got: {input.dtype}")
+    return Mean.apply(input, axes=_axes(dim, input._data.ndim, "mean"), keepdim=keepdim)
+
+
+def nanmean(input, dim=None, keepdim=False):
+    ok = input == input
+    return nansum(input, dim, keepdim) / sum(ok, dim, keepdim)
+
+
+class Var(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        axes = self.axes
+        n = _count(x.shape, axes)
+        self.n = n
+        m = x.mean(axis=axes, keepdims=True)
+        d = x - m
+        v = (d * d).sum(axis=axes, keepdims=self.keepdim)
+        div = n - self.correction
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = v / div if div > 0 else v * float("nan")
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        div = self.n - self.correction
+        g = _expand_back(grad, x._data.shape, self.axes, self.keepdim)
+        return g * (x - x.mean(self.axes, keepdim=True)) * (2.0 / div if div > 0 else float("nan"))
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over ``dim``; Bessel-corrected by default (``correction=1``)."""
+    if isinstance(dim, bool):  # var(x, False): old positional `unbiased`
+        unbiased, dim = dim, None
+    return Var.apply(input, axes=_axes(dim, input._data.ndim, "var"), keepdim=keepdim,
+                     correction=_correction(unbiased, correction))
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation over ``dim``; Bessel-corrected by default."""
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+class Prod(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        y = x.prod(axis=self.axes, keepdims=self.keepdim)
+        return y.astype(np.int64) if x.dtype.kind in "bui" else y
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        # product of the others, computed without dividing (correct with zeros):
+        # exclusive cumulative products from both sides along the flattened reduced axes
+        X = x._data
+        axes = self.axes if self.axes is not None else tuple(range(X.ndim))
+        moved = np.moveaxis(X, axes, tuple(range(-len(axes), 0)))
+        flat = moved.reshape(moved.shape[:moved.ndim - len(axes)] + (-1,))
+        ones = np.ones(flat.shape[:-1] + (1,), dtype=X.dtype)
+        left = np.concatenate([ones, np.cumprod(flat, -1)[..., :-1]], -1)
+        right = np.concatenate([np.cumprod(flat[..., ::-1], -1)[..., :-1][..., ::-1], ones], -1) \
+            if flat.shape[-1] else flat
+        others = (left * right).reshape(moved.shape)
+        others = np.moveaxis(others, tuple(range(-len(axes), 0)), axes)
+        if _grad_enabled():
+            # double backward: express through ember ops (division form; fine away from zeros)
+            out = x.prod(self.axes, keepdim=True) if self.axes else x.prod().reshape([1] * X.ndim)
+            return _expand_back(grad, X.shape, self.axes, self.keepdim) * out / x
+        return _expand_back(grad, X.shape, self.axes, self.keepdim) * Tensor._wrap(others)
+
+
+def _grad_enabled():
+    from ..autograd.grad_mode import STATE
+    return STATE.enabled
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Product over ``dim`` (one dim or all)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    return Prod.apply(input, axes=_axes(dim, input._data.ndim, "prod"), keepdim=keepdim)
+
+
+class MaxDim(Function):
+    """max/min along one dim; the gradient goes to the selected index."""
+
+    def forward(self, x):
+        ax = self.axis
+        if x.shape[ax] == 0:
+            raise IndexError(f"{self.op}(): Expected reduction dim {ax} to have non-zero size.")
+        idx = (x.argmax if self.is_max else x.argmin)(axis=ax, keepdims=True)
+        if x.dtype.kind == "f":  # NaN propagates and wins, as in PyTorch
+            nan = np.isnan(x)
+            if nan.any():
+                idx = np.where(nan.any(axis=ax, keepdims=True), nan.argmax(axis=ax, keepdims=True), idx)
+        self.in_shape = x.shape
+        self.idx = idx
+        y = np.take_along_axis(x, idx, ax)
+        self.sink.append(idx if self.keepdim else np.squeeze(idx, ax))
+        return y if self.keepdim else np.squeeze(y, ax)
+
+    def backward(self, grad):
+        from .index import ScatterInto
+        g = grad if self.keepdim else grad.unsqueeze(self.axis)
+        return ScatterInto.apply(g, index=self.idx, axis=self.axis, shape=self.in_shape)
+
+
+class AMax(Function):
+    """amax/amin over dims; the gradient is split evenly among ties, as in PyTorch."""
+
+    def forward(self, x):
+        if x.size == 0:
+            raise RuntimeError(f"{self.op}(): Expected reduction dim to be specified for input.numel() == 0.")
+        y = (x.max if self.is_max else x.min)(axis=self.axes, keepdims=True)
+        self.save_for_backward(x, y)
+        return y if self.keepdim else y.reshape(_reduced_shape(x.shape, self.axes))
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        mask = (x._data == y._data).astype(grad._data.dtype)
+        mask /= mask.sum(axis=self.axes, keepdims=True)
+        return _expand_back(grad, x._data.shape, self.axes, self.keepdim) * Tensor._wrap(mask)
+
+
+def _reduced_shape(shape, axes):
+    if axes is None:
+        return ()
+    return tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+def _max_min(input, dim, keepdim, is_max, other=None):
+    name = "max" if is_max else "min"
+    if isinstance(dim, Tensor):  # max(a, b): elementwise
+        from .elementwise import maximum, minimum
+        return (maximum if is_max else minimum)(input, dim)
+    if dim is None:
+        return AMax.apply(input, axes=None, keepdim=False, is_max=is_max, op=name)
+    ax = _wrap_dim(dim, input._data.ndim, name)
+    if input._data.ndim == 0:
+        ax = None
+        v = input.clone() if input._rg else input
+        return (return_types_max if is_max else return_types_min)(v, Tensor._wrap(np.array(0)))
+    sink = []  # forward leaves the indices here (an op has one output)
+    values = MaxDim.apply(input, axis=ax, keepdim=keepdim, is_max=is_max, op=name, sink=sink)
+    indices = Tensor._wrap(sink[0].astype(np.int64, copy=False))
+    return (return_types_max if is_max else return_types_min)(values, indices)
+
+
+def max(input, dim=None, keepdim=False):
+    """Max of all elements, or ``(values, indices)`` along ``dim``, or ``maximum(input, other)``."""
+    return _max_min(input, dim, keepdim, True)
+
+
+def min(input, dim=None, keepdim=False):
+    """Min of all elements, or ``(values, indices)`` along ``dim``, or ``minimum(input, other)``."""
+    return _max_min(input, dim, keepdim, False)
+
+
+def amax(input, dim=(), keepdim=False):
+    return AMax.apply(input, axes=_axes(dim if dim != () else None, input._data.ndim, "amax"),
+                      keepdim=keepdim, is_max=True, op="amax")
+
+
+def amin(input, dim=(), keepdim=False):
+    return AMax.apply(input, axes=_axes(dim if dim != () else None, input._data.ndim, "amin"),
+                      keepdim=keepdim, is_max=False, op="amin")
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    r = collections.namedtuple("aminmax", ["min", "max"])
+    return r(amin(input, () if dim is None else dim, keepdim), amax(input, () if dim is None else dim, keepdim))
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Index of the max (first one on ties), flattened if ``dim`` is None."""
+    X = input._data
+    if dim is None:
+        r = np.asarray(X.argmax())
+        return Tensor._wrap(r.reshape((1,) * X.ndim) if keepdim else r.astype(np.int64))
+    ax = _wrap_dim(dim, X.ndim, "argmax")
+    return Tensor._wrap(X.argmax(axis=ax, keepdims=keepdim).astype(np.int64, copy=False))
+
+
+def argmin(input, dim=None, keepdim=False):
+    X = input._data
+    if dim is None:
+        r = np.asarray(X.argmin())
+        return Tensor._wrap(r.reshape((1,) * X.ndim) if keepdim else r.astype(np.int64))
+    ax = _wrap_dim(dim, X.ndim, "argmin")
+    return Tensor._wrap(X.argmin(axis=ax, keepdims=keepdim).astype(np.int64, copy=False))
+
+
+class LogSumExp(Function):
+    def forward(self, x):
+        m = x.max(axis=self.axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        s = np.log(np.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
+        self.save_for_backward(x, s)
+        return s if self.keepdim else s.reshape(_reduced_shape(x.shape, self.axes))
+
+    def backward(self, grad):
+        x, s = self.saved_tensors
+        # s is the keepdim result saved above (a constant unless it is the output)
+        s_keep = s if s._data.ndim == x._data.ndim else s.reshape(_keep_shape(x._data.shape, self.axes))
+        return _expand_back(grad, x._data.shape, self.axes, self.keepdim) * exp(x - s_keep)
+
+
+def logsumexp(input, dim, keepdim=False):
+    """``log(sum(exp(input), dim))`` computed stably."""
+    if input._data.dtype.kind != "f":
+        input = input.float()
+    return LogSumExp.apply(input, axes=_axes(dim, input._data.ndim, "logsumexp"), keepdim=keepdim)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """Vector p-norm over ``dim`` (all elements if None): p = 2/'fro', 1, inf, -inf, 0, or any
+    number; 'nuc' is not supported."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if p == "fro" or p is None:
+        p = 2
+    if p == "nuc":
+        raise NotImplementedError("norm: p='nuc' is not supported by ember")
+    if p == 2:
+        return _L2Norm.apply(input, axes=_axes(dim, input._data.ndim, "norm"), keepdim=keepdim)
+    if p == 1:
+        return sum(abs(input), dim, keepdim)
+    if p == float("inf"):
+        return amax(abs(input), dim if dim is not None else (), keepdim)
+    if p == float("-inf"):
+        return amin(abs(input), dim if dim is not None else (), keepdim)
+    if p == 0:
+        return sum(input != 0, dim, keepdim).to(input.dtype)
+    return sum(abs(input) ** p, dim, keepdim) ** (1.0 / p)
+
+
+class _L2Norm(Function):
+    def forward(self, x):
+        y = np.sqrt((x * x).sum(axis=self.axes, keepdims=True))
+        self.save_for_backward(x, y)
+        return y if self.keepdim else y.reshape(_reduced_shape(x.shape, self.axes))
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        yk = y if y._data.ndim == x._data.ndim else y.reshape(_keep_shape(x._data.shape, self.axes))
+        # subgradient 0 at the origin, as in PyTorch
+        safe = where(yk == 0, 1.0, yk)
+        return _expand_back(grad, x._data.shape, self.axes, self.keepdim) * x / safe
+
+
+class CumSum(Function):
+    def forward(self, x):
+        return np.cumsum(x, axis=self.axis, dtype=np.int64 if x.dtype.kind in "bui" else None)
+
+    def backward(self, grad):
+        return grad.flip(self.axis).cumsum(self.axis).flip(self.axis)
+
+
+def cumsum(input, dim, *, dtype=None):
+    """Cumulative sum along ``dim``."""
+    if dtype is not None:
+        input = input.to(dtype)
+    return CumSum.apply(input, axis=_wrap_dim(dim, input._data.ndim, "cumsum"))
+
+
+class CumProd(Function):
+    def forward(self, x):
+        y = np.cumprod(x, axis=self.axis)
+        self.save_for_backward(x, y)
+        return y
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        ax = self.axis
+        # d y_j / d x_i = y_j / x_i for j >= i (inputs assumed nonzero)
+        return (grad * y).flip(ax).cumsum(ax).flip(ax) / x
+
+
+def cumprod(input, dim, *, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    return CumProd.apply(input, axis=_wrap_dim(dim, input._data.ndim, "cumprod"))
+
+
+def all(input, dim=None, keepdim=False):
+    axes = _axes(dim, input._data.ndim, "all")
+    return Tensor._wrap(np.asarray(np.all(input._data, axis=axes, keepdims=keepdim)))
+
+
+def any(input, dim=None, keepdim=False):
+    axes = _axes(dim, input._data.ndim, "any")
+    return Tensor._wrap(np.asarray(np.any(input._data, axis=axes, keepdims=keepdim)))
+
+
+def count_nonzero(input, dim=None):
+    axes = _axes(dim, input._data.ndim, "count_nonzero")
+    return Tensor._wrap(np.asarray(np.count_nonzero(input._data, axis=axes)).astype(np.int64))
+
+
+def median(input, dim=None, keepdim=False):
+    """Lower median (as PyTorch); with ``dim``, ``(values, indices)``."""
+    X = input._data
+    if dim is None:
+        flat = input.reshape(-1)
+        k = (flat._data.size - 1) // 2
+        idx = int(np.argsort(flat._data, kind="stable")[k])
+        return flat[idx]
+    ax = _wrap_dim(dim, X.ndim, "median")
+    k = (X.shape[ax] - 1) // 2
+    order = np.argsort(X, axis=ax, kind="stable")
+    idx = np.take(order, [k], axis=ax)
+    from .index import gather
+    vals = gather(input, ax, Tensor._wrap(idx.astype(np.int64)))
+    r = collections.namedtuple("median", ["values", "indices"])
+    if not keepdim:
+        return r(vals.squeeze(ax), Tensor._wrap(np.squeeze(idx, ax).astype(np.int64)))
+    return r(vals, Tensor._wrap(idx.astype(np.int64)))
+
+
+def mode(input, dim=-1, keepdim=False):
+    X = input._data
+    ax = _wrap_dim(dim, X.ndim, "mode")
+    moved = np.moveaxis(X, ax, -1)
+    flat = moved.reshape(-1, moved.shape[-1])
+    vals = np.empty(flat.shape[0], dtype=X.dtype)
+    idxs = np.empty(flat.shape[0], dtype=np.int64)
+    for i, row in enumerate(flat):
+        u, c = np.unique(row, return_counts=True)
+        v = u[np.argmax(c)]
+        vals[i] = v
+        idxs[i] = np.nonzero(row == v)[0][-1]
+    shape = moved.shape[:-1]
+    vals, idxs = vals.reshape(shape), idxs.reshape(shape)
+    if keepdim:
+        vals, idxs = np.expand_dims(vals, ax), np.expand_dims(idxs, ax)
+    r = collections.namedtuple("mode", ["values", "indices"])
+    return r(Tensor._wrap(vals), Tensor._wrap(idxs))
