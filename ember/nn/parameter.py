@@ -1,13 +1,17 @@
 """``ember.nn.Parameter``: a Tensor that a Module registers as one of its parameters."""
-import copy
+import numpy as np
 
+from ..backend import CPU, to_device_array
 from ..tensor import Tensor
 
 __all__ = ["Parameter"]
 
 
-def _rebuild_parameter(array, requires_grad):
-    return Parameter(Tensor._wrap(array), requires_grad)
+def _rebuild_parameter(array, requires_grad, device="cpu"):
+    p = Parameter(Tensor._wrap(array), requires_grad)
+    if device != "cpu":
+        p._data = p.to(device)._data
+    return p
 
 
 class Parameter(Tensor):
@@ -27,20 +31,19 @@ class Parameter(Tensor):
         >>> w.requires_grad, w.is_leaf
         (True, True)
     """
+    __slots__ = ()
 
     def __new__(cls, data=None, requires_grad=True):
-        import numpy as np
-
         if data is None:
             array = np.empty((0,), dtype=np.float32)
         elif isinstance(data, Tensor):
             array = data._data
         else:
             array = Tensor(data)._data
-        self = Tensor._wrap.__func__(cls, array, requires_grad=bool(requires_grad)) \
-            if hasattr(Tensor._wrap, "__func__") else None
-        if self is None or type(self) is not cls:
-            self = _make_subclass(cls, array, requires_grad)
+        self = cls._wrap(array)
+        if data is not None and isinstance(data, Tensor):
+            self._vc = data._get_vc()  # shares storage with data, so shares its version
+        self.requires_grad_(bool(requires_grad))
         return self
 
     def __init__(self, data=None, requires_grad=True):  # state is set in __new__
@@ -50,7 +53,8 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild_parameter, (self._data, self.requires_grad))
+        return (_rebuild_parameter,
+                (to_device_array(self._data, CPU), self.requires_grad, str(self.device)))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
@@ -58,26 +62,5 @@ class Parameter(Tensor):
         result = Parameter(Tensor._wrap(self._data.copy()), self.requires_grad)
         memo[id(self)] = result
         if self.grad is not None:
-            result.grad = copy.deepcopy(self.grad, memo)
+            result.grad = Tensor._wrap(self.grad._data.copy())
         return result
-
-
-def _make_subclass(cls, array, requires_grad):
-    """Build an instance of a Tensor subclass around ``array`` without copying."""
-    base = Tensor._wrap(array, requires_grad=False)
-    self = object.__new__(cls)
-    slots = []
-    for klass in type(base).__mro__:
-        slots.extend(getattr(klass, "__slots__", ()))
-    for name in slots:
-        if name in ("__dict__", "__weakref__"):
-            continue
-        try:
-            object.__setattr__(self, name, object.__getattribute__(base, name))
-        except AttributeError:
-            pass
-    if hasattr(base, "__dict__"):
-        for k, v in base.__dict__.items():
-            object.__setattr__(self, k, v)
-    self.requires_grad = bool(requires_grad)
-    return self

@@ -1,0 +1,257 @@
+"""Activation functions (``ember.nn.functional``), PyTorch's names and arguments.
+
+Each is a single fused op (see ``ember/ops/nn_activation.py``) whose backward is one
+multiply by the derivative. ``inplace=True`` writes the result into the input when
+autograd is not recording through it (otherwise the result is returned out of place).
+"""
+import warnings
+
+from ...ops import nn_activation as _A
+from ._inplace import finish_inplace
+
+__all__ = ["threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "hardtanh_",
+           "leaky_relu", "leaky_relu_", "prelu", "elu", "elu_", "selu", "selu_", "celu",
+           "celu_", "gelu", "silu", "mish", "sigmoid", "tanh", "hardsigmoid", "hardswish",
+           "softplus", "softsign", "softmax", "softmin", "log_softmax", "logsigmoid",
+           "tanhshrink", "hardshrink", "softshrink", "glu", "maxout"]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def threshold(input, threshold, value, inplace=False):
+    """``y = x if x > threshold else value``.
+
+    Example:
+        >>> F.threshold(ember.tensor([-1.0, 0.5, 2.0]), 1.0, 0.0)
+        tensor([0., 0., 2.])
+    """
+    return finish_inplace(input, _A.threshold(input, threshold, value), inplace)
+
+
+def threshold_(input, threshold, value):
+    """In-place :func:`threshold`."""
+    return globals()["threshold"](input, threshold, value, inplace=True)
+
+
+def relu(input, inplace=False):
+    """``max(0, x)`` elementwise. Shape: any.
+
+    Example:
+        >>> F.relu(ember.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+    """
+    return finish_inplace(input, input.relu(), inplace)
+
+
+def relu_(input):
+    """In-place :func:`relu`."""
+    return relu(input, inplace=True)
+
+
+def relu6(input, inplace=False):
+    """``min(max(0, x), 6)``."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """Clamp to ``[min_val, max_val]`` (gradient 1 strictly inside, 0 outside)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return finish_inplace(input, _A.hardtanh(input, min_val, max_val), inplace)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """In-place :func:`hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """``x if x > 0 else negative_slope * x``."""
+    return finish_inplace(input, _A.leaky_relu(input, negative_slope), inplace)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """In-place :func:`leaky_relu`."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def prelu(input, weight):
+    """``x if x > 0 else a * x`` with a learnable ``weight`` ``a`` of 1 or C entries
+    (applied along dim 1; dim 0 for a 1-D input)."""
+    return _A.prelu(input, weight)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """``x if x > 0 else alpha * (exp(x) - 1)``."""
+    return finish_inplace(input, _A.elu(input, alpha), inplace)
+
+
+def elu_(input, alpha=1.0):
+    """In-place :func:`elu`."""
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input, inplace=False):
+    """``scale * elu(x, alpha)`` with SELU's constants (alpha 1.6733, scale 1.0507)."""
+    return finish_inplace(input, _A.elu(input, _SELU_ALPHA, _SELU_SCALE), inplace)
+
+
+def selu_(input):
+    """In-place :func:`selu`."""
+    return selu(input, inplace=True)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    if alpha == 0:
+        raise ValueError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
+    return finish_inplace(input, _A.elu(input, alpha, 1.0, 1.0 / alpha), inplace)
+
+
+def celu_(input, alpha=1.0):
+    """In-place :func:`celu`."""
+    return celu(input, alpha, inplace=True)
+
+
+def gelu(input, approximate="none"):
+    """Gaussian error linear unit ``x * Phi(x)``.
+
+    Args:
+        approximate (str): ``'none'`` (exact, with erf) or ``'tanh'``
+            (``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``).
+    """
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return _A.gelu(input, approximate)
+
+
+def silu(input, inplace=False):
+    """``x * sigmoid(x)`` (also called swish)."""
+    return finish_inplace(input, _A.silu(input), inplace)
+
+
+def mish(input, inplace=False):
+    """``x * tanh(softplus(x))``."""
+    return finish_inplace(input, _A.mish(input), inplace)
+
+
+def sigmoid(input):
+    """``1 / (1 + exp(-x))``."""
+    return input.sigmoid()
+
+
+def tanh(input):
+    """Hyperbolic tangent."""
+    return input.tanh()
+
+
+def hardsigmoid(input, inplace=False):
+    """``clamp(x / 6 + 1/2, 0, 1)``."""
+    return finish_inplace(input, _A.hardsigmoid(input), inplace)
+
+
+def hardswish(input, inplace=False):
+    """``x * relu6(x + 3) / 6``."""
+    return finish_inplace(input, _A.hardswish(input), inplace)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta x)) / beta``, linear where ``beta x > threshold``."""
+    return _A.softplus(input, beta, threshold)
+
+
+def softsign(input):
+    """``x / (1 + |x|)``."""
+    return _A.softsign(input)
+
+
+def logsigmoid(input):
+    """``log(sigmoid(x))``, computed stably."""
+    return _A.logsigmoid(input)
+
+
+def tanhshrink(input):
+    """``x - tanh(x)``."""
+    return _A.tanhshrink(input)
+
+
+def hardshrink(input, lambd=0.5):
+    """``x if |x| > lambd else 0``."""
+    return _A.hardshrink(input, lambd)
+
+
+def softshrink(input, lambd=0.5):
+    """``x - lambd if x > lambd; x + lambd if x < -lambd; else 0``."""
+    if lambd < 0:
+        raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to be "
+                           f"{lambd}.")
+    return _A.softshrink(input, lambd)
+
+
+def _softmax_dim(name, ndim):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """``exp(x_i) / sum_j exp(x_j)`` along ``dim``.
+
+    Args:
+        dim (int): the dimension to normalise (give it: the implicit choice is
+            deprecated in PyTorch too).
+        dtype (ember.dtype, optional): cast the input to this dtype first.
+    """
+    if dim is None:
+        dim = _softmax_dim("softmax", input.dim())
+    if dtype is not None:
+        input = input.to(dtype)
+    return input.softmax(dim)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """``softmax(-x)`` along ``dim``."""
+    if dim is None:
+        dim = _softmax_dim("softmin", input.dim())
+    if dtype is not None:
+        input = input.to(dtype)
+    return (-input).softmax(dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """``x_i - log(sum_j exp(x_j))`` along ``dim``, computed stably."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.dim())
+    if dtype is not None:
+        input = input.to(dtype)
+    return input.log_softmax(dim)
+
+
+def glu(input, dim=-1):
+    """Gated linear unit: split ``input`` in halves ``a, b`` along ``dim``;
+    ``a * sigmoid(b)``."""
+    n = input.shape[dim]
+    if n % 2:
+        raise RuntimeError(f"glu: Halving dimension must be even, but dimension {dim} is "
+                           f"size {n}")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
+
+
+def maxout(input, weight, bias=None, pieces=2):
+    """Maxout (ember's own; PyTorch has none): ``max_k (x W_k^T + b_k)``.
+
+    ``weight`` has shape ``(out_features * pieces, in_features)``: rows
+    ``j * pieces ... j * pieces + pieces - 1`` are the pieces of output unit ``j``.
+
+    Shape:
+        input ``(*, in_features)`` -> output ``(*, out_features)``.
+    """
+    from .linear import linear
+
+    z = linear(input, weight, bias)
+    out = z.shape[-1] // pieces
+    return z.reshape(tuple(z.shape[:-1]) + (out, pieces)).amax(-1)
+
+

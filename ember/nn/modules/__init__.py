@@ -1,0 +1,24 @@
+"""Every ``ember.nn`` module class, re-exported from its family file (paths mirror
+PyTorch's: ``ember.nn.modules.linear.Linear``)."""
+from .module import *  # noqa: F401,F403
+from .container import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .activation import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .sparse import *  # noqa: F401,F403
+from .flatten import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .upsampling import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .batchnorm import *  # noqa: F401,F403
+from .instancenorm import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
+from . import (module, container, linear, activation, dropout, sparse, flatten, conv,  # noqa
+               pooling, upsampling, normalization, batchnorm, instancenorm, loss)
+
+__all__ = []
+for _m in (module, container, linear, activation, dropout, sparse, flatten, conv, pooling,
+           upsampling, normalization, batchnorm, instancenorm, loss):
+    __all__ += list(_m.__all__)
+del _m

@@ -1,0 +1,477 @@
+"""Fused activation ops of ``ember.nn`` (beyond the core's relu/sigmoid/tanh/softmax).
+
+Each activation is ONE op: the forward is a few NumPy calls on the raw array and the
+backward multiplies the incoming gradient by the derivative, computed on raw arrays.
+When the engine runs backward with ``create_graph=True`` (double backward, e.g. a
+gradient penalty) the derivative is instead composed from ember ops so that it is
+itself differentiable.
+"""
+import math
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..autograd.grad_mode import STATE
+from ..tensor import Tensor
+from ._erf import erf_array, erfc_array
+
+__all__ = ["hardtanh", "leaky_relu", "elu", "gelu", "silu", "mish", "hardsigmoid",
+           "hardswish", "softplus", "softsign", "logsigmoid", "tanhshrink", "threshold",
+           "hardshrink", "softshrink", "prelu", "erf", "erfc"]
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _c(x, v):
+    """Python scalar ``v`` as a scalar of ``x``'s dtype (keeps float32 float32)."""
+    return x.dtype.type(v)
+
+
+def _mask(cond, like):
+    """A 0/1 array (or tensor) of ``like``'s dtype from a boolean ``cond``."""
+    if isinstance(cond, Tensor):
+        return cond.to(like.dtype)
+    return cond.astype(like.dtype)
+
+
+def _sigmoid_raw(xp, x):
+    e = xp.exp(-xp.abs(x))
+    r = 1 / (1 + e)
+    return xp.where(x >= 0, r, e * r)
+
+
+def _where(cond, a, b):
+    from .elementwise import where
+    return where(cond, a, b)
+
+
+class _Activation(Function):
+    """Elementwise activation. Subclasses define ``fwd(xp, x)``, ``deriv_raw(xp, x, y)``
+    (dy/dx on raw arrays) and ``deriv_graph(x, y)`` (the same with ember ops)."""
+
+    def forward(self, x):
+        if x.dtype.kind != "f":
+            raise TypeError(f"{self.op_name}: expected a floating point tensor, got dtype "
+                            f"{x.dtype}")
+        y = self.fwd(self.xp, x)
+        self.save_for_backward(x, y)
+        return y
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        if STATE.enabled:  # create_graph: build a differentiable derivative
+            return grad * self.deriv_graph(x, y)
+        return Tensor._wrap(grad._data * self.deriv_raw(self.xp, x._data, y._data))
+
+
+class Erf(_Activation):
+    op_name = "erf"
+
+    def fwd(self, xp, x):
+        return erf_array(x, xp)
+
+    def deriv_raw(self, xp, x, y):
+        return xp.exp(-(x * x)) * _c(x, _TWO_OVER_SQRT_PI)
+
+    def deriv_graph(self, x, y):
+        return (-(x * x)).exp() * _TWO_OVER_SQRT_PI
+
+
+class Erfc(Erf):
+    op_name = "erfc"
+
+    def fwd(self, xp, x):
+        return erfc_array(x, xp)
+
+    def deriv_raw(self, xp, x, y):
+        return xp.exp(-(x * x)) * _c(x, -_TWO_OVER_SQRT_PI)
+
+    def deriv_graph(self, x, y):
+        return (-(x * x)).exp() * -_TWO_OVER_SQRT_PI
+
+
+def erf(input):
+    """Error function, accurate to ~1 ulp in float64 (differentiable, also twice).
+
+    Example:
+        >>> ember.ops.nn_activation.erf(ember.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.8427])
+    """
+    return Erf.apply(input)
+
+
+def erfc(input):
+    """Complementary error function ``1 - erf(x)``, accurate in the tails (no cancellation)."""
+    return Erfc.apply(input)
+
+
+class Hardtanh(_Activation):
+    op_name = "hardtanh"
+
+    def fwd(self, xp, x):
+        return xp.clip(x, _c(x, self.min_val), _c(x, self.max_val))
+
+    def deriv_raw(self, xp, x, y):
+        return _mask((x > self.min_val) & (x < self.max_val), x)
+
+    def deriv_graph(self, x, y):
+        return _mask((x > self.min_val) & (x < self.max_val), x)
+
+
+class LeakyReLU(_Activation):
+    op_name = "leaky_relu"
+
+    def fwd(self, xp, x):
+        return xp.where(x > 0, x, x * _c(x, self.negative_slope))
+
+    def deriv_raw(self, xp, x, y):
+        s = self.negative_slope
+        return _mask(x > 0, x) * _c(x, 1 - s) + _c(x, s)
+
+    def deriv_graph(self, x, y):
+        s = self.negative_slope
+        return _mask(x > 0, x) * (1 - s) + s
+
+
+class ELU(_Activation):
+    """scale * (x if x > 0 else alpha * (exp(input_scale * x) - 1)): elu, selu, celu."""
+    op_name = "elu"
+
+    def fwd(self, xp, x):
+        neg = xp.expm1(xp.minimum(x, 0) * _c(x, self.input_scale)) * _c(x, self.alpha)
+        y = xp.where(x > 0, x, neg)
+        if self.scale != 1:
+            y *= _c(x, self.scale)
+        return y
+
+    def deriv_raw(self, xp, x, y):
+        k = self.scale * self.alpha * self.input_scale
+        neg = xp.exp(xp.minimum(x, 0) * _c(x, self.input_scale)) * _c(x, k)
+        return xp.where(x > 0, _c(x, self.scale), neg)
+
+    def deriv_graph(self, x, y):
+        k = self.scale * self.alpha * self.input_scale
+        m = _mask(x > 0, x)
+        neg = (x.clamp(max=0) * self.input_scale).exp() * k
+        return m * self.scale + (1 - m) * neg
+
+
+class GELU(_Activation):
+    op_name = "gelu"
+
+    def fwd(self, xp, x):
+        if self.approximate == "tanh":
+            inner = (x + _c(x, 0.044715) * x * x * x) * _c(x, _SQRT_2_OVER_PI)
+            return x * (xp.tanh(inner) + 1) * _c(x, 0.5)
+        return x * erfc_array(x * _c(x, -_INV_SQRT_2), xp) * _c(x, 0.5)
+
+    def deriv_raw(self, xp, x, y):
+        if self.approximate == "tanh":
+            x2 = x * x
+            t = xp.tanh((x + _c(x, 0.044715) * x2 * x) * _c(x, _SQRT_2_OVER_PI))
+            dinner = (x2 * _c(x, 3 * 0.044715) + 1) * _c(x, _SQRT_2_OVER_PI)
+            return ((t + 1) + x * (1 - t * t) * dinner) * _c(x, 0.5)
+        cdf = erfc_array(x * _c(x, -_INV_SQRT_2), xp) * _c(x, 0.5)
+        pdf = xp.exp(x * x * _c(x, -0.5)) * _c(x, _INV_SQRT_2PI)
+        return cdf + x * pdf
+
+    def deriv_graph(self, x, y):
+        if self.approximate == "tanh":
+            x2 = x * x
+            t = ((x + 0.044715 * x2 * x) * _SQRT_2_OVER_PI).tanh()
+            dinner = (x2 * (3 * 0.044715) + 1) * _SQRT_2_OVER_PI
+            return ((t + 1) + x * (1 - t * t) * dinner) * 0.5
+        cdf = erfc(x * -_INV_SQRT_2) * 0.5
+        pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI
+        return cdf + x * pdf
+
+
+class SiLU(_Activation):
+    op_name = "silu"
+
+    def fwd(self, xp, x):
+        return x * _sigmoid_raw(xp, x)
+
+    def deriv_raw(self, xp, x, y):
+        s = _sigmoid_raw(xp, x)
+        return s * (x * (1 - s) + 1)
+
+    def deriv_graph(self, x, y):
+        s = x.sigmoid()
+        return s * (x * (1 - s) + 1)
+
+
+class Mish(_Activation):
+    op_name = "mish"
+
+    def fwd(self, xp, x):
+        return x * xp.tanh(xp.logaddexp(x * 0, x))
+
+    def deriv_raw(self, xp, x, y):
+        t = xp.tanh(xp.logaddexp(x * 0, x))
+        return t + x * _sigmoid_raw(xp, x) * (1 - t * t)
+
+    def deriv_graph(self, x, y):
+        t = softplus(x).tanh()
+        return t + x * x.sigmoid() * (1 - t * t)
+
+
+class Hardsigmoid(_Activation):
+    op_name = "hardsigmoid"
+
+    def fwd(self, xp, x):
+        return xp.clip(x * _c(x, 1 / 6) + _c(x, 0.5), _c(x, 0), _c(x, 1))
+
+    def deriv_raw(self, xp, x, y):
+        return _mask((x > -3) & (x < 3), x) * _c(x, 1 / 6)
+
+    def deriv_graph(self, x, y):
+        return _mask((x > -3) & (x < 3), x) * (1 / 6)
+
+
+class Hardswish(_Activation):
+    op_name = "hardswish"
+
+    def fwd(self, xp, x):
+        return x * xp.clip(x + _c(x, 3), _c(x, 0), _c(x, 6)) * _c(x, 1 / 6)
+
+    def deriv_raw(self, xp, x, y):
+        mid = x * _c(x, 1 / 3) + _c(x, 0.5)
+        return xp.where(x < -3, _c(x, 0), xp.where(x <= 3, mid, _c(x, 1)))
+
+    def deriv_graph(self, x, y):
+        lo, hi = _mask(x < -3, x), _mask(x > 3, x)
+        mid = 1 - lo - hi
+        return mid * (x * (1 / 3) + 0.5) + hi
+
+
+class Softplus(_Activation):
+    op_name = "softplus"
+
+    def fwd(self, xp, x):
+        b = self.beta
+        bx = x * _c(x, b) if b != 1 else x
+        sp = xp.logaddexp(x * 0, bx)
+        if b != 1:
+            sp *= _c(x, 1 / b)
+        return xp.where(bx > self.threshold, x, sp)
+
+    def deriv_raw(self, xp, x, y):
+        bx = x * _c(x, self.beta)
+        return xp.where(bx > self.threshold, _c(x, 1), _sigmoid_raw(xp, bx))
+
+    def deriv_graph(self, x, y):
+        bx = x * self.beta
+        m = _mask(bx > self.threshold, x)
+        return m + (1 - m) * bx.sigmoid()
+
+
+class Softsign(_Activation):
+    op_name = "softsign"
+
+    def fwd(self, xp, x):
+        return x / (xp.abs(x) + 1)
+
+    def deriv_raw(self, xp, x, y):
+        d = xp.abs(x) + 1
+        return 1 / (d * d)
+
+    def deriv_graph(self, x, y):
+        d = x.abs() + 1
+        return 1 / (d * d)
+
+
+class LogSigmoid(_Activation):
+    op_name = "logsigmoid"
+
+    def fwd(self, xp, x):
+        return -xp.logaddexp(x * 0, -x)
+
+    def deriv_raw(self, xp, x, y):
+        return _sigmoid_raw(xp, -x)
+
+    def deriv_graph(self, x, y):
+        return (-x).sigmoid()
+
+
+class Tanhshrink(_Activation):
+    op_name = "tanhshrink"
+
+    def fwd(self, xp, x):
+        return x - xp.tanh(x)
+
+    def deriv_raw(self, xp, x, y):
+        t = xp.tanh(x)
+        return t * t
+
+    def deriv_graph(self, x, y):
+        t = x.tanh()
+        return t * t
+
+
+class Threshold(_Activation):
+    op_name = "threshold"
+
+    def fwd(self, xp, x):
+        return xp.where(x > self.threshold, x, _c(x, self.value))
+
+    def deriv_raw(self, xp, x, y):
+        return _mask(x > self.threshold, x)
+
+    def deriv_graph(self, x, y):
+        return _mask(x > self.threshold, x)
+
+
+class Hardshrink(_Activation):
+    op_name = "hardshrink"
+
+    def fwd(self, xp, x):
+        return xp.where((x > self.lambd) | (x < -self.lambd), x, _c(x, 0))
+
+    def deriv_raw(self, xp, x, y):
+        return _mask((x > self.lambd) | (x < -self.lambd), x)
+
+    def deriv_graph(self, x, y):
+        return _mask((x > self.lambd) | (x < -self.lambd), x)
+
+
+class Softshrink(_Activation):
+    op_name = "softshrink"
+
+    def fwd(self, xp, x):
+        lam = _c(x, self.lambd)
+        return xp.where(x > lam, x - lam, xp.where(x < -lam, x + lam, _c(x, 0)))
+
+    def deriv_raw(self, xp, x, y):
+        return _mask((x > self.lambd) | (x < -self.lambd), x)
+
+    def deriv_graph(self, x, y):
+        return _mask((x > self.lambd) | (x < -self.lambd), x)
+
+
+class PReLU(Function):
+    """x if x > 0 else w * x, with w broadcast along dim 1 (or a single scalar weight)."""
+
+    def forward(self, x, w):
+        if w.size != 1 and (x.ndim < 2 or x.shape[1] != w.size) and not (
+                x.ndim == 1 and x.shape[0] == w.size):
+            raise RuntimeError(
+                f"prelu: mismatch in parameter count: weight has {w.size} parameters "
+                f"but input of shape {tuple(x.shape)} has "
+                f"{x.shape[1] if x.ndim >= 2 else x.shape[0]} channels")
+        wb = self._wshape(x, w)
+        self.save_for_backward(x, w)
+        return self.xp.where(x > 0, x, x * wb)
+
+    @staticmethod
+    def _wshape(x, w):
+        if w.size == 1:
+            return w.reshape(())
+        if x.ndim == 1:
+            return w.reshape(-1)
+        return w.reshape((1, -1) + (1,) * (x.ndim - 2))
+
+    def backward(self, grad):
+        x, w = self.saved_tensors
+        gx = gw = None
+        if STATE.enabled:
+            pos = _mask(x > 0, x)
+            wb = w.reshape(self._wshape(x._data, w._data).shape)
+            if self.needs_input_grad[0]:
+                gx = grad * (pos + (1 - pos) * wb)
+            if self.needs_input_grad[1]:
+                gw = _sum_to_weight(grad * x * (1 - pos), w)
+            return gx, gw
+        xp = self.xp
+        X, W, G = x._data, w._data, grad._data
+        pos = X > 0
+        if self.needs_input_grad[0]:
+            gx = Tensor._wrap(xp.where(pos, G, G * self._wshape(X, W)))
+        if self.needs_input_grad[1]:
+            contrib = xp.where(pos, _c(X, 0), G * X)
+            if W.size == 1:
+                gw = contrib.sum().reshape(W.shape)
+            elif X.ndim == 1:
+                gw = contrib.reshape(W.shape)
+            else:
+                axes = (0,) + tuple(range(2, X.ndim))
+                gw = contrib.sum(axis=axes).reshape(W.shape)
+            gw = Tensor._wrap(gw)
+        return gx, gw
+
+
+def _sum_to_weight(t, w):
+    if w.numel() == 1:
+        return t.sum().reshape(tuple(w.shape))
+    if t.dim() == 1:
+        return t.reshape(tuple(w.shape))
+    dims = [0] + list(range(2, t.dim()))
+    return t.sum(dim=dims).reshape(tuple(w.shape))
+
+
+# -- functional entry points (the docstrings live in ember.nn.functional) -----------
+def hardtanh(x, min_val=-1.0, max_val=1.0):
+    return Hardtanh.apply(x, min_val=min_val, max_val=max_val)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    return LeakyReLU.apply(x, negative_slope=negative_slope)
+
+
+def elu(x, alpha=1.0, scale=1.0, input_scale=1.0):
+    return ELU.apply(x, alpha=alpha, scale=scale, input_scale=input_scale)
+
+
+def gelu(x, approximate="none"):
+    return GELU.apply(x, approximate=approximate)
+
+
+def silu(x):
+    return SiLU.apply(x)
+
+
+def mish(x):
+    return Mish.apply(x)
+
+
+def hardsigmoid(x):
+    return Hardsigmoid.apply(x)
+
+
+def hardswish(x):
+    return Hardswish.apply(x)
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    return Softplus.apply(x, beta=beta, threshold=threshold)
+
+
+def softsign(x):
+    return Softsign.apply(x)
+
+
+def logsigmoid(x):
+    return LogSigmoid.apply(x)
+
+
+def tanhshrink(x):
+    return Tanhshrink.apply(x)
+
+
+def threshold(x, threshold, value):
+    return Threshold.apply(x, threshold=threshold, value=value)
+
+
+def hardshrink(x, lambd=0.5):
+    return Hardshrink.apply(x, lambd=lambd)
+
+
+def softshrink(x, lambd=0.5):
+    return Softshrink.apply(x, lambd=lambd)
+
+
+def prelu(x, weight):
+    return PReLU.apply(x, weight)
