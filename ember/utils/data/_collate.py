@@ -88,13 +88,13 @@ def default_collate(batch):
         except TypeError:
             return out
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         n = len(elem)
         if any(len(b) != n for b in batch):
             raise RuntimeError("default_collate: each element in list of batch should be "
                                "of equal size")
-        cols = [default_collate(list(s)) for s in zip(*batch)]
+        cols = [default_collate(s) for s in zip(*batch)]
         if isinstance(elem, tuple) or type(elem) is list:
             return cols
         try:
