@@ -13,6 +13,9 @@ Layout conventions (N-d, ``nd`` spatial dims, ``K`` the kernel size tuple):
   the offset touches for every output position (the pooling kernels loop over offsets).
 """
 import itertools
+import os
+
+import numpy as np
 
 __all__ = ["ntuple", "conv_out_size", "pad_spatial", "crop_spatial", "im2col", "col2im",
            "window_slices", "kernel_offsets"]
@@ -67,6 +70,28 @@ def window_slices(offset, osize, stride, dilation):
                  for o, d, s, n in zip(offset, dilation, stride, osize))
 
 
+_POOL = None
+_THREADS = max(1, min(4, os.cpu_count() or 1))
+_PAR_MIN = 1 << 20          # elements: below this, one thread is faster
+
+
+def parallel_chunks(xp, n, size, fn):
+    """Run ``fn(a, b)`` over ``[0, n)`` split in contiguous chunks, on a few threads when
+    the work is large (NumPy releases the GIL in copies and ufunc loops)."""
+    global _POOL
+    t = min(_THREADS, n)
+    if xp is not np or t < 2 or size < _PAR_MIN:
+        fn(0, n)
+        return
+    if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+        _POOL = ThreadPoolExecutor(_THREADS, thread_name_prefix="ember-im2col")
+    bounds = [n * i // t for i in range(t + 1)]
+    futs = [_POOL.submit(fn, a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    for f in futs:
+        f.result()
+
+
 def _as_strided(xp, a, shape, strides):
     return xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)
 
@@ -80,7 +105,12 @@ def im2col(xp, xpad, ksize, osize, stride, dilation):
     strides = ((st[1],) + tuple(a * d for a, d in zip(sp, dilation)) + (st[0],)
                + tuple(a * s for a, s in zip(sp, stride)))
     view = _as_strided(xp, xpad, shape, strides)
-    return xp.ascontiguousarray(view)
+    out = xp.empty(shape, dtype=xpad.dtype)
+
+    def run(a, b):
+        out[a:b] = view[a:b]
+    parallel_chunks(xp, c, out.size, run)
+    return out
 
 
 def col2im(xp, col, pshape, ksize, osize, stride, dilation):
@@ -93,11 +123,16 @@ def col2im(xp, col, pshape, ksize, osize, stride, dilation):
     acc = xp.zeros((c, n) + tuple(pshape[2:]), dtype=col.dtype)
     nonoverlap = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, ksize))
     head = (slice(None), slice(None))
-    for off in kernel_offsets(ksize):
-        sl = head + window_slices(off, osize, stride, dilation)
-        src = col[(slice(None),) + off]
-        if nonoverlap:
-            acc[sl] = src
-        else:
-            acc[sl] += src
+    offsets = list(kernel_offsets(ksize))
+
+    def run(a, b):
+        dst = acc[a:b]
+        for off in offsets:
+            sl = head + window_slices(off, osize, stride, dilation)
+            src = col[(slice(a, b),) + off]
+            if nonoverlap:
+                dst[sl] = src
+            else:
+                dst[sl] += src
+    parallel_chunks(xp, c, col.size, run)
     return acc.swapaxes(0, 1)

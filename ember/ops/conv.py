@@ -98,10 +98,20 @@ def _conv_input(xp, gy, w, b, in_size, stride, plo, phi, dilation, groups):
     og, cg = o // g, c // g
     osize = tuple(gy.shape[2:])
     p = math.prod(osize)
+    tlo = tuple(d * (k - 1) - a for d, k, a in zip(dilation, ksize, plo))
+    thi = tuple(sz - m - a + d * (k - 1) for sz, m, a, d, k in zip(in_size, osize, tlo, dilation, ksize))
     if _is_pointwise(ksize, plo, phi) and all(s == 1 for s in stride) and \
             tuple(in_size) == osize:
         gx = xp.matmul(w.reshape(g, og, cg).swapaxes(1, 2), gy.reshape(n, g, og, p))
         gx = gx.reshape((n, c) + osize)
+    elif all(s == 1 for s in stride) and min(tlo + thi) >= 0 and \
+            o * math.prod(in_size) <= c * p:
+        # stride 1: the transposed conv is a conv of gy with the flipped, transposed kernel
+        # (im2col + GEMM beats GEMM + col2im: the col2im adds are the slow part)
+        flip = (slice(None),) * 3 + (slice(None, None, -1),) * len(ksize)
+        wf = w.reshape((g, og, cg) + ksize)[flip].swapaxes(1, 2).reshape((c, og) + ksize)
+        gx, _ = _conv_forward(xp, gy, xp.ascontiguousarray(wf), None, stride, tlo, thi,
+                              dilation, g, tuple(in_size))
     else:
         gt = _channel_major(xp, gy, g)                     # (G, O/G, N*P)
         wt = w.reshape(g, og, -1).swapaxes(1, 2)           # (G, C/G*K, O/G)
