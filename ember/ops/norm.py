@@ -157,7 +157,7 @@ class BatchNormTrain(_NormBase):
         w = w._data if w is not None else None
         if needs[0]:
             a = invstd * w if w is not None else invstd
-            k2 = a * invstd * s2 / n
+            k2 = a * (invstd * invstd) * s2 / n
             k1 = a * s1 / n
             tmp = self.xc * _rep(xp, k2, L)
             tmp += _rep(xp, k1, L)

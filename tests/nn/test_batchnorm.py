@@ -12,7 +12,7 @@ TOL = {np.float64: dict(rtol=1e-9, atol=1e-10), np.float32: dict(rtol=1e-4, atol
 
 def _close(a, b, dtype, what):
     a = a.detach().numpy() if hasattr(a, "detach") else np.asarray(a)
-    b = np.asarray(b.numpy() if hasattr(b, "numpy") else b)
+    b = b.detach().numpy() if hasattr(b, "detach") else np.asarray(b)
     np.testing.assert_allclose(a, b, err_msg=what, **TOL[dtype])
 
 
@@ -42,7 +42,7 @@ def run_pair(tmod, emod, shape, dtype, modes=("train", "train", "eval", "train",
         xe = ember.tensor(x, requires_grad=True)
         yt = tmod(xt)
         ye = emod(xe)
-        assert ye.numpy().dtype == dtype
+        assert ye.detach().numpy().dtype == dtype
         _close(ye, yt, dtype, f"output at step {step} ({mode})")
         yt.backward(torch.tensor(g))
         ye.backward(ember.tensor(g))
@@ -100,8 +100,8 @@ def test_parameter_and_buffer_names_match_torch(name, args, kwargs, shape):
 def test_defaults_and_init():
     bn = nn.BatchNorm2d(4)
     assert bn.eps == 1e-5 and bn.momentum == 0.1 and bn.affine and bn.track_running_stats
-    np.testing.assert_array_equal(bn.weight.numpy(), np.ones(4, np.float32))
-    np.testing.assert_array_equal(bn.bias.numpy(), np.zeros(4, np.float32))
+    np.testing.assert_array_equal(bn.weight.detach().numpy(), np.ones(4, np.float32))
+    np.testing.assert_array_equal(bn.bias.detach().numpy(), np.zeros(4, np.float32))
     np.testing.assert_array_equal(bn.running_mean.numpy(), np.zeros(4, np.float32))
     np.testing.assert_array_equal(bn.running_var.numpy(), np.ones(4, np.float32))
     assert bn.num_batches_tracked.dtype == ember.int64 and bn.num_batches_tracked.item() == 0
@@ -127,7 +127,7 @@ def test_eval_uses_running_stats_and_does_not_update():
     bn.running_var._data[:] = [4.0, 0.25]
     bn.eval()
     x = ember.tensor([[1.0, -2.0], [3.0, -1.0]])
-    y = bn(x).numpy()
+    y = bn(x).detach().numpy()
     np.testing.assert_allclose(y, [[0, 0], [2 / np.sqrt(4 + 1e-5), 1 / np.sqrt(0.25 + 1e-5)]],
                                rtol=1e-6)
     assert bn.num_batches_tracked.item() == 0

@@ -110,21 +110,23 @@ def test_loss_matches_torch(name, kwargs, kind, reduction, dtype):
         ts = [lib.tensor(a, requires_grad=True) for a in floats]
         ex = [lib.tensor(a) for a in extra]
         fn = _build(lib, name, kwargs, reduction, dtype)
-        args = ts + ex
-        if kind in ("cos", "rank"):
-            args = ts + ex
-        out = fn(*args)
+        out = fn(*(ts + ex))
         g = np.random.default_rng(1).standard_normal(tuple(out.shape)).astype(dtype)
         out.backward(lib.tensor(g))
         outs.append((out, [t.grad for t in ts]))
     (to, tg), (eo, eg) = outs
     assert tuple(eo.shape) == tuple(to.shape)
-    assert eo.numpy().dtype == dtype
+    assert eo.detach().numpy().dtype == dtype
     np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), **TOL[dtype])
     for i, (a, b) in enumerate(zip(eg, tg)):
         assert (a is None) == (b is None), f"grad {i}"
         if b is not None:
-            np.testing.assert_allclose(a.numpy(), b.numpy(), err_msg=f"grad {i}", **TOL[dtype])
+            a, b = a.numpy(), b.numpy()
+            if kind == "kl":   # d/dtarget at target == 0: torch gives nan, ember -input
+                assert np.isfinite(a).all()
+                keep = np.isfinite(b)
+                a, b = a[keep], b[keep]
+            np.testing.assert_allclose(a, b, err_msg=f"grad {i}", **TOL[dtype])
 
 
 @pytest.mark.parametrize("name,kwargs,kind", [c for c in CASES if "w" in c[1].values()])

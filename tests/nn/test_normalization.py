@@ -33,7 +33,7 @@ def run_pair(tmod, emod, shape, dtype, modes=("train", "train", "eval"), seed=0)
         xt = torch.tensor(x, requires_grad=True)
         xe = ember.tensor(x, requires_grad=True)
         yt, ye = tmod(xt), emod(xe)
-        assert ye.numpy().dtype == dtype
+        assert ye.detach().numpy().dtype == dtype
         _close(ye, yt, dtype, f"output at step {step} ({mode})")
         yt.backward(torch.tensor(g))
         ye.backward(ember.tensor(g))
@@ -92,7 +92,7 @@ def test_names_and_repr_match_torch(name, args, kwargs, shape):
 def test_defaults():
     ln = nn.LayerNorm(4)
     assert ln.normalized_shape == (4,) and ln.eps == 1e-5 and ln.elementwise_affine
-    np.testing.assert_array_equal(ln.weight.numpy(), np.ones(4, np.float32))
+    np.testing.assert_array_equal(ln.weight.detach().numpy(), np.ones(4, np.float32))
     inn = nn.InstanceNorm2d(3)
     assert not inn.affine and not inn.track_running_stats and inn.weight is None
     gn = nn.GroupNorm(2, 4)

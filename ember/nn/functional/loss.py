@@ -450,6 +450,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         reduction (str): 'none' | 'batchmean' (sum / batch size, the true KL) | 'sum' |
             'mean' (mean over all elements, as in PyTorch). Default: 'mean'.
 
+    Where ``target == 0`` the term is 0 and its gradient w.r.t. the target is the finite
+    ``-input`` (PyTorch returns nan there).
+
     Example:
         >>> F.kl_div(F.log_softmax(ember.randn(2, 3), 1), F.softmax(ember.randn(2, 3), 1),
         ...          reduction='batchmean')
