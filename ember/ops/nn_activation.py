@@ -356,12 +356,12 @@ class PReLU(Function):
     """x if x > 0 else w * x, with w broadcast along dim 1 (or a single scalar weight)."""
 
     def forward(self, x, w):
-        if w.size != 1 and (x.ndim < 2 or x.shape[1] != w.size) and not (
-                x.ndim == 1 and x.shape[0] == w.size):
+        channels = x.shape[1] if x.ndim >= 2 else 1
+        if w.size != 1 and w.size != channels:
             raise RuntimeError(
-                f"prelu: mismatch in parameter count: weight has {w.size} parameters "
-                f"but input of shape {tuple(x.shape)} has "
-                f"{x.shape[1] if x.ndim >= 2 else x.shape[0]} channels")
+                f"prelu: weight has {w.size} parameters but the input of shape "
+                f"{tuple(x.shape)} has {channels} channels (dim 1; 1 for inputs with fewer "
+                "than 2 dims)")
         wb = self._wshape(x, w)
         self.save_for_backward(x, w)
         return self.xp.where(x > 0, x, x * wb)
@@ -370,8 +370,6 @@ class PReLU(Function):
     def _wshape(x, w):
         if w.size == 1:
             return w.reshape(())
-        if x.ndim == 1:
-            return w.reshape(-1)
         return w.reshape((1, -1) + (1,) * (x.ndim - 2))
 
     def backward(self, grad):
@@ -394,8 +392,6 @@ class PReLU(Function):
             contrib = xp.where(pos, _c(X, 0), G * X)
             if W.size == 1:
                 gw = contrib.sum().reshape(W.shape)
-            elif X.ndim == 1:
-                gw = contrib.reshape(W.shape)
             else:
                 axes = (0,) + tuple(range(2, X.ndim))
                 gw = contrib.sum(axis=axes).reshape(W.shape)
@@ -406,8 +402,6 @@ class PReLU(Function):
 def _sum_to_weight(t, w):
     if w.numel() == 1:
         return t.sum().reshape(tuple(w.shape))
-    if t.dim() == 1:
-        return t.reshape(tuple(w.shape))
     dims = [0] + list(range(2, t.dim()))
     return t.sum(dim=dims).reshape(tuple(w.shape))
 

@@ -1,5 +1,7 @@
 """``ember.nn.functional``: the stateless functions behind the layers (PyTorch's names
 and arguments), re-exported from one file per family."""
+import importlib as _importlib
+
 from .activation import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
@@ -9,11 +11,11 @@ from .pooling import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
-from . import (activation, dropout, sparse, linear, conv, pooling, upsampling,  # noqa: F401
-               normalization, loss)
 
 __all__ = []
-for _m in (activation, dropout, sparse, linear, conv, pooling, upsampling, normalization,
-           loss):
-    __all__ += list(_m.__all__)
-del _m
+# (module objects fetched by path: some family files share a name with one of their
+# functions, e.g. ``dropout``, which the star-imports above bind here)
+for _name in ("activation", "dropout", "sparse", "linear", "conv", "pooling", "upsampling",
+              "normalization", "loss"):
+    __all__ += list(_importlib.import_module(f"{__name__}.{_name}").__all__)
+del _name

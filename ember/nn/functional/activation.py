@@ -78,7 +78,7 @@ def leaky_relu_(input, negative_slope=0.01):
 
 def prelu(input, weight):
     """``x if x > 0 else a * x`` with a learnable ``weight`` ``a`` of 1 or C entries
-    (applied along dim 1; dim 0 for a 1-D input)."""
+    (applied along dim 1, the channels; a 1-D input counts as one channel)."""
     return _A.prelu(input, weight)
 
 

@@ -1,5 +1,7 @@
 """Every ``ember.nn`` module class, re-exported from its family file (paths mirror
 PyTorch's: ``ember.nn.modules.linear.Linear``)."""
+import importlib as _importlib
+
 from .module import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
@@ -14,11 +16,10 @@ from .normalization import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
 from .instancenorm import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
-from . import (module, container, linear, activation, dropout, sparse, flatten, conv,  # noqa
-               pooling, upsampling, normalization, batchnorm, instancenorm, loss)
 
 __all__ = []
-for _m in (module, container, linear, activation, dropout, sparse, flatten, conv, pooling,
-           upsampling, normalization, batchnorm, instancenorm, loss):
-    __all__ += list(_m.__all__)
-del _m
+for _name in ("module", "container", "linear", "activation", "dropout", "sparse", "flatten",
+              "conv", "pooling", "upsampling", "normalization", "batchnorm", "instancenorm",
+              "loss"):
+    __all__ += list(_importlib.import_module(f"{__name__}.{_name}").__all__)
+del _name
