@@ -211,12 +211,13 @@ def inverse_affine_matrix(center, angle, translate, scale, shear):
 
 
 def _expanded_size(theta, H, W):
+    """(h, w) of the box holding the whole transformed image (``expand=True``)."""
     corners = np.array([[-0.5 * W, -0.5 * H], [-0.5 * W, 0.5 * H],
                         [0.5 * W, 0.5 * H], [0.5 * W, -0.5 * H]])
-    pts = corners @ theta[:, :2].T + theta[:, 2]
-    tol = 1e-4
-    lo = np.floor(np.trunc(np.floor(pts.min(0)) / tol) * tol)
-    hi = np.ceil(np.trunc(np.ceil(pts.max(0)) / tol) * tol)
+    pts = corners @ theta[:, :2].T + theta[:, 2] + np.array([0.5 * W, 0.5 * H])
+    # round off noise (cos 90 = 6e-17) to 1e-4 before ceil/floor
+    lo = np.floor(np.round(pts.min(0), 4))
+    hi = np.ceil(np.round(pts.max(0), 4))
     size = hi - lo
     return int(size[1]), int(size[0])
 
