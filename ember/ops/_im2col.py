@@ -136,3 +136,47 @@ def col2im(xp, col, pshape, ksize, osize, stride, dilation):
                 dst[sl] += src
     parallel_chunks(xp, c, col.size, run)
     return acc.swapaxes(0, 1)
+
+
+def _pool_view(xp, xpad, ksize, osize, stride, dilation):
+    """Strided view (*K, N, C, *O) of a padded (N, C, *Sp) array: element [k.., n, c, o..]
+    is xpad[n, c, o*stride + k*dilation]."""
+    st = xpad.strides
+    sp = st[2:]
+    shape = tuple(ksize) + xpad.shape[:2] + tuple(osize)
+    strides = (tuple(a * d for a, d in zip(sp, dilation)) + st[:2]
+               + tuple(a * s for a, s in zip(sp, stride)))
+    return _as_strided(xp, xpad, shape, strides)
+
+
+def pool_cols(xp, xpad, ksize, osize, stride, dilation):
+    """Contiguous (prod(K), N, C, *O) windows of a padded (N, C, *Sp) array (one copy)."""
+    nd = len(ksize)
+    view = _pool_view(xp, xpad, ksize, osize, stride, dilation)
+    out = xp.empty(view.shape, dtype=xpad.dtype)
+    vt, ot = xp.moveaxis(view, nd, 0), xp.moveaxis(out, nd, 0)   # batch first, for threads
+
+    def run(a, b):
+        ot[a:b] = vt[a:b]
+    parallel_chunks(xp, xpad.shape[0], out.size, run)
+    return out.reshape((-1,) + out.shape[nd:])
+
+
+def pool_uncols(xp, cols, pshape, ksize, stride, dilation):
+    """Adjoint of ``pool_cols``: sum (prod(K), N, C, *O) windows into zeros(pshape)."""
+    nd = len(ksize)
+    osize = cols.shape[3:]
+    out = xp.zeros(pshape, dtype=cols.dtype)
+    cols = cols.reshape(tuple(ksize) + cols.shape[1:])
+    if all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, ksize)):
+        view = _pool_view(xp, out, ksize, osize, stride, dilation)   # windows are disjoint
+        vt, ct = xp.moveaxis(view, nd, 0), xp.moveaxis(cols, nd, 0)
+
+        def run(a, b):
+            vt[a:b] = ct[a:b]
+        parallel_chunks(xp, pshape[0], cols.size, run)
+        return out
+    head = (slice(None), slice(None))
+    for off in kernel_offsets(ksize):
+        out[head + window_slices(off, osize, stride, dilation)] += cols[off]
+    return out

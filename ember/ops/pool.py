@@ -15,7 +15,8 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
-from ._im2col import (ntuple, pad_spatial, crop_spatial, kernel_offsets, window_slices)
+from ._im2col import (ntuple, pad_spatial, crop_spatial, kernel_offsets, window_slices,
+                      pool_cols, pool_uncols)
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
@@ -86,53 +87,33 @@ def _lowest(dtype):
 
 # ---------------------------------------------------------------- max pooling kernels
 def _max_forward(xp, x, k, s, plo, phi, d, osize):
-    xpad = pad_spatial(xp, x, plo, phi, _lowest(x.dtype))
-    nk = math.prod(k)
-    y = arg = None
-    nan = x.dtype.kind == "f" and bool(xp.isnan(x).any())
-    for i, off in enumerate(kernel_offsets(k)):
-        v = xpad[_HEAD + window_slices(off, osize, s, d)]
-        if y is None:
-            y = v.copy()
-            arg = xp.zeros(y.shape, dtype=np.int8 if nk < 128 else np.int32)
-            if nan:
-                isn = xp.isnan(y)
-            continue
-        m = v > y
+    """(y, arg): window maxima and the kernel offset of the first maximum (NaN wins)."""
+    cols = pool_cols(xp, pad_spatial(xp, x, plo, phi, _lowest(x.dtype)), k, osize, s, d)
+    y = cols.max(axis=0)
+    nk = cols.shape[0]
+    arg = xp.full(y.shape, nk - 1, dtype=np.int8 if nk < 128 else np.int32)
+    nan = x.dtype.kind == "f" and bool(xp.isnan(y).any())
+    for i in range(nk - 2, -1, -1):          # descending: the first maximum wins
+        xp.copyto(arg, i, where=cols[i] == y)
         if nan:
-            new = xp.isnan(v) & ~isn
-            m |= new
-            isn |= new
-        xp.copyto(y, v, where=m)
-        xp.copyto(arg, i, where=m)
+            xp.copyto(arg, i, where=xp.isnan(cols[i]))
     return y, arg
 
 
 def _max_scatter(xp, g, arg, k, s, plo, phi, d, in_size):
     """Adjoint of the arg-gather: route g to the winning input of each window."""
+    nk = math.prod(k)
+    sel = xp.arange(nk, dtype=arg.dtype).reshape((nk,) + (1,) * arg.ndim)
+    cols = xp.where(arg[None] == sel, g[None], g.dtype.type(0))
     pshape = g.shape[:2] + tuple(sz + a + b for sz, a, b in zip(in_size, plo, phi))
-    gpad = xp.zeros(pshape, dtype=g.dtype)
-    osize = g.shape[2:]
-    assign = _nonoverlap(k, s, d)
-    zero = g.dtype.type(0)
-    for i, off in enumerate(kernel_offsets(k)):
-        sl = _HEAD + window_slices(off, osize, s, d)
-        contrib = xp.where(arg == i, g, zero)
-        if assign:
-            gpad[sl] = contrib
-        else:
-            gpad[sl] += contrib
+    gpad = pool_uncols(xp, cols, pshape, k, s, d)
     return xp.ascontiguousarray(crop_spatial(gpad, plo, in_size))
 
 
 def _max_gather(xp, x, arg, k, s, plo, phi, d):
     """y[o] = x[window(o)][arg[o]] (zero padding: padded cells never win for finite x)."""
-    xpad = pad_spatial(xp, x, plo, phi)
-    y = xp.zeros(arg.shape, dtype=x.dtype)
-    osize = arg.shape[2:]
-    for i, off in enumerate(kernel_offsets(k)):
-        xp.copyto(y, xpad[_HEAD + window_slices(off, osize, s, d)], where=arg == i)
-    return y
+    cols = pool_cols(xp, pad_spatial(xp, x, plo, phi), k, arg.shape[2:], s, d)
+    return xp.take_along_axis(cols, arg[None].astype(np.intp), axis=0)[0]
 
 
 def _flat_indices(xp, arg, k, s, plo, d, in_size):
@@ -240,15 +221,10 @@ class _AvgPoolNd(Function):
     def forward(self, x):
         xp = self.xp
         self.in_size = x.shape[2:]
-        xpad = pad_spatial(xp, x, self.plo, self.phi)
-        y = None
         ones = (1,) * len(self.k)
-        for off in kernel_offsets(self.k):
-            v = xpad[_HEAD + window_slices(off, self.osize, self.s, ones)]
-            if y is None:
-                y = v.copy()
-            else:
-                y += v
+        cols = pool_cols(xp, pad_spatial(xp, x, self.plo, self.phi), self.k, self.osize,
+                         self.s, ones)
+        y = cols.sum(axis=0)
         y /= self.div
         return y
 
@@ -264,16 +240,10 @@ class _AvgPoolAdjoint(Function):
     def forward(self, g):
         xp = self.xp
         gd = g / self.div
+        nk = math.prod(self.k)
         pshape = g.shape[:2] + tuple(a + b + c for a, b, c in zip(self.in_size, self.plo, self.phi))
-        gpad = xp.zeros(pshape, dtype=g.dtype)
-        ones = (1,) * len(self.k)
-        assign = _nonoverlap(self.k, self.s, ones)
-        for off in kernel_offsets(self.k):
-            sl = _HEAD + window_slices(off, self.osize, self.s, ones)
-            if assign:
-                gpad[sl] = gd
-            else:
-                gpad[sl] += gd
+        cols = xp.broadcast_to(gd[None], (nk,) + gd.shape)
+        gpad = pool_uncols(xp, cols, pshape, self.k, self.s, (1,) * len(self.k))
         return xp.ascontiguousarray(crop_spatial(gpad, self.plo, self.in_size))
 
     def backward(self, gg):
@@ -407,6 +377,24 @@ class IndexScatter(Function):
         return "ScatterAddBackward0"
 
 
+class IndexPut(Function):
+    """zeros(out_shape) with g written at flat per-plane indices idx (max_unpool: on duplicate
+    indices one value wins, as PyTorch); the backward gathers."""
+
+    def forward(self, g):
+        xp = self.xp
+        n, c = self.out_shape[:2]
+        out = xp.zeros((n, c, math.prod(self.out_shape[2:])), dtype=g.dtype)
+        xp.put_along_axis(out, self.idx.reshape(n, c, -1), g.reshape(n, c, -1), axis=2)
+        return out.reshape(self.out_shape)
+
+    def backward(self, gg):
+        return IndexGather.apply(gg, idx=self.idx)
+
+    def name(self):
+        return "MaxUnpoolBackward0"
+
+
 def _adaptive_max_indices(xp, x, out):
     """Flat input index of the (first) maximum of every adaptive window."""
     nd = len(out)
@@ -485,7 +473,7 @@ def _max_unpoolnd(nd, x, indices, kernel_size, stride, padding, output_size):
     if ind.size and (int(ind.min()) < 0 or int(ind.max()) >= plane):
         raise RuntimeError(f"{opname}: found an index out of range [0, {plane}) for an output "
                            f"of spatial size {size}")
-    y = IndexScatter.apply(x, idx=ind.astype(np.int64, copy=False),
+    y = IndexPut.apply(x, idx=ind.astype(np.int64, copy=False),
                            out_shape=tuple(x.shape[:2]) + size)
     return y.squeeze(0) if unb else y
 
