@@ -128,8 +128,11 @@ def result_dtype(a, b):
     if ca == cb:
         if da == db:
             return da
+        ka, kb = _cat(da), _cat(db)
+        if ka != kb:  # PyTorch keeps the higher category's dtype: int64 + float32 -> float32
+            return da if ka > kb else db
         return np.promote_types(da, db)
-    if ca < cb:
+    if ca > cb:
         a, b, ca, cb, da, db = b, a, cb, ca, db, da
     # a is the stronger operand
     ka, kb = _cat(da), _cat(db)

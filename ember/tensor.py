@@ -356,6 +356,8 @@ class Tensor:
         return int(self.item())
 
     __hash__ = object.__hash__
+    # NumPy defers to Tensor's reflected operators (np.float64(2) * t is a Tensor)
+    __array_ufunc__ = None
 
     def __repr__(self):
         from ._printing import tensor_repr

@@ -72,6 +72,8 @@ class Function:
             fn.needs_input_grad = (False,) * len(tensors)
         fn._inputs = tensors if record else None
         out = fn.forward(*arrays)
+        if out.__class__ is not np.ndarray and isinstance(out, np.generic):
+            out = np.asarray(out)  # NumPy ufuncs return scalars for 0-d inputs
         del fn._inputs
         if not record:
             fn._saved = None

@@ -29,16 +29,16 @@ def numerical_jacobian_vector(fn, inputs, grad_outputs, eps=1e-6):
         for i in range(flat.size):
             orig = flat[i]
             with no_grad():
-                flat[i] = orig + eps
-                plus = _outputs(fn, inputs)
+                flat[i] = orig + eps  # outputs are copied: a view would see the restore
+                plus = [o._data.astype(np.float64) for o in _outputs(fn, inputs)]
                 flat[i] = orig - eps
-                minus = _outputs(fn, inputs)
+                minus = [o._data.astype(np.float64) for o in _outputs(fn, inputs)]
                 flat[i] = orig
             total = 0.0
             for p, m, go in zip(plus, minus, grad_outputs):
                 if go is None:
                     continue
-                diff = (p._data.astype(np.float64) - m._data.astype(np.float64)) / (2 * eps)
+                diff = (p - m) / (2 * eps)
                 total += float((diff * go).sum())
             gflat[i] = total
         grads.append(g)

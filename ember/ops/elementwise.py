@@ -93,10 +93,13 @@ _SCALARS = (int, float, bool)
 
 def _scalar(x):
     """A Python number for Python / NumPy scalars; None for anything else."""
-    if isinstance(x, _SCALARS):
+    t = type(x)
+    if t is float or t is int or t is bool:
         return x
-    if isinstance(x, np.generic):
+    if isinstance(x, np.generic):  # np.float64 is a float subclass: unwrap to stay weakly typed
         return x.item()
+    if isinstance(x, _SCALARS):
+        return t.__mro__[-2](x) if t.__mro__[-2] in _SCALARS else float(x)
     return None
 
 
@@ -129,6 +132,8 @@ def _binary(a, b, op, sop=None, rsop=None, float_only=False):
             if float_only and dt.kind != "f":
                 dt = _dt.get_default_dtype().numpy
             a = _cast(a, dt)
+            if dt.kind in "iu" and isinstance(c, int):
+                c = np.array(c).astype(dt)  # wrap around like PyTorch's integer arithmetic
         if sop is None:
             return op.apply(a, Tensor._wrap(np.asarray(c, dtype=a._data.dtype)))
         return sop.apply(a, c=c)
@@ -140,6 +145,8 @@ def _binary(a, b, op, sop=None, rsop=None, float_only=False):
         if float_only and dt.kind != "f":
             dt = _dt.get_default_dtype().numpy
         b = _cast(b, dt)
+        if dt.kind in "iu" and isinstance(c, int):
+            c = np.array(c).astype(dt)
     if rsop is None:
         return op.apply(Tensor._wrap(np.asarray(c, dtype=b._data.dtype)), b)
     return rsop.apply(b, c=c)
@@ -311,6 +318,10 @@ def add(input, other, *, alpha=1):
 
 def sub(input, other, *, alpha=1):
     """``input - alpha * other`` with broadcasting."""
+    for x in (input, other):
+        if isinstance(x, Tensor) and x._data.dtype == np.bool_:
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                               "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     if alpha != 1:
         other = mul(other, alpha)
     if isinstance(input, Tensor) and _scalar(other) is not None:

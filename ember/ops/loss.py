@@ -114,11 +114,15 @@ class CrossEntropyIndex(Function):
         return q
 
     def backward(self, grad):
+        with self.xp.errstate(divide="ignore", invalid="ignore"):   # all-ignored 'mean'
+            return self._backward(grad)
+
+    def _backward(self, grad):
         (x,) = self.saved_tensors
         xp = self.xp
         if STATE.enabled:
             p = x.softmax(1)
-            sq = Tensor._wrap(self.sq[:, None].astype(x.dtype, copy=False))
+            sq = Tensor._wrap(self.sq[:, None].astype(x._data.dtype, copy=False))
             q = Tensor._wrap(self._q(x.shape, x._data.dtype))
             return (p * sq - q) * _coef_tensor(self, grad, x.ndim)
         c = _grad_coef(self, grad)

@@ -7,6 +7,7 @@ or extraction never leaves a half-written file under its final name.
 """
 import gzip
 import hashlib
+import http.client
 import os
 import sys
 import tarfile
@@ -151,7 +152,7 @@ def download_url(urls, path, md5=None, timeout=TIMEOUT):
         except ChecksumError as e:
             bad_sum = True
             errors.append(str(e))
-        except (urllib.error.URLError, OSError, ValueError) as e:
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as e:
             reason = getattr(e, "reason", None) or e
             errors.append(f"{url}: {reason}")
     detail = "\n  ".join(errors)

@@ -1,0 +1,117 @@
+"""Adam (Kingma & Ba, 2015), with AMSGrad and optional decoupled weight decay."""
+import numpy as np
+
+from .optimizer import (Optimizer, _addcdiv_, _addcmul_, _bump_version, _check_betas,
+                        _check_lr, _check_nonneg, _incr_step, _lerp_, _new_step,
+                        _to_float, _wrap, _zeros_like)
+
+__all__ = ["Adam"]
+
+
+class Adam(Optimizer):
+    r"""Adam, as ``torch.optim.Adam`` (same update, same order of operations).
+
+    For each parameter :math:`\theta` with gradient :math:`g`, at step :math:`t`:
+
+    .. code-block:: text
+
+        g <- -g if maximize
+        theta <- theta * (1 - lr * weight_decay)    if decoupled_weight_decay (AdamW)
+        g <- g + weight_decay * theta               otherwise (L2 penalty)
+        m <- lerp(m, g, 1 - beta1)                  # beta1 * m + (1 - beta1) * g
+        v <- beta2 * v + (1 - beta2) * g * g
+        v_max <- max(v_max, v)                      (amsgrad; v_max is used below)
+        denom <- sqrt(v) / sqrt(1 - beta2^t) + eps
+        theta <- theta - lr / (1 - beta1^t) * m / denom
+
+    Args:
+        params (iterable): parameters or parameter groups to optimize.
+        lr (float): learning rate (default: 1e-3).
+        betas (tuple[float, float]): decay rates of the first and second moment
+            estimates (default: (0.9, 0.999)).
+        eps (float): added to the denominator for stability (default: 1e-8).
+        weight_decay (float): weight decay (default: 0).
+        amsgrad (bool): use the AMSGrad variant (default: False).
+        maximize (bool): maximize the objective (default: False).
+        decoupled_weight_decay (bool): AdamW's decoupled decay (default: False).
+        foreach, capturable, differentiable, fused: accepted for PyTorch compatibility
+            and ignored (ember has one in-place NumPy implementation).
+
+    State per parameter: ``step`` (0-d Tensor), ``exp_avg``, ``exp_avg_sq`` and, with
+    amsgrad, ``max_exp_avg_sq``.
+
+    Example:
+        >>> opt = ember.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))
+        >>> for x, y in loader:
+        ...     opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        _check_lr(lr)
+        _check_nonneg("eps", eps, "epsilon")
+        betas = tuple(_to_float(b) for b in betas)
+        _check_betas(betas)
+        _check_nonneg("weight_decay", weight_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                        capturable=capturable, differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("amsgrad", False)
+            group.setdefault("maximize", False)
+            group.setdefault("decoupled_weight_decay", False)
+
+    def step(self, closure=None):
+        """Perform one Adam step; ``closure`` (optional) re-evaluates and returns the loss."""
+        loss = self._eval_closure(closure)
+        for group in self.param_groups:
+            lr = _to_float(group["lr"])
+            beta1, beta2 = (_to_float(b) for b in group["betas"])
+            eps = group["eps"]
+            wd = group["weight_decay"]
+            amsgrad = group["amsgrad"]
+            decoupled = group.get("decoupled_weight_decay", False)
+            for p, pa, ga in self._params_with_grad(group):
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _new_step()
+                    state["exp_avg"] = _wrap(_zeros_like(pa))
+                    state["exp_avg_sq"] = _wrap(_zeros_like(pa))
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = _wrap(_zeros_like(pa))
+                step = _incr_step(state["step"])
+                dt = pa.dtype.type
+                if wd != 0 and decoupled:
+                    np.multiply(pa, dt(1 - lr * wd), out=pa)
+                    g = self._grad_with_decay(pa, ga, 0, group["maximize"])
+                else:
+                    g = self._grad_with_decay(pa, ga, wd, group["maximize"])
+                m = state["exp_avg"]._data
+                v = state["exp_avg_sq"]._data
+                tmp1 = self._scratch(1, pa)
+                tmp2 = self._scratch(2, pa)
+                _lerp_(np, m, g, 1 - beta1, tmp1)
+                np.multiply(v, dt(beta2), out=v)
+                _addcmul_(np, v, g, g, 1 - beta2, tmp1)
+
+                bias_correction1 = 1 - beta1 ** step
+                bias_correction2 = 1 - beta2 ** step
+                step_size = lr / bias_correction1
+                bias_correction2_sqrt = bias_correction2 ** 0.5
+                if amsgrad:
+                    vmax = state["max_exp_avg_sq"]._data
+                    np.maximum(vmax, v, out=vmax)
+                    v = vmax
+                denom = tmp1
+                np.sqrt(v, out=denom)
+                np.divide(denom, dt(bias_correction2_sqrt), out=denom)
+                np.add(denom, dt(eps), out=denom)
+                _addcdiv_(np, pa, m, denom, -step_size, tmp2)
+                _bump_version(p)
+        return loss

@@ -1,0 +1,102 @@
+"""NAdam (Dozat, 2016): Adam with Nesterov momentum and a momentum-decay schedule."""
+import numpy as np
+
+from .optimizer import (Optimizer, _addcdiv_, _addcmul_, _bump_version, _check_betas,
+                        _check_lr, _check_nonneg, _incr_step, _lerp_, _new_step,
+                        _scalar_np_dtype, _to_float, _wrap, _zeros_like)
+
+__all__ = ["NAdam"]
+
+
+class NAdam(Optimizer):
+    r"""NAdam, as ``torch.optim.NAdam``.
+
+    .. code-block:: text
+
+        g <- -g if maximize;  weight decay as in Adam (L2) or AdamW (decoupled)
+        mu_t     <- beta1 * (1 - 0.5 * 0.96^(t * momentum_decay))
+        mu_{t+1} <- beta1 * (1 - 0.5 * 0.96^((t + 1) * momentum_decay))
+        P_t <- P_{t-1} * mu_t                       (state 'mu_product')
+        m <- lerp(m, g, 1 - beta1);  v <- beta2 * v + (1 - beta2) * g * g
+        denom <- sqrt(v / (1 - beta2^t)) + eps
+        theta <- theta - lr * (1 - mu_t) / (1 - P_t) * g / denom
+                       - lr * mu_{t+1} / (1 - P_t * mu_{t+1}) * m / denom
+
+    Args:
+        params (iterable): parameters or parameter groups to optimize.
+        lr (float): learning rate (default: 2e-3).
+        betas (tuple[float, float]): decay rates (default: (0.9, 0.999)).
+        eps (float): denominator term for stability (default: 1e-8).
+        weight_decay (float): weight decay (default: 0).
+        momentum_decay (float): momentum decay psi (default: 4e-3).
+        decoupled_weight_decay (bool): decay as in AdamW (NAdamW) (default: False).
+        maximize (bool): maximize the objective (default: False).
+        foreach, capturable, differentiable: accepted and ignored.
+
+    State per parameter: ``step``, ``mu_product`` (0-d Tensor), ``exp_avg``,
+    ``exp_avg_sq``.
+
+    Example:
+        >>> opt = ember.optim.NAdam(model.parameters(), lr=2e-3)
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
+                 maximize=False, capturable=False, differentiable=False):
+        _check_lr(lr)
+        _check_nonneg("eps", eps, "epsilon")
+        _check_betas(betas)
+        _check_nonneg("weight_decay", weight_decay)
+        _check_nonneg("momentum_decay", momentum_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        momentum_decay=momentum_decay,
+                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
+                        foreach=foreach, capturable=capturable,
+                        differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Perform one NAdam step; ``closure`` (optional) re-evaluates the loss."""
+        loss = self._eval_closure(closure)
+        for group in self.param_groups:
+            lr = _to_float(group["lr"])
+            beta1, beta2 = group["betas"]
+            eps, wd = group["eps"], group["weight_decay"]
+            momentum_decay = group["momentum_decay"]
+            decoupled = group.get("decoupled_weight_decay", False)
+            for p, pa, ga in self._params_with_grad(group):
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _new_step()
+                    state["mu_product"] = _wrap(np.ones((), dtype=_scalar_np_dtype()))
+                    state["exp_avg"] = _wrap(_zeros_like(pa))
+                    state["exp_avg_sq"] = _wrap(_zeros_like(pa))
+                step = _incr_step(state["step"])
+                dt = pa.dtype.type
+                bias_correction2 = 1 - beta2 ** step
+                if wd != 0 and decoupled:
+                    np.multiply(pa, dt(1 - lr * wd), out=pa)
+                    g = self._grad_with_decay(pa, ga, 0, group["maximize"])
+                else:
+                    g = self._grad_with_decay(pa, ga, wd, group["maximize"])
+                mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+                mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+                mp = state["mu_product"]._data
+                np.multiply(mp, mp.dtype.type(mu), out=mp)
+                mu_product = float(mp)
+
+                m = state["exp_avg"]._data
+                v = state["exp_avg_sq"]._data
+                denom = self._scratch(1, pa)
+                tmp = self._scratch(2, pa)
+                _lerp_(np, m, g, 1 - beta1, tmp)
+                np.multiply(v, dt(beta2), out=v)
+                _addcmul_(np, v, g, g, 1 - beta2, tmp)
+                np.divide(v, dt(bias_correction2), out=denom)
+                np.sqrt(denom, out=denom)
+                np.add(denom, dt(eps), out=denom)
+                mu_product_next = mu_product * mu_next
+                _addcdiv_(np, pa, g, denom, -lr * (1.0 - mu) / (1.0 - mu_product), tmp)
+                _addcdiv_(np, pa, m, denom, (-lr * mu_next) / (1.0 - mu_product_next), tmp)
+                _bump_version(p)
+        return loss

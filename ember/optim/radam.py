@@ -1,0 +1,103 @@
+"""RAdam (Liu et al., 2020): Adam with a rectified adaptive learning rate."""
+import numpy as np
+
+from .optimizer import (Optimizer, _addcmul_, _bump_version, _check_betas, _check_lr,
+                        _check_nonneg, _incr_step, _lerp_, _new_step, _to_float, _wrap,
+                        _zeros_like)
+
+__all__ = ["RAdam"]
+
+
+class RAdam(Optimizer):
+    r"""RAdam, as ``torch.optim.RAdam``.
+
+    .. code-block:: text
+
+        g <- -g if maximize;  weight decay as in Adam (L2) or AdamW (decoupled)
+        m <- lerp(m, g, 1 - beta1);  v <- beta2 * v + (1 - beta2) * g * g
+        m_hat <- m / (1 - beta1^t)
+        rho_inf <- 2 / (1 - beta2) - 1
+        rho_t <- rho_inf - 2 t beta2^t / (1 - beta2^t)
+        if rho_t > 5:
+            r_t <- sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
+            l_t <- sqrt(1 - beta2^t) / (sqrt(v) + eps)
+            theta <- theta - lr * m_hat * l_t * r_t
+        else:
+            theta <- theta - lr * m_hat
+
+    Args:
+        params (iterable): parameters or parameter groups to optimize.
+        lr (float): learning rate (default: 1e-3).
+        betas (tuple[float, float]): decay rates (default: (0.9, 0.999)).
+        eps (float): denominator term for stability (default: 1e-8).
+        weight_decay (float): weight decay (default: 0).
+        decoupled_weight_decay (bool): decay as in AdamW (default: False).
+        maximize (bool): maximize the objective (default: False).
+        foreach, capturable, differentiable: accepted and ignored.
+
+    State per parameter: ``step``, ``exp_avg``, ``exp_avg_sq``.
+
+    Example:
+        >>> opt = ember.optim.RAdam(model.parameters(), lr=1e-3)
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False,
+                 capturable=False, differentiable=False):
+        _check_lr(lr)
+        _check_nonneg("eps", eps, "epsilon")
+        _check_betas(betas)
+        _check_nonneg("weight_decay", weight_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        maximize=maximize, foreach=foreach, capturable=capturable,
+                        decoupled_weight_decay=decoupled_weight_decay,
+                        differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Perform one RAdam step; ``closure`` (optional) re-evaluates the loss."""
+        loss = self._eval_closure(closure)
+        for group in self.param_groups:
+            lr = _to_float(group["lr"])
+            beta1, beta2 = group["betas"]
+            eps, wd = group["eps"], group["weight_decay"]
+            decoupled = group.get("decoupled_weight_decay", False)
+            for p, pa, ga in self._params_with_grad(group):
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _new_step()
+                    state["exp_avg"] = _wrap(_zeros_like(pa))
+                    state["exp_avg_sq"] = _wrap(_zeros_like(pa))
+                step = _incr_step(state["step"])
+                dt = pa.dtype.type
+                if wd != 0 and decoupled:
+                    np.multiply(pa, dt(1 - lr * wd), out=pa)
+                    g = self._grad_with_decay(pa, ga, 0, group["maximize"])
+                else:
+                    g = self._grad_with_decay(pa, ga, wd, group["maximize"])
+                m = state["exp_avg"]._data
+                v = state["exp_avg_sq"]._data
+                upd = self._scratch(1, pa)
+                tmp = self._scratch(2, pa)
+                _lerp_(np, m, g, 1 - beta1, tmp)
+                np.multiply(v, dt(beta2), out=v)
+                _addcmul_(np, v, g, g, 1 - beta2, tmp)
+
+                bias_correction1 = 1 - beta1 ** step
+                bias_correction2 = 1 - beta2 ** step
+                np.divide(m, dt(bias_correction1), out=upd)      # m_hat
+                np.multiply(upd, dt(lr), out=upd)
+                rho_inf = 2 / (1 - beta2) - 1
+                rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+                if rho_t > 5.0:
+                    rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                            / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+                    np.sqrt(v, out=tmp)
+                    np.add(tmp, dt(eps), out=tmp)
+                    np.reciprocal(tmp, out=tmp)          # PyTorch's scalar / tensor
+                    np.multiply(tmp, dt(bias_correction2 ** 0.5), out=tmp)
+                    np.multiply(upd, tmp, out=upd)
+                    np.multiply(upd, dt(rect), out=upd)
+                np.subtract(pa, upd, out=pa)
+                _bump_version(p)
+        return loss

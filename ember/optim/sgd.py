@@ -1,0 +1,103 @@
+"""Stochastic gradient descent, with optional (Nesterov) momentum and weight decay."""
+import numpy as np
+
+from .optimizer import Optimizer, _bump_version, _to_float, _wrap
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent (optionally with momentum), as ``torch.optim.SGD``.
+
+    For each parameter :math:`\theta` with gradient :math:`g`:
+
+    .. code-block:: text
+
+        g <- -g if maximize
+        g <- g + weight_decay * theta                      (if weight_decay != 0)
+        b <- g  (first step)  or  momentum * b + (1 - dampening) * g
+        g <- g + momentum * b  if nesterov  else  b         (if momentum != 0)
+        theta <- theta - lr * g
+
+    Args:
+        params (iterable): parameters or parameter groups to optimize.
+        lr (float): learning rate (default: 1e-3).
+        momentum (float): momentum factor (default: 0).
+        dampening (float): dampening of the momentum (default: 0).
+        weight_decay (float): L2 penalty (default: 0).
+        nesterov (bool): Nesterov momentum (needs momentum > 0 and dampening 0).
+        maximize (bool): maximize the objective instead of minimizing it.
+        foreach, differentiable, fused: accepted for PyTorch compatibility; ember has
+            a single implementation (in-place NumPy on each parameter).
+
+    State per parameter: ``momentum_buffer`` (only when momentum != 0).
+
+    Example:
+        >>> opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> opt.zero_grad()
+        >>> loss_fn(model(x), y).backward()
+        >>> opt.step()
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
+        if _to_float(lr) < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if _to_float(weight_decay) < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
+                        foreach=foreach, differentiable=differentiable, fused=fused)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("nesterov", False)
+            group.setdefault("maximize", False)
+
+    def step(self, closure=None):
+        """Perform one SGD step; ``closure`` (optional) re-evaluates and returns the loss."""
+        loss = self._eval_closure(closure)
+        for group in self.param_groups:
+            lr = _to_float(group["lr"])
+            momentum = group["momentum"]
+            dampening = group["dampening"]
+            wd = _to_float(group["weight_decay"])
+            nesterov = group["nesterov"]
+            for p, pa, ga in self._params_with_grad(group):
+                dt = pa.dtype.type
+                g = self._grad_with_decay(pa, ga, wd, group["maximize"])
+                if momentum != 0:
+                    state = self.state[p]
+                    buf_t = state.get("momentum_buffer")
+                    if buf_t is None:
+                        buf = g.copy()
+                        state["momentum_buffer"] = _wrap(buf)
+                    else:
+                        buf = buf_t._data
+                        np.multiply(buf, dt(momentum), out=buf)
+                        if dampening == 0:
+                            np.add(buf, g, out=buf)
+                        else:
+                            tmp = self._scratch(1, buf)
+                            np.multiply(g, dt(1 - dampening), out=tmp)
+                            np.add(buf, tmp, out=buf)
+                    if nesterov:
+                        out = self._scratch(0, pa)
+                        tmp = self._scratch(1, pa)
+                        np.multiply(buf, dt(momentum), out=tmp)
+                        np.add(g, tmp, out=out)   # g may itself be scratch 0: fine
+                        g = out
+                    else:
+                        g = buf
+                tmp = self._scratch(1, pa)
+                np.multiply(g, dt(-lr), out=tmp)
+                np.add(pa, tmp, out=pa)
+                _bump_version(p)
+        return loss
