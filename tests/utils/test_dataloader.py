@@ -60,7 +60,7 @@ class Slow(Dataset):
         return 4
 
     def __getitem__(self, i):
-        time.sleep(3)
+        time.sleep(1.5)
         return i
 
 
@@ -236,7 +236,7 @@ def test_main_process_exception_plain():
 
 
 def test_timeout():
-    dl = DataLoader(Slow(), batch_size=1, num_workers=1, timeout=0.5)
+    dl = DataLoader(Slow(), batch_size=1, num_workers=1, timeout=0.3)
     with pytest.raises(RuntimeError, match="timed out"):
         next(iter(dl))
 
