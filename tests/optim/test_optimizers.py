@@ -1,0 +1,281 @@
+"""Every optimizer and option against torch.optim: same initial weights, same gradients
+(a fixed deterministic loss), parameters and state after 100 steps must agree."""
+import copy
+
+import numpy as np
+import pytest
+
+import ember
+from tests.helpers import require_torch, torch
+from tests.optim._common import (ember_params, init_arrays, set_ember_grads,
+                                 set_torch_grads, tol, torch_params)
+
+CASES = [
+    ("SGD", dict(lr=0.05)),
+    ("SGD", dict(lr=0.05, momentum=0.9)),
+    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.5)),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True)),
+    ("SGD", dict(lr=0.05, weight_decay=0.1)),
+    ("SGD", dict(lr=0.05, momentum=0.8, weight_decay=0.1, nesterov=True, maximize=True)),
+    ("SGD", dict(lr=0.05, maximize=True)),
+    ("Adagrad", dict(lr=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01)),
+    ("Adagrad", dict(lr=0.1, initial_accumulator_value=0.5)),
+    ("Adagrad", dict(lr=0.1, weight_decay=0.1, eps=1e-3)),
+    ("Adagrad", dict(lr=0.1, maximize=True)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, alpha=0.9, eps=1e-2)),
+    ("RMSprop", dict(lr=0.01, centered=True)),
+    ("RMSprop", dict(lr=0.01, momentum=0.9)),
+    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5, weight_decay=0.1)),
+    ("RMSprop", dict(lr=0.01, maximize=True)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6)),
+    ("Adam", dict(lr=0.01, amsgrad=True)),
+    ("Adam", dict(lr=0.01, weight_decay=0.1)),
+    ("Adam", dict(lr=0.01, maximize=True)),
+    ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1, maximize=True)),
+    ("Adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("AdamW", dict(lr=0.01)),
+    ("AdamW", dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
+    ("AdamW", dict(lr=0.01, maximize=True)),
+    ("Adamax", dict(lr=0.02)),
+    ("Adamax", dict(lr=0.02, betas=(0.8, 0.99), weight_decay=0.1)),
+    ("Adamax", dict(lr=0.02, maximize=True)),
+    ("NAdam", dict(lr=0.01)),
+    ("NAdam", dict(lr=0.01, momentum_decay=0.01)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("NAdam", dict(lr=0.01, maximize=True)),
+    ("RAdam", dict(lr=0.01)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("RAdam", dict(lr=0.01, maximize=True)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8)),
+    ("Adadelta", dict(lr=0.5, weight_decay=0.1, eps=1e-4)),
+    ("Adadelta", dict(lr=0.5, maximize=True)),
+]
+
+
+def _ids(case):
+    name, kw = case
+    return name + "-" + ",".join(f"{k}={v}" for k, v in kw.items())
+
+
+def run_pair(name, kwargs, dtype, steps=100, skip_every=None):
+    """Run ``steps`` steps in ember and in torch; return both parameter lists and
+    optimizers. ``skip_every``: drop the gradient of param 1 every k-th step."""
+    arrays = init_arrays(dtype)
+    sign = -1.0 if kwargs.get("maximize") else 1.0
+    ep, tp = ember_params(arrays), torch_params(torch, arrays)
+    eo = getattr(ember.optim, name)(ep, **kwargs)
+    to = getattr(torch.optim, name)(tp, **kwargs)
+    for i in range(steps):
+        skip = (1,) if skip_every and i % skip_every == 0 else ()
+        set_ember_grads(ep, sign, skip)
+        set_torch_grads(torch, tp, sign, skip)
+        eo.step()
+        to.step()
+    return ep, tp, eo, to
+
+
+def assert_params_close(ep, tp, dtype):
+    for e, t in zip(ep, tp):
+        assert e._data.dtype == dtype
+        np.testing.assert_allclose(e._data, t.detach().numpy(), **tol(dtype))
+
+
+def assert_state_close(eo, to, ep, tp, dtype):
+    esd, tsd = eo.state_dict(), to.state_dict()
+    assert sorted(esd["state"]) == sorted(tsd["state"])
+    for k, tstate in tsd["state"].items():
+        estate = esd["state"][k]
+        assert list(estate) == list(tstate), (list(estate), list(tstate))
+        for key, tv in tstate.items():
+            ev = estate[key]
+            if key == "step":
+                assert float(ev) == float(tv)
+                continue
+            assert ev._data.dtype == tv.numpy().dtype, key
+            t = tol(dtype)
+            if dtype == np.float32:
+                # a few state entries are ratios of tiny numbers (centered RMSprop's
+                # g / sqrt(v - m^2)); PyTorch's fused multiply-adds round differently
+                t = dict(rtol=1e-5, atol=1e-4)
+            np.testing.assert_allclose(ev._data, tv.numpy(), **t)
+    for eg, tg in zip(esd["param_groups"], tsd["param_groups"]):
+        assert eg == tg
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_matches_torch_100_steps(case, dtype):
+    require_torch()
+    name, kwargs = case
+    ep, tp, eo, to = run_pair(name, kwargs, dtype)
+    assert_params_close(ep, tp, dtype)
+    assert_state_close(eo, to, ep, tp, dtype)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad"])
+def test_params_without_grad_are_skipped(name):
+    require_torch()
+    kwargs = dict(lr=0.01, momentum=0.9) if name in ("SGD", "RMSprop") else dict(lr=0.01)
+    ep, tp, eo, to = run_pair(name, kwargs, np.float64, steps=30, skip_every=3)
+    assert_params_close(ep, tp, np.float64)
+    assert_state_close(eo, to, ep, tp, np.float64)
+
+
+@pytest.mark.parametrize("name,kw", [("SGD", dict(momentum=0.9)), ("Adam", dict()),
+                                      ("RMSprop", dict(centered=True)), ("NAdam", dict())])
+def test_param_groups_match_torch(name, kw):
+    require_torch()
+    dtype = np.float64
+    arrays = init_arrays(dtype)
+    ep, tp = ember_params(arrays), torch_params(torch, arrays)
+    eo = getattr(ember.optim, name)([{"params": ep[:2]}, {"params": ep[2:], "lr": 0.003,
+                                     "weight_decay": 0.2}], lr=0.01, **kw)
+    to = getattr(torch.optim, name)([{"params": tp[:2]}, {"params": tp[2:], "lr": 0.003,
+                                     "weight_decay": 0.2}], lr=0.01, **kw)
+    for _ in range(60):
+        set_ember_grads(ep)
+        set_torch_grads(torch, tp)
+        eo.step()
+        to.step()
+    assert_params_close(ep, tp, dtype)
+    assert_state_close(eo, to, ep, tp, dtype)
+
+
+def test_add_param_group_later_matches_torch():
+    require_torch()
+    dtype = np.float64
+    arrays = init_arrays(dtype)
+    ep, tp = ember_params(arrays), torch_params(torch, arrays)
+    eo = ember.optim.Adagrad(ep[:1], lr=0.1)
+    to = torch.optim.Adagrad(tp[:1], lr=0.1)
+    for i in range(40):
+        if i == 10:
+            eo.add_param_group({"params": ep[1:], "lr": 0.05})
+            to.add_param_group({"params": tp[1:], "lr": 0.05})
+            # torch's Adagrad creates state only in __init__; give it the same start
+            for p in tp[1:]:
+                to.state[p] = {"step": torch.tensor(0.0), "sum": torch.zeros_like(p)}
+        set_ember_grads(ep)
+        set_torch_grads(torch, tp)
+        if i < 10:
+            for p in ep[1:]:
+                p.grad = None
+            for p in tp[1:]:
+                p.grad = None
+        eo.step()
+        to.step()
+    assert_params_close(ep, tp, dtype)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c[1].get("maximize")][::3],
+                         ids=_ids)
+def test_resume_from_state_dict(case):
+    """50 steps, save, load into fresh objects, 50 more == 100 uninterrupted."""
+    name, kwargs = case
+    dtype = np.float32
+    arrays = init_arrays(dtype)
+    ref = ember_params(arrays)
+    ref_opt = getattr(ember.optim, name)(ref, **kwargs)
+    for _ in range(100):
+        set_ember_grads(ref)
+        ref_opt.step()
+
+    a = ember_params(arrays)
+    opt_a = getattr(ember.optim, name)(a, **kwargs)
+    for _ in range(50):
+        set_ember_grads(a)
+        opt_a.step()
+    saved = copy.deepcopy(opt_a.state_dict())
+    saved_params = [p._data.copy() for p in a]
+    del a, opt_a
+
+    b = ember_params(saved_params)
+    opt_b = getattr(ember.optim, name)(b, lr=123.0)   # hyperparameters come from the dict
+    opt_b.load_state_dict(saved)
+    for _ in range(50):
+        set_ember_grads(b)
+        opt_b.step()
+    for pb, pr in zip(b, ref):
+        np.testing.assert_array_equal(pb._data, pr._data)
+
+
+def test_load_state_dict_copies_and_casts():
+    dtype = np.float32
+    ep = ember_params(init_arrays(dtype))
+    opt = ember.optim.Adam(ep, lr=0.01)
+    set_ember_grads(ep)
+    opt.step()
+    sd = opt.state_dict()
+    ep64 = ember_params(init_arrays(np.float64))
+    opt64 = ember.optim.Adam(ep64)
+    opt64.load_state_dict(sd)
+    st = opt64.state[ep64[0]]
+    assert st["exp_avg"]._data.dtype == np.float64
+    assert st["step"]._data.dtype == sd["state"][0]["step"]._data.dtype
+    assert st["exp_avg"]._data is not sd["state"][0]["exp_avg"]._data
+    assert opt64.param_groups[0]["lr"] == 0.01
+    assert opt64.param_groups[0]["params"][0] is ep64[0]
+
+
+def test_state_dict_layout_like_torch():
+    require_torch()
+    arrays = init_arrays(np.float32)
+    ep, tp = ember_params(arrays), torch_params(torch, arrays)
+    eo = ember.optim.SGD([{"params": ep[:1]}, {"params": ep[1:], "lr": 0.5}], lr=0.1,
+                         momentum=0.9)
+    to = torch.optim.SGD([{"params": tp[:1]}, {"params": tp[1:], "lr": 0.5}], lr=0.1,
+                         momentum=0.9)
+    set_ember_grads(ep)
+    set_torch_grads(torch, tp)
+    eo.step()
+    to.step()
+    esd, tsd = eo.state_dict(), to.state_dict()
+    assert esd["param_groups"] == tsd["param_groups"]
+    assert esd["param_groups"][1]["params"] == [1, 2]
+    assert list(esd["state"]) == list(tsd["state"]) == [0, 1, 2]
+    assert isinstance(esd["state"][0]["momentum_buffer"], ember.Tensor)
+
+
+def test_load_torch_layout_state_dict():
+    """A state dict written by PyTorch (converted to arrays) resumes in ember."""
+    require_torch()
+    dtype = np.float64
+    arrays = init_arrays(dtype)
+    ep, tp = ember_params(arrays), torch_params(torch, arrays)
+    to = torch.optim.Adam(tp, lr=0.01, amsgrad=True)
+    for _ in range(20):
+        set_torch_grads(torch, tp)
+        to.step()
+    tsd = to.state_dict()
+    sd = {"state": {k: {kk: ember.tensor(vv.numpy().copy()) for kk, vv in v.items()}
+                    for k, v in tsd["state"].items()},
+          "param_groups": copy.deepcopy(tsd["param_groups"])}
+    ep = ember_params([p.detach().numpy().copy() for p in tp])
+    eo = ember.optim.Adam(ep, lr=0.01, amsgrad=True)
+    eo.load_state_dict(sd)
+    for _ in range(20):
+        set_ember_grads(ep)
+        set_torch_grads(torch, tp)
+        eo.step()
+        to.step()
+    assert_params_close(ep, tp, dtype)
+
+
+def test_tensor_lr():
+    require_torch()
+    arrays = init_arrays(np.float64)
+    ep, tp = ember_params(arrays), torch_params(torch, arrays)
+    eo = ember.optim.Adam(ep, lr=ember.tensor(0.01, dtype=ember.float64))
+    to = torch.optim.Adam(tp, lr=torch.tensor(0.01, dtype=torch.float64))
+    for _ in range(10):
+        set_ember_grads(ep)
+        set_torch_grads(torch, tp)
+        eo.step()
+        to.step()
+    assert_params_close(ep, tp, np.float64)
