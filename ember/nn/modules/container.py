@@ -310,13 +310,14 @@ class ModuleDict(Module):
         raise NotImplementedError("ModuleDict has no forward(): look up its modules by key")
 
 
-def _param_repr(p):
+def _param_repr(p, type_name=False):
     if not isinstance(p, Tensor):
         return "Object of type: " + type(p).__name__
     size = "x".join(str(s) for s in p.shape)
     dev = "" if p.device.type == "cpu" else f" ({p.device})"
     kind = "Parameter containing" if isinstance(p, Parameter) else "Tensor"
-    return f"{kind}: [ember.{p.dtype.name} of size {size}{dev}]"
+    name = p.type() if type_name else f"ember.{p.dtype.name}"
+    return f"{kind}: [{name} of size {size}{dev}]"
 
 
 class ParameterList(Module):
@@ -378,9 +379,6 @@ class ParameterList(Module):
     def extra_repr(self):
         return "\n".join(f"  ({i}): {_param_repr(p)}" for i, p in enumerate(self))
 
-    def __repr__(self):
-        body = self.extra_repr()
-        return self._get_name() + ("(\n" + body + "\n)" if body else "()")
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterList has no forward()")
@@ -470,11 +468,8 @@ class ParameterDict(Module):
             self[p[0]] = p[1]
 
     def extra_repr(self):
-        return "\n".join(f"  ({k}): {_param_repr(p)}" for k, p in self.items())
+        return "\n".join(f"  ({k}): {_param_repr(p, True)}" for k, p in self.items())
 
-    def __repr__(self):
-        body = self.extra_repr()
-        return self._get_name() + ("(\n" + body + "\n)" if body else "()")
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterDict has no forward()")
