@@ -284,8 +284,9 @@ class BinaryCrossEntropy(Function):
 
     def forward(self, x, t, w):
         xp = self.xp
-        lx = xp.maximum(xp.log(x), -100.0)
-        l1x = xp.maximum(xp.log1p(-x), -100.0)
+        with xp.errstate(divide="ignore"):         # log(0) = -inf, clamped to -100
+            lx = xp.maximum(xp.log(x), -100.0)
+            l1x = xp.maximum(xp.log1p(-x), -100.0)
         loss = -(t * (lx - l1x) + l1x)
         if w is not None:
             loss = loss * w

@@ -82,8 +82,8 @@ def _shape(t):
 def _warn_size(name, input, target):
     if _shape(input) != _shape(target):
         warnings.warn(
-            f"{name}: using a target size ({_shape(target)}) that is different to the input "
-            f"size ({_shape(input)}). This will likely lead to incorrect results due to "
+            f"{name}: using a target size {_shape(target)} that is different to the input "
+            f"size {_shape(input)}. This will likely lead to incorrect results due to "
             "broadcasting. Please ensure they have the same size.", stacklevel=3)
 
 
@@ -350,8 +350,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 # ----------------------------------------------------------------------------------
 def _check_same_size(name, input, target):
     if _shape(input) != _shape(target):
-        raise ValueError(f"{name}: using a target size ({_shape(target)}) that is different "
-                         f"to the input size ({_shape(input)}) is not supported; please "
+        raise ValueError(f"{name}: using a target size {_shape(target)} that is different "
+                         f"to the input size {_shape(input)} is not supported; please "
                          "ensure they have the same size")
 
 
@@ -433,6 +433,8 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     _check_reduction(reduction, "soft_margin_loss")
     target = _as_tensor(target, input)
     _warn_size("soft_margin_loss", input, target)
+    if target.dtype != input.dtype:
+        target = target.to(input.dtype)
     z = -target * input
     # log(1 + exp(z)) = bce_with_logits(z, 0), evaluated stably with the exact gradient
     zeros = Tensor._wrap(np.zeros(z.shape, dtype=z._data.dtype))
