@@ -11,15 +11,21 @@ def _format_array(arr, indent):
     if arr.dtype.kind == "f":
         finite = arr[np.isfinite(arr)]
         ints = finite.size == 0 or np.all(finite == np.round(finite))
-        big = finite.size and (np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
-        if ints and not big:
-            opts["formatter"] = {"float_kind": lambda v: (f"{v:.0f}." if np.isfinite(v) else str(v))}
-        elif big:
-            opts["formatter"] = {"float_kind": lambda v: f"{v:.4e}"}
+        mags = np.abs(finite[finite != 0])
+        sci = mags.size and (mags.max() >= 1e8 or mags.min() < 1e-4 or
+                             (mags.max() / mags.min() > 1e3 and not ints))
+        if sci:
+            fmt = "{:.4e}".format
+        elif ints:
+            fmt = lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)  # noqa: E731
         else:
-            opts["formatter"] = {"float_kind": lambda v: f"{v:.4f}"}
+            fmt = "{:.4f}".format
+        sample = np.concatenate([arr.reshape(-1)[:1000], finite.reshape(-1)[[0, -1]] if finite.size else [],
+                                 [finite.min(), finite.max()] if finite.size else []])
+        width = max(len(fmt(v)) if np.isfinite(v) else len(str(v)) for v in sample)
+        opts["formatter"] = {"float_kind": lambda v: (fmt(v) if np.isfinite(v) else str(v)).rjust(width)}
     elif arr.dtype.kind == "b":
-        opts["formatter"] = {"bool": lambda v: "True" if v else "False"}
+        opts["formatter"] = {"bool": lambda v: ("True" if v else "False").rjust(5 if not arr.all() else 4)}
     return np.array2string(arr, **opts)
 
 

@@ -137,7 +137,7 @@ class Function:
         raise NotImplementedError
 
     def name(self):
-        return type(self).__name__ + "Backward0"
+        return type(self).__name__.replace("Scalar", "") + "Backward0"
 
     def register_prehook(self, hook):
         if self._pre_hooks is None:

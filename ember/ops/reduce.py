@@ -303,8 +303,9 @@ class LogSumExp(Function):
         m = x.max(axis=self.axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         s = np.log(np.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
-        self.save_for_backward(x, s)
-        return s if self.keepdim else s.reshape(_reduced_shape(x.shape, self.axes))
+        out = s if self.keepdim else s.reshape(_reduced_shape(x.shape, self.axes))
+        self.save_for_backward(x, out)  # the output itself: keeps double backward exact
+        return out
 
     def backward(self, grad):
         x, s = self.saved_tensors
@@ -345,8 +346,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 class _L2Norm(Function):
     def forward(self, x):
         y = np.sqrt((x * x).sum(axis=self.axes, keepdims=True))
-        self.save_for_backward(x, y)
-        return y if self.keepdim else y.reshape(_reduced_shape(x.shape, self.axes))
+        out = y if self.keepdim else y.reshape(_reduced_shape(x.shape, self.axes))
+        self.save_for_backward(x, out)
+        return out
 
     def backward(self, grad):
         x, y = self.saved_tensors
