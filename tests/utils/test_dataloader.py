@@ -298,3 +298,41 @@ def test_spawn_context_works():
     dl = DataLoader(TensorDataset(T(np.arange(6))), batch_size=3, num_workers=1,
                     multiprocessing_context="spawn")
     assert [b[0].numpy().tolist() for b in dl] == [[0, 1, 2], [3, 4, 5]]
+
+
+class Dies(Dataset):
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        if i == 2:
+            os._exit(3)
+        return i
+
+
+def test_dead_worker_is_reported():
+    dl = DataLoader(Dies(), batch_size=1, num_workers=1)
+    with pytest.raises(RuntimeError, match="exited unexpectedly"):
+        list(dl)
+
+
+class TwoArgError(Exception):
+    def __init__(self, a, b):
+        super().__init__(a, b)
+
+
+class RaisesOdd(Dataset):
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        raise TwoArgError("x", "y")
+
+
+def test_unpicklable_batch_and_odd_exceptions_become_errors():
+    dl = DataLoader(Squares(4), batch_size=2, num_workers=1,
+                    collate_fn=lambda b: (lambda: b))  # a lambda cannot be pickled
+    with pytest.raises(Exception, match="DataLoader worker process 0"):
+        next(iter(dl))
+    with pytest.raises(RuntimeError, match="TwoArgError"):
+        next(iter(DataLoader(RaisesOdd(), num_workers=1)))
