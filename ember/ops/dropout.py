@@ -49,7 +49,7 @@ def _mask_shape(x, feature_dims):
     # batched input: (N, C, *spatial); unbatched: (C, *spatial). PyTorch reads a 3-D
     # input of dropout2d as batched (N, C, L), so do we.
     if x.ndim == feature_dims + 2 or feature_dims == 2:
-        return x.shape[:2] + (1,) * feature_dims
+        return x.shape[:2] + (1,) * (x.ndim - 2)
     if x.ndim == feature_dims + 1:
         return x.shape[:1] + (1,) * feature_dims
     return x.shape[:2] + (1,) * (x.ndim - 2)
