@@ -180,3 +180,22 @@ def test_samplers_match_torch_semantics_shapes():
         ours = [len(p) for p in random_split(Range(n), lengths)]
         theirs = [len(p) for p in tds.random_split(range(n), lengths)]
         assert ours == theirs
+
+
+def test_tensor_dataset_keeps_autograd():
+    w = ember.Tensor._wrap(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    ds = TensorDataset(w, T(np.arange(3)))
+    batch = ds._batch([2, 0])
+    assert batch[0].requires_grad
+    batch[0].sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [[1, 1], [0, 0], [1, 1]])
+
+
+def test_public_import_paths():
+    import ember.utils.data as data
+    assert ember.utils.data is data
+    for name in ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
+                 "random_split", "SequentialSampler", "RandomSampler", "BatchSampler",
+                 "WeightedRandomSampler", "SubsetRandomSampler", "DataLoader",
+                 "default_collate", "get_worker_info"]:
+        assert hasattr(data, name), name

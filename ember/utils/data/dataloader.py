@@ -66,6 +66,8 @@ class DataLoader:
         prefetch_factor (int): batches loaded ahead per worker (default 2 when
             ``num_workers > 0``).
         persistent_workers (bool): keep the workers alive between epochs.
+        in_order (bool): accepted for compatibility; batches always come back in
+            sampler order.
 
     A :class:`TensorDataset` with the default collate is batched by indexing each
     tensor once with the batch's indices.
@@ -186,7 +188,7 @@ class DataLoader:
 
     def __iter__(self):
         if self.persistent_workers and self.num_workers > 0:
-            if self._iterator is None:
+            if self._iterator is None or self._iterator._shutdown:
                 self._iterator = self._get_iterator()
             else:
                 self._iterator._reset(self)
