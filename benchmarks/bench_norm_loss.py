@@ -14,10 +14,15 @@ Usage:
 import argparse
 import contextlib
 import json
+import os
 import statistics
+import sys
 import time
 
 import numpy as np
+
+if __name__ == "__main__":   # run as a script: import the ember of this checkout
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _limit_threads(threads):
@@ -31,6 +36,8 @@ def _limit_threads(threads):
 
 def _cases():
     import ember
+    import ember.nn
+    import ember.nn.functional
     import torch
     rng = np.random.default_rng(0)
 

@@ -69,11 +69,15 @@ class CrossEntropyIndex(Function):
         C = x.shape[1]
         eps = self.label_smoothing
         w = self.weight
-        ignored = t == self.ignore_index
-        any_ignored = bool(ignored.any())
-        ts = xp.where(ignored, 0, t) if any_ignored else t
+        keep = None                                  # mask of kept samples, None: all kept
+        if getattr(self, "maybe_ignored", True):
+            ignored = t == self.ignore_index
+            if ignored.any():
+                keep = ~ignored
+                t = xp.where(ignored, 0, t)
+        self.ts, self.keep = t, keep
         z = x - x.max(axis=1, keepdims=True)
-        zy = xp.take_along_axis(z, ts[:, None], axis=1)[:, 0]
+        zy = self._gather(z)
         if eps > 0:
             zs = (z * w.reshape(_cshape(x.shape))).sum(axis=1) if w is not None else \
                 z.sum(axis=1)
@@ -81,36 +85,66 @@ class CrossEntropyIndex(Function):
         xp.exp(z, out=z)
         s = z.sum(axis=1)
         lse = xp.log(s)
-        wy = w[ts] if w is not None else xp.ones(t.shape, dtype=x.dtype)
-        if any_ignored:
-            wy = wy * (~ignored)
-        loss = (lse - zy) * wy
+        if w is not None:
+            wy = w[t]
+            if keep is not None:
+                wy *= keep
+        elif keep is not None:
+            wy = keep.astype(x.dtype)
+        else:
+            wy = None                                # all ones
+        loss = lse - zy
+        if wy is not None:
+            loss *= wy
         if eps > 0:
             loss *= (1.0 - eps)
             smooth = wsum * lse - zs
-            if any_ignored:
-                smooth *= ~ignored
+            if keep is not None:
+                smooth *= keep
             loss += (eps / C) * smooth
-            self.sq = (1.0 - eps) * wy + (eps / C) * wsum * (~ignored if any_ignored else 1)
+            ones = keep.astype(x.dtype) if keep is not None else 1.0
+            self.sq = (1.0 - eps) * (wy if wy is not None else 1.0) + (eps / C) * wsum * ones
         else:
-            self.sq = wy
-        self.denom = float(wy.sum())
-        self.e, self.s, self.ts, self.wy = z, s, ts, wy
+            self.sq = wy if wy is not None else 1.0
+        self.denom = float(wy.sum()) if wy is not None else float(t.size)
+        self.wy = wy if wy is not None else xp.ones(t.shape, dtype=x.dtype)
+        self.e, self.s = z, s
         self.save_for_backward(x)
         return _reduce_raw(xp, loss.astype(x.dtype, copy=False), self.reduction, self.denom)
 
-    def _q(self, shape, dtype):
-        """The constant target distribution q (N, C, *d) (for the double-backward path)."""
+    def _gather(self, a):
+        """a[i, t_i, ...] along axis 1."""
+        if a.ndim == 2:
+            return a[self.xp.arange(a.shape[0]), self.ts]
+        return self.xp.take_along_axis(a, self.ts[:, None], axis=1)[:, 0]
+
+    def _scatter_sub(self, a, v):
+        """a[i, t_i, ...] -= v[i, ...] in place."""
+        xp = self.xp
+        if a.ndim == 2:
+            rows = xp.arange(a.shape[0])
+            a[rows, self.ts] -= v
+        else:
+            idx = self.ts[:, None]
+            xp.put_along_axis(a, idx, xp.take_along_axis(a, idx, axis=1) - v[:, None], axis=1)
+
+    def _smooth_part(self, shape, dtype):
+        """(eps / C) * w_c * keep_i, broadcast as (N, C, *d) (or (1, C, 1...))."""
         xp = self.xp
         C = shape[1]
-        q = xp.zeros(shape, dtype=dtype)
-        eps = self.label_smoothing
-        xp.put_along_axis(q, self.ts[:, None], ((1.0 - eps) * self.wy)[:, None], axis=1)
-        if eps > 0:
-            wc = self.weight if self.weight is not None else xp.ones(C, dtype=dtype)
-            keep = (self.sq != 0).astype(dtype) if (self.target == self.ignore_index).any() \
-                else xp.ones(self.ts.shape, dtype=dtype)
-            q += (eps / C) * wc.reshape(_cshape(shape)) * keep[:, None]
+        wc = self.weight.astype(dtype, copy=False) if self.weight is not None else \
+            xp.ones(C, dtype=dtype)
+        part = (self.label_smoothing / C) * wc.reshape(_cshape(shape))
+        if self.keep is not None:
+            part = part * self.keep[:, None].astype(dtype)
+        return part
+
+    def _q(self, shape, dtype):
+        """The constant target distribution q (N, C, *d) (for the double-backward path)."""
+        q = self.xp.zeros(shape, dtype=dtype)
+        self._scatter_sub(q, -((1.0 - self.label_smoothing) * self.wy).astype(dtype))
+        if self.label_smoothing > 0:
+            q += self._smooth_part(shape, dtype)
         return q
 
     def backward(self, grad):
@@ -120,29 +154,25 @@ class CrossEntropyIndex(Function):
     def _backward(self, grad):
         (x,) = self.saved_tensors
         xp = self.xp
+        dtype = x._data.dtype
         if STATE.enabled:
             p = x.softmax(1)
-            sq = Tensor._wrap(self.sq[:, None].astype(x._data.dtype, copy=False))
-            q = Tensor._wrap(self._q(x.shape, x._data.dtype))
+            sq = xp.broadcast_to(xp.asarray(self.sq, dtype=dtype), self.ts.shape)
+            sq = Tensor._wrap(sq[:, None].astype(dtype))
+            q = Tensor._wrap(self._q(x.shape, dtype))
             return (p * sq - q) * _coef_tensor(self, grad, x.ndim)
         c = _grad_coef(self, grad)
-        dtype = x._data.dtype
-        k = (c * self.sq / self.s).astype(dtype, copy=False)
-        dx = self.e * (k[:, None] if k.ndim else k)
-        cy = ((1.0 - self.label_smoothing) * c * self.wy).astype(dtype, copy=False)
-        if cy.ndim == 0:
-            cy = xp.broadcast_to(cy, self.ts.shape)
-        idx = self.ts[:, None]
-        cur = xp.take_along_axis(dx, idx, axis=1)
-        xp.put_along_axis(dx, idx, cur - cy[:, None], axis=1)
-        eps = self.label_smoothing
-        if eps > 0:
-            C = x.shape[1]
-            wc = self.weight if self.weight is not None else xp.ones(C, dtype=dtype)
-            keep = (self.sq != 0) if (self.target == self.ignore_index).any() else 1
-            cs = (eps / C) * c * keep
-            cs = xp.asarray(cs, dtype=dtype)
-            dx -= (cs[:, None] if cs.ndim else cs) * wc.reshape(_cshape(x.shape)).astype(dtype)
+        k = xp.asarray(c * self.sq / self.s, dtype=dtype)
+        dx = self.e * k[:, None]
+        cy = xp.asarray((1.0 - self.label_smoothing) * c * self.wy, dtype=dtype)
+        self._scatter_sub(dx, cy)
+        if self.label_smoothing > 0:
+            sp = self._smooth_part(x.shape, dtype)
+            if xp.ndim(c):
+                sp = sp * c[:, None]
+            else:
+                sp = sp * dtype.type(c)
+            dx -= sp
         return Tensor._wrap(dx)
 
     def _release(self):
@@ -151,11 +181,14 @@ class CrossEntropyIndex(Function):
             self.__dict__.pop(name, None)
 
 
-def cross_entropy_index(x, target, weight, ignore_index, reduction, label_smoothing):
-    """Fused log_softmax + nll of ``x`` (N, C, *d) against int array ``target``."""
+def cross_entropy_index(x, target, weight, ignore_index, reduction, label_smoothing,
+                        maybe_ignored=True):
+    """Fused log_softmax + nll of ``x`` (N, C, *d) against int array ``target``
+    (``maybe_ignored=False``: the caller knows no target equals ``ignore_index``)."""
     return CrossEntropyIndex.apply(x, target=target, weight=weight,
                                    ignore_index=int(ignore_index), reduction=reduction,
-                                   label_smoothing=float(label_smoothing))
+                                   label_smoothing=float(label_smoothing),
+                                   maybe_ignored=maybe_ignored)
 
 
 class CrossEntropyProb(Function):

@@ -139,8 +139,9 @@ def test_bce_with_logits_stable_at_large_logits():
     np.testing.assert_allclose(x.grad.numpy(), [1.0, -2.0, -1.0, 0.0], atol=1e-6)
 
 
+@pytest.mark.parametrize("ignore_index", [-100, 0])
 @pytest.mark.parametrize("reduction", ["none", "mean"])
-def test_cross_entropy_double_backward_matches_torch(reduction):
+def test_cross_entropy_double_backward_matches_torch(reduction, ignore_index):
     require_torch()
     rng = np.random.default_rng(11)
     x = rng.standard_normal((4, 5))
@@ -151,7 +152,8 @@ def test_cross_entropy_double_backward_matches_torch(reduction):
         xt = lib.tensor(x, requires_grad=True)
         loss = lib.nn.functional.cross_entropy(xt, lib.tensor(t), reduction=reduction,
                                                label_smoothing=0.1,
-                                               weight=lib.tensor(_w(5)))
+                                               weight=lib.tensor(_w(5)),
+                                               ignore_index=ignore_index)
         g = lib.tensor(np.linspace(0.5, 1.5, 4)) if reduction == "none" else None
         (gx,) = lib.autograd.grad(loss, (xt,), g, create_graph=True)
         (gx * lib.tensor(v)).sum().backward()

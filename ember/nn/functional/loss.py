@@ -92,7 +92,7 @@ def _warn_size(name, input, target):
 # ----------------------------------------------------------------------------------
 def _check_class_target(name, input, target, weight, ignore_index):
     """Validate (input (N, C, *d) | (C,), int target (N, *d) | ()) and return
-    ``(input, target_array, weight_array, unbatched)``."""
+    ``(input, target_array, weight_array, unbatched, maybe_ignored)``."""
     if input.ndim == 0:
         raise RuntimeError(f"{name}: expected input of shape (N, C, ...) or (C,), got a "
                            "0-d input")
@@ -121,10 +121,15 @@ def _check_class_target(name, input, target, weight, ignore_index):
             f"{name}: expected target of shape {(N,) + tuple(input.shape[2:])} for input of "
             f"shape {_shape(input)}, got target of shape {tuple(tdata.shape)}")
     tdata = tdata.astype(np.int64, copy=False)
-    bad = (tdata != ignore_index) & ((tdata < 0) | (tdata >= C))
-    if bad.any():
-        raise IndexError(f"{name}: target {int(tdata[bad].flat[0])} is out of bounds for "
-                         f"{C} classes")
+    maybe_ignored = False
+    if tdata.size:
+        tmin, tmax = int(tdata.min()), int(tdata.max())
+        maybe_ignored = tmin <= ignore_index <= tmax
+        if tmin < 0 or tmax >= C:
+            bad = (tdata != ignore_index) & ((tdata < 0) | (tdata >= C))
+            if bad.any():
+                raise IndexError(f"{name}: target {int(tdata[bad].flat[0])} is out of bounds "
+                                 f"for {C} classes")
     w = None
     if weight is not None:
         w = _const(weight, input._data.dtype)
@@ -132,7 +137,7 @@ def _check_class_target(name, input, target, weight, ignore_index):
             raise RuntimeError(
                 f"{name}: weight tensor should be defined either for all {C} classes or no "
                 f"classes but got weight tensor of shape {tuple(w.shape)}")
-    return input, tdata, w, unbatched
+    return input, tdata, w, unbatched, maybe_ignored
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
@@ -170,9 +175,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     target = _as_tensor(target)
     if target.is_floating_point() and _shape(target) == _shape(input):
         return _soft_cross_entropy(input, target, weight, reduction, label_smoothing)
-    x, t, w, unbatched = _check_class_target("cross_entropy", input, target, weight,
-                                             ignore_index)
-    out = _ops.cross_entropy_index(x, t, w, ignore_index, reduction, label_smoothing)
+    x, t, w, unbatched, maybe_ignored = _check_class_target("cross_entropy", input, target,
+                                                            weight, ignore_index)
+    out = _ops.cross_entropy_index(x, t, w, ignore_index, reduction, label_smoothing,
+                                   maybe_ignored)
     if unbatched and reduction == "none":
         out = out.reshape(())
     return out
@@ -219,7 +225,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
-    x, t, w, unbatched = _check_class_target("nll_loss", input, _as_tensor(target), weight,
+    x, t, w, unbatched, _ = _check_class_target("nll_loss", input, _as_tensor(target), weight,
                                              ignore_index)
     out = _ops.nll(x, t, w, ignore_index, reduction)
     if unbatched and reduction == "none":
@@ -250,7 +256,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if input.ndim > 2:
         raise RuntimeError(f"multi_margin_loss: expected input of shape (N, C) or (C,), got "
                            f"{_shape(input)}")
-    x, t, w, unbatched = _check_class_target("multi_margin_loss", input, _as_tensor(target),
+    x, t, w, unbatched, _ = _check_class_target("multi_margin_loss", input, _as_tensor(target),
                                              weight, -(2 ** 62))
     N, C = x.shape
     tt = Tensor._wrap(t[:, None])
