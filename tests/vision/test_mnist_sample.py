@@ -72,3 +72,13 @@ def test_loader_over_sample():
     x, y = next(iter(DataLoader(ds, batch_size=64, shuffle=True)))
     assert x.shape == (64, 1, 28, 28) and y.shape == (64,) and y.dtype == ember.int64
     assert 0.0 <= x.numpy().min() and x.numpy().max() <= 1.0
+
+
+def test_subsetting_data_and_targets_like_torchvision():
+    ds = MNISTSample(train=True)
+    keep = ds.targets == 3
+    ds.data, ds.targets = ds.data[keep], ds.targets[keep]
+    assert len(ds) == 825
+    assert all(ds[i][1] == 3 for i in range(0, 825, 100))
+    ds.data = ds.data.numpy()[:5]  # a NumPy array works too
+    assert len(ds) == 5 and ds[4][0].shape == (28, 28)

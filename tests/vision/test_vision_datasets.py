@@ -340,3 +340,13 @@ def test_extract_ignores_unlisted_and_reports_missing(tmp_path):
 def test_public_names():
     for name in ["MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "MNISTSample"]:
         assert hasattr(datasets, name)
+
+
+def test_cifar_targets_list_can_be_replaced(tmp_path):
+    folder = tmp_path / "cifar-10-batches-bin"
+    folder.mkdir()
+    for i, name in enumerate([f"data_batch_{k}.bin" for k in range(1, 6)] + ["test_batch.bin"]):
+        (folder / name).write_bytes(cifar_records(3, 1, seed=i)[0])
+    ds = CIFAR10(tmp_path)
+    ds.data, ds.targets = ds.data[:4], [9, 8, 7, 6]
+    assert len(ds) == 4 and [ds[i][1] for i in range(4)] == [9, 8, 7, 6]

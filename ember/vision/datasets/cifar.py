@@ -119,19 +119,17 @@ class CIFAR10(VisionDataset):
                  for name in (self.train_list if train else self.test_list)]
         images = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
         labels = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
-        self._set_labels(labels)
-        self._images = images
         self.data = images
-        self.targets = self._labels.tolist()
+        self.targets = self._labels_of(labels).tolist()
         self._load_meta()
 
-    def _set_labels(self, labels):
+    def _labels_of(self, labels):
         lab = labels[:, 0]
         if lab.size and lab.max() >= self.num_classes:
             raise CorruptFileError(f"{type(self).__name__}: label {int(lab.max())} out of "
                                    f"range 0..{self.num_classes - 1}; the files are "
                                    "corrupt")
-        self._labels = lab
+        return lab
 
     def _load_meta(self):
         self.classes = _read_names(os.path.join(self.root, self.base_folder,
@@ -192,12 +190,12 @@ class CIFAR100(CIFAR10):
     def num_classes(self):
         return 100 if self.target_type == "fine" else 20
 
-    def _set_labels(self, labels):
+    def _labels_of(self, labels):
         coarse, fine = labels[:, 0], labels[:, 1]
         if (coarse.size and coarse.max() >= 20) or (fine.size and fine.max() >= 100):
             raise CorruptFileError("CIFAR100: label out of range; the files are corrupt")
         self.coarse_targets = coarse.tolist()
-        self._labels = fine if self.target_type == "fine" else coarse
+        return fine if self.target_type == "fine" else coarse
 
     def _load_meta(self):
         folder = os.path.join(self.root, self.base_folder)

@@ -79,10 +79,9 @@ class MNIST(VisionDataset):
         if len(images) != len(labels):
             raise DatasetError(f"{type(self).__name__}: {len(images)} images but "
                                f"{len(labels)} labels in {folder}")
-        self._images = images
-        self._labels = labels.astype(np.int64)
-        self.data = tensor_of(self._images)
-        self.targets = tensor_of(self._labels)
+        self.source_folder = folder
+        self.data = tensor_of(images)
+        self.targets = tensor_of(labels.astype(np.int64))
 
     @property
     def raw_folder(self):

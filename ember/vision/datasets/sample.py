@@ -97,6 +97,6 @@ class MNISTSample(VisionDataset):
         self.transform = transform
         self.target_transform = target_transform
         self.train = train
-        self._images, self._labels = _splits()["train" if train else "test"]
-        self.data = tensor_of(self._images)
-        self.targets = tensor_of(self._labels)
+        images, labels = _splits()["train" if train else "test"]
+        self.data = tensor_of(images)
+        self.targets = tensor_of(labels)

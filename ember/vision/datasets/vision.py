@@ -12,7 +12,7 @@ class VisionDataset(Dataset):
 
     Items are ``(image, label)``: the image a copy of an ``H x W`` or ``H x W x C``
     uint8 NumPy array (then ``transform``), the label a Python int (then
-    ``target_transform``).
+    ``target_transform``), read from the ``data`` and ``targets`` attributes.
     """
 
     _repr_indent = 4
@@ -21,12 +21,15 @@ class VisionDataset(Dataset):
         self.root = resolve_root(root)
         self.transform = transform
         self.target_transform = target_transform
-        self._images = np.zeros((0, 1, 1), np.uint8)
-        self._labels = np.zeros((0,), np.int64)
 
     def __getitem__(self, index):
-        img = self._images[index].copy()
-        target = int(self._labels[index])
+        # read ``data`` / ``targets`` each time, so code that subsets them
+        # (``ds.data = ds.data[:1000]``) works as with torchvision
+        data, targets = self.data, self.targets
+        arr = data._data if isinstance(data, ember.Tensor) else data
+        img = np.array(arr[index])
+        t = targets._data[index] if isinstance(targets, ember.Tensor) else targets[index]
+        target = int(t)
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:
@@ -34,7 +37,7 @@ class VisionDataset(Dataset):
         return img, target
 
     def __len__(self):
-        return len(self._labels)
+        return len(self.data)
 
     @property
     def class_to_idx(self):
