@@ -246,6 +246,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         weight (Tensor, optional): per-class weight (C,), applied by the target class.
         reduction (str): 'none' | 'mean' | 'sum'.
 
+    Shape:
+        Input: (N, C) or (C,). Target: (N,) or (). Output: scalar, or (N,) with 'none'.
+
     Example:
         >>> F.multi_margin_loss(ember.randn(3, 5), ember.tensor([1, 0, 4]))
     """
@@ -291,6 +294,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         reduction (str): 'none' | 'mean' | 'sum'. weight (Tensor, optional): elementwise
             weight broadcast against the loss.
 
+    Shape:
+        Input: (*). Target: same shape. Output: scalar, or (*) with 'none'.
+
     Example:
         >>> F.mse_loss(ember.randn(3), ember.zeros(3))
     """
@@ -305,6 +311,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error ``|input - target|`` (times ``weight`` when given).
 
+    Shape:
+        Input: (*). Target: same shape. Output: scalar, or (*) with 'none'.
+
     Example:
         >>> F.l1_loss(ember.randn(3), ember.zeros(3))
     """
@@ -318,6 +327,9 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean",
                    beta=1.0):
     """Smooth L1: ``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``.
+
+    Shape:
+        Input: (*). Target: same shape. Output: scalar, or (*) with 'none'.
 
     Example:
         >>> F.smooth_l1_loss(ember.randn(3), ember.zeros(3), beta=0.5)
@@ -337,6 +349,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """Huber loss: ``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``.
+
+    Shape:
+        Input: (*). Target: same shape. Output: scalar, or (*) with 'none'.
 
     Example:
         >>> F.huber_loss(ember.randn(3), ember.zeros(3), delta=2.0)
@@ -384,6 +399,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         weight (Tensor, optional): broadcast against the input.
         reduction (str): 'none' | 'mean' | 'sum'.
 
+    Shape:
+        Input: (*). Target: same shape. Output: scalar, or (*) with 'none'.
+
     Example:
         >>> F.binary_cross_entropy(ember.rand(4), ember.tensor([0., 1., 1., 0.]))
     """
@@ -413,6 +431,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
             input (usually shape (C,) for the last dimension).
         reduction (str): 'none' | 'mean' | 'sum'.
 
+    Shape:
+        Input: (*). Target: same shape. Output: scalar, or (*) with 'none'.
+
     Example:
         >>> F.binary_cross_entropy_with_logits(ember.randn(4), ember.tensor([0., 1., 1., 0.]))
     """
@@ -431,6 +452,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Two-class logistic loss ``log(1 + exp(-y x))`` with ``y`` in {-1, 1}.
+
+    Shape:
+        Input: (*). Target: same shape. Output: scalar, or (*) with 'none'.
 
     Example:
         >>> F.soft_margin_loss(ember.randn(4), ember.tensor([1., -1., 1., 1.]))
@@ -460,6 +484,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
     Where ``target == 0`` the term is 0 and its gradient w.r.t. the target is the finite
     ``-input`` (PyTorch returns nan there).
+
+    Shape:
+        Input: (*). Target: same shape. Output: scalar, or (*) with 'none'.
 
     Example:
         >>> F.kl_div(F.log_softmax(ember.randn(2, 3), 1), F.softmax(ember.randn(2, 3), 1),
@@ -491,6 +518,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     """Poisson negative log-likelihood: ``exp(input) - target * input`` (log_input) or
     ``input - target * log(input + eps)``, plus the Stirling term when ``full``.
 
+    Shape:
+        Input: (*). Target: same shape. Output: scalar, or (*) with 'none'.
+
     Example:
         >>> F.poisson_nll_loss(ember.randn(4), ember.tensor([1., 0., 3., 2.]))
     """
@@ -516,6 +546,9 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 
     Args:
         input1, input2 (Tensor): (N, D) or (D,). target (Tensor): (N,) or () of +-1.
+
+    Shape:
+        Inputs: (N, D) or (D,). Target: (N,) or (). Output: scalar, or (N,) with 'none'.
 
     Example:
         >>> F.cosine_embedding_loss(ember.randn(3, 4), ember.randn(3, 4),
@@ -546,6 +579,9 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
     """``max(0, -y (x1 - x2) + margin)`` with ``y`` in {-1, 1}.
+
+    Shape:
+        Inputs and target: (N,) or (). Output: scalar, or (N,) with 'none'.
 
     Example:
         >>> F.margin_ranking_loss(ember.randn(3), ember.randn(3), ember.tensor([1., -1., 1.]))
@@ -579,6 +615,9 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     Args:
         anchor, positive, negative (Tensor): (N, D) or (D,).
         swap (bool): use ``min(d(a, n), d(p, n))`` as the negative distance.
+
+    Shape:
+        Inputs: (N, D) or (D,). Output: scalar, or (N,) with 'none'.
 
     Example:
         >>> a, p, n = ember.randn(3, 4), ember.randn(3, 4), ember.randn(3, 4)

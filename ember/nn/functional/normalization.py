@@ -57,6 +57,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         momentum (float): running-average factor. Default: 0.1.
         eps (float): added to the variance. Default: 1e-5.
 
+    Shape:
+        Input: (N, C, *). Output: same shape.
+
     Example:
         >>> x = ember.randn(8, 3, 4, 4)
         >>> y = F.batch_norm(x, ember.zeros(3), ember.ones(3), training=True)
@@ -101,6 +104,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         weight, bias (Tensor, optional): of shape ``normalized_shape``.
         eps (float): added to the variance. Default: 1e-5.
 
+    Shape:
+        Input: (*, *normalized_shape). Output: same shape.
+
     Example:
         >>> F.layer_norm(ember.randn(2, 5, 8), (8,))
     """
@@ -129,6 +135,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         input (Tensor): (N, C, *).
         num_groups (int): divides C.
         weight, bias (Tensor, optional): (C,) per-channel affine parameters.
+        eps (float): added to the variance. Default: 1e-5.
+
+    Shape:
+        Input: (N, C, *). Output: same shape.
 
     Example:
         >>> F.group_norm(ember.randn(2, 6, 4, 4), 3)
@@ -160,6 +170,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         running_mean, running_var (Tensor, optional): (C,) buffers.
         weight, bias (Tensor, optional): (C,).
         use_input_stats (bool): Default: True. momentum (float): Default: 0.1.
+
+    Shape:
+        Input: (N, C, *spatial). Output: same shape.
 
     Example:
         >>> F.instance_norm(ember.randn(2, 3, 8, 8))
