@@ -178,3 +178,35 @@ def test_maxout_is_max_of_linear_pieces():
     close(gw[0::2], win0, np.float64, "winning counts")
     bound = 1 / math.sqrt(4)
     assert np.all(np.abs(to_np(m.weight)) <= bound + 1e-12)
+
+
+OP_CASES = [
+    ("gelu", {}), ("gelu", {"approximate": "tanh"}), ("silu", {}), ("mish", {}),
+    ("elu", {"alpha": 0.7}), ("celu", {"alpha": 1.5}), ("selu", {}),
+    ("softplus", {"beta": 2.0, "threshold": 3.0}), ("softsign", {}), ("logsigmoid", {}),
+    ("tanhshrink", {}), ("hardswish", {}), ("hardsigmoid", {}),
+    ("leaky_relu", {"negative_slope": 0.3}), ("relu6", {}),
+    ("hardtanh", {"min_val": -0.5, "max_val": 2.0}), ("softshrink", {"lambd": 0.5}),
+    ("hardshrink", {"lambd": 0.5}), ("threshold", {"threshold": 0.1, "value": -1.0}),
+    ("glu", {"dim": -1}),
+]
+
+
+@pytest.mark.parametrize("fn,kwargs", OP_CASES, ids=[f"{f}{k}" for f, k in OP_CASES])
+def test_check_op(fn, kwargs):
+    from tests.helpers import check_op
+
+    x = away_from_kinks(np.random.default_rng(5).standard_normal((4, 6)) * 3)
+    check_op(lambda t: getattr(F, fn)(t, **kwargs),
+             None if torch is None else lambda t: getattr(torch.nn.functional, fn)(t, **kwargs),
+             inputs=[x], noncontiguous=True,
+             rtol=1e-7 if fn.startswith("hards") else None)  # torch's float32 1/6 constant
+
+
+def test_check_op_prelu():
+    from tests.helpers import check_op
+
+    x = away_from_kinks(np.random.default_rng(6).standard_normal((3, 4, 5)))
+    w = np.array([0.1, -0.2, 0.3, 0.25])
+    check_op(F.prelu, None if torch is None else torch.nn.functional.prelu, inputs=[x, w],
+             noncontiguous=True)

@@ -121,3 +121,13 @@ def test_one_hot():
     assert y.dtype == ember.int64 and y.tolist() == [[0, 1, 0, 0]]
     with pytest.raises(RuntimeError, match="one_hot"):
         F.one_hot(ember.tensor([4]), 3)
+
+
+def test_check_op_embedding():
+    from tests.helpers import check_op
+
+    idx = np.array([[0, 3, 3], [1, 0, 4]])
+    w = np.random.default_rng(1).standard_normal((5, 3))
+    tF = None if torch is None else torch.nn.functional
+    check_op(lambda i, t: F.embedding(i, t), tF and (lambda i, t: tF.embedding(i, t)),
+             inputs=[idx, w], nondiff=(0,), noncontiguous=True)

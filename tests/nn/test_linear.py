@@ -121,3 +121,12 @@ def test_identity_flatten_unflatten():
         compare_module(e, t, [RNG.standard_normal((2, 12))], np.float64)
     with pytest.raises(RuntimeError, match="unflatten"):
         nn.Unflatten(1, (5, 5))(ember.zeros(2, 12))
+
+
+def test_check_op_linear_bilinear():
+    from tests.helpers import check_op
+
+    tF = None if torch is None else torch.nn.functional
+    check_op(F.linear, tF and tF.linear, shapes=[(5, 4), (3, 4), (3,)], noncontiguous=True)
+    check_op(F.linear, tF and tF.linear, shapes=[(2, 5, 4), (3, 4)])
+    check_op(F.bilinear, tF and tF.bilinear, shapes=[(5, 2), (5, 3), (4, 2, 3), (4,)])
