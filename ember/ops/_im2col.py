@@ -75,6 +75,15 @@ _THREADS = max(1, min(4, os.cpu_count() or 1))
 _PAR_MIN = 1 << 20          # elements: below this, one thread is faster
 
 
+def _reset_pool():          # a forked child (DataLoader worker) must not reuse dead threads
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_pool)
+
+
 def parallel_chunks(xp, n, size, fn):
     """Run ``fn(a, b)`` over ``[0, n)`` split in contiguous chunks, on a few threads when
     the work is large (NumPy releases the GIL in copies and ufunc loops)."""
