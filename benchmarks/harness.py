@@ -1,0 +1,129 @@
+"""Timing harness: both libraries built with the same model, data and initial weights,
+warmed up, then timed interleaved (A B A B ...) in one process; medians, min-max and the
+ratio ember/PyTorch. Peak memory is measured in a fresh subprocess per library."""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def pin_threads(n):
+    """Pin BLAS/OpenMP threads of NumPy (threadpoolctl) and PyTorch to ``n``."""
+    info = {"threads": n}
+    try:
+        from threadpoolctl import threadpool_limits, threadpool_info
+        threadpool_limits(limits=n)
+        info["numpy_blas"] = [f"{i['internal_api']}({i['num_threads']}, {i.get('architecture', '?')})"
+                              for i in threadpool_info() if i["user_api"] == "blas"]
+    except ImportError:
+        info["numpy_blas"] = "threadpoolctl missing: not pinned"
+    try:
+        import torch
+        torch.set_num_threads(n)
+        info["torch_threads"] = torch.get_num_threads()
+    except ImportError:
+        pass
+    return info
+
+
+def _time(fn, inner):
+    t0 = time.perf_counter()
+    for _ in range(inner):
+        fn()
+    return (time.perf_counter() - t0) / inner
+
+
+def compare(name, ember_step, torch_step=None, repeats=15, warmup=3, inner=1, min_time=0.0):
+    """Time ``ember_step`` and ``torch_step`` interleaved; returns a result dict."""
+    for _ in range(warmup):
+        ember_step()
+        if torch_step is not None:
+            torch_step()
+    if min_time and inner == 1:  # pick an inner loop so one sample lasts >= min_time
+        t = _time(ember_step, 1)
+        inner = max(1, int(min_time / max(t, 1e-9)))
+    e_times, t_times = [], []
+    for _ in range(repeats):
+        e_times.append(_time(ember_step, inner))
+        if torch_step is not None:
+            t_times.append(_time(torch_step, inner))
+    res = {"name": name, "repeats": repeats, "inner": inner,
+           "ember_median_s": statistics.median(e_times), "ember_min_s": min(e_times), "ember_max_s": max(e_times)}
+    if t_times:
+        res.update({"torch_median_s": statistics.median(t_times), "torch_min_s": min(t_times),
+                    "torch_max_s": max(t_times)})
+        res["ratio"] = res["ember_median_s"] / res["torch_median_s"]
+    return res
+
+
+def fmt_time(s):
+    if s < 1e-3:
+        return f"{s * 1e6:.1f} us"
+    if s < 1:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s:.2f} s"
+
+
+def print_table(results, file=sys.stdout):
+    head = f"{'workload':<22} {'ember median (min-max)':<30} {'torch median (min-max)':<30} {'ratio':>6}"
+    print(head, file=file)
+    print("-" * len(head), file=file)
+    for r in results:
+        e = f"{fmt_time(r['ember_median_s'])} ({fmt_time(r['ember_min_s'])}-{fmt_time(r['ember_max_s'])})"
+        if "torch_median_s" in r:
+            t = f"{fmt_time(r['torch_median_s'])} ({fmt_time(r['torch_min_s'])}-{fmt_time(r['torch_max_s'])})"
+            ratio = f"{r['ratio']:.2f}"
+        else:
+            t, ratio = "-", "-"
+        mem = ""
+        if "ember_peak_mb" in r:
+            mem = f"  peak MB ember {r['ember_peak_mb']:.0f}"
+            if r.get("torch_peak_mb"):
+                mem += f" / torch {r['torch_peak_mb']:.0f} = {r['ember_peak_mb'] / r['torch_peak_mb']:.2f}x"
+        print(f"{r['name']:<22} {e:<30} {t:<30} {ratio:>6}{mem}", file=file)
+
+
+# -- peak memory, one subprocess per library ----------------------------------------
+
+def _read_status(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key):
+                return int(line.split()[1]) / 1024.0  # MB
+    return float("nan")
+
+
+def reset_peak():
+    """Reset the kernel's peak-RSS counter (Linux: write 5 to clear_refs)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def measure_peak(build, steps=3):
+    """Peak RSS growth (MB) from just before ``build()`` (model, optimizer, data) through
+    ``steps`` training steps, read from the kernel's high-water mark."""
+    base = _read_status("VmRSS")
+    reset_peak()
+    step = build()
+    for _ in range(steps):
+        step()
+    return max(0.0, _read_status("VmHWM") - base)
+
+
+def peak_memory(workload, lib, threads):
+    """Run ``python -m benchmarks.memory WORKLOAD LIB`` and return its peak MB (or None)."""
+    try:
+        out = subprocess.run([sys.executable, "-m", "benchmarks.memory", workload, lib, str(threads)],
+                             capture_output=True, text=True, timeout=600,
+                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        return json.loads(out.stdout.strip().splitlines()[-1])["peak_mb"]
+    except Exception:
+        return None

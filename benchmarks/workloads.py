@@ -1,0 +1,215 @@
+"""The benchmark workloads. Each ``build_<name>(lib)`` returns a zero-argument step
+function for ``lib`` in ('ember', 'torch'), built from the same seeded data and the same
+initial weights (PyTorch's init, loaded into ember through its state_dict)."""
+import importlib
+
+import numpy as np
+
+from . import models
+
+
+def _lib(name):
+    return importlib.import_module(name)
+
+
+def _same_weights(torch_model, ember_model):
+    ember_model.load_state_dict({k: v.detach().numpy().copy() for k, v in torch_model.state_dict().items()})
+
+
+def _model(lib_name, builder, seed=0):
+    import torch
+    torch.manual_seed(seed)
+    tm = builder(torch.nn)
+    if lib_name == "torch":
+        return tm
+    import ember
+    em = builder(ember.nn)
+    _same_weights(tm, em)
+    return em
+
+
+def _train_step(lib_name, builder, x, y, loss="ce", opt="sgd", lr=0.01, seed=0):
+    lib = _lib(lib_name)
+    model = _model(lib_name, builder, seed)
+    model.train()
+    X = lib.from_numpy(x.copy())
+    Y = lib.from_numpy(y.copy())
+    optimizer = (lib.optim.SGD(model.parameters(), lr=lr) if opt == "sgd"
+                 else lib.optim.Adam(model.parameters(), lr=lr))
+    loss_fn = lib.nn.CrossEntropyLoss() if loss == "ce" else lib.nn.MSELoss()
+
+    def step():
+        optimizer.zero_grad()
+        out = loss_fn(model(X), Y)
+        out.backward()
+        optimizer.step()
+    return step
+
+
+def _rng():
+    return np.random.default_rng(0)
+
+
+def build_tiny_chain(lib_name):
+    """A 3-op scalar forward + backward: the fixed per-op and per-backward overhead."""
+    lib = _lib(lib_name)
+    x = lib.tensor(0.5, requires_grad=True)
+    w = lib.tensor(1.5, requires_grad=True)
+
+    def step():
+        y = (x * w + 1.0).tanh()
+        y.backward()
+    return step
+
+
+def build_two_layer(lib_name):
+    """The lectures' two-layer net: batch 64, 1000 -> 100 -> 10, ReLU, squared error, SGD."""
+    r = _rng()
+    x = r.standard_normal((64, 1000), dtype=np.float32)
+    y = r.standard_normal((64, 10), dtype=np.float32)
+    return _train_step(lib_name, models.two_layer, x, y, loss="mse", lr=1e-4)
+
+
+def build_mlp(lib_name):
+    """MLP 784-512-256-10, batch 128, SGD."""
+    r = _rng()
+    x = r.standard_normal((128, 784), dtype=np.float32)
+    y = r.integers(0, 10, 128)
+    return _train_step(lib_name, models.mlp, x, y)
+
+
+def build_cnn(lib_name):
+    """2-conv + BN CNN on 28x28, batch 128, Adam."""
+    r = _rng()
+    x = r.standard_normal((128, 1, 28, 28), dtype=np.float32)
+    y = r.integers(0, 10, 128)
+    return _train_step(lib_name, models.cnn, x, y, opt="adam", lr=1e-3)
+
+
+def build_cifar10(lib_name, batch=32):
+    """The CIFAR-10 recipe's 8-conv network, batch 32, SGD."""
+    r = _rng()
+    x = r.standard_normal((batch, 3, 32, 32), dtype=np.float32)
+    y = r.integers(0, 10, batch)
+    return _train_step(lib_name, models.cifar10, x, y)
+
+
+def build_resnet18(lib_name, batch=16):
+    """ResNet-18 on 32x32 (CIFAR-100 head), batch 16, SGD."""
+    r = _rng()
+    x = r.standard_normal((batch, 3, 32, 32), dtype=np.float32)
+    y = r.integers(0, 100, batch)
+    return _train_step(lib_name, models.resnet18, x, y)
+
+
+def build_lstm(lib_name):
+    """2-layer LSTM 256, seq 64, batch 32: forward, MSE on the last state, backward, SGD."""
+    lib = _lib(lib_name)
+    if not hasattr(lib.nn, "LSTM"):
+        raise NotImplementedError("ember.nn.LSTM does not exist yet")
+    r = _rng()
+    x = r.standard_normal((64, 32, 128), dtype=np.float32)
+
+    def builder(nn):
+        return nn.LSTM(128, 256, num_layers=2)
+    model = _model(lib_name, builder)
+    X = lib.from_numpy(x)
+    opt = lib.optim.SGD(model.parameters(), lr=0.01)
+
+    def step():
+        opt.zero_grad()
+        out, _ = model(X)
+        (out[-1] ** 2).mean().backward()
+        opt.step()
+    return step
+
+
+_SHAPES_10M = [(4096, 1024), (1024, 4096), (1024, 1024), (1024, 512), (512,), (1024,)]
+
+
+def _opt_step(lib_name, name, kw):
+    lib = _lib(lib_name)
+    r = _rng()
+    params = []
+    for s in _SHAPES_10M:
+        p = lib.from_numpy((r.standard_normal(s, dtype=np.float32) * 0.02)).requires_grad_()
+        p.grad = lib.from_numpy(r.standard_normal(s, dtype=np.float32) * 0.01)
+        params.append(p)
+    opt = getattr(lib.optim, name)(params, **kw)
+    return opt.step
+
+
+def build_adam_10m(lib_name):
+    """Adam step on 10.5M float32 parameters (gradients fixed)."""
+    return _opt_step(lib_name, "Adam", dict(lr=1e-3))
+
+
+def build_sgd_10m(lib_name):
+    """SGD with momentum 0.9 on 10.5M parameters."""
+    return _opt_step(lib_name, "SGD", dict(lr=0.01, momentum=0.9))
+
+
+def build_conv2d(lib_name):
+    """conv2d forward+backward: batch 64, 64->64 channels, 16x16, 3x3, padding 1."""
+    lib = _lib(lib_name)
+    r = _rng()
+    x = lib.from_numpy(r.standard_normal((64, 64, 16, 16), dtype=np.float32)).requires_grad_()
+    w = lib.from_numpy(r.standard_normal((64, 64, 3, 3), dtype=np.float32) * 0.05).requires_grad_()
+    F = lib.nn.functional
+
+    def step():
+        x.grad = None
+        w.grad = None
+        F.conv2d(x, w, padding=1).sum().backward()
+    return step
+
+
+def build_dataloader(lib_name):
+    """One pass of 20 batches of 128 CIFAR-sized uint8 images through RandomCrop(pad 4) +
+    flip + ToTensor + Normalize, num_workers=0 (ember only: torchvision can't be installed
+    beside torch 2.13 here)."""
+    if lib_name != "ember":
+        return None
+    import ember
+    from ember.utils.data import DataLoader, Dataset
+    from ember.vision import transforms as T
+    r = _rng()
+    imgs = r.integers(0, 256, (128 * 20, 32, 32, 3), dtype=np.uint8)
+    tf = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(),
+                    T.Normalize((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))])
+
+    class DS(Dataset):
+        def __len__(self):
+            return len(imgs)
+
+        def __getitem__(self, i):
+            return tf(imgs[i]), 0
+    loader = DataLoader(DS(), batch_size=128, shuffle=True)
+
+    def step():
+        for _ in loader:
+            pass
+    return step
+
+
+WORKLOADS = {
+    "tiny_chain": build_tiny_chain,
+    "two_layer": build_two_layer,
+    "mlp": build_mlp,
+    "cnn": build_cnn,
+    "cifar10": build_cifar10,
+    "resnet18": build_resnet18,
+    "lstm": build_lstm,
+    "adam_10m": build_adam_10m,
+    "sgd_10m": build_sgd_10m,
+    "conv2d": build_conv2d,
+    "dataloader": build_dataloader,
+}
+# repeats per workload (slow ones fewer) and the inner-loop floor for fast ones
+SETTINGS = {"tiny_chain": dict(repeats=30, min_time=0.02), "two_layer": dict(repeats=30, min_time=0.02),
+            "mlp": dict(repeats=20), "cnn": dict(repeats=10), "cifar10": dict(repeats=5, warmup=1),
+            "resnet18": dict(repeats=3, warmup=1), "lstm": dict(repeats=5, warmup=1),
+            "adam_10m": dict(repeats=15), "sgd_10m": dict(repeats=15), "conv2d": dict(repeats=10),
+            "dataloader": dict(repeats=3, warmup=1)}
+DEFAULT = ["tiny_chain", "two_layer", "mlp", "cnn", "adam_10m", "sgd_10m", "conv2d", "cifar10", "resnet18",
+           "lstm", "dataloader"]
