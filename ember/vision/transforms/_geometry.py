@@ -23,20 +23,22 @@ def vflip(chw):
 
 
 # ------------------------------------------------------------------------ crop / pad
-def crop_into(out, chw, top, left, fill):
-    """Write the window of ``chw`` at (top, left) of out's size into ``out``; parts of
-    the window outside the image get ``fill`` (a (C,1,1) array)."""
+def crop_into(out, chw, top, left):
+    """Copy the part of the window at (top, left) (of out's size) that lies inside
+    ``chw`` into ``out``; the rest of ``out`` is left as it is (the fill)."""
     h, w = out.shape[-2:]
     H, W = chw.shape[-2:]
     y0, y1 = max(top, 0), min(top + h, H)
     x0, x1 = max(left, 0), min(left + w, W)
-    if y0 >= y1 or x0 >= x1:
-        out[...] = fill
-        return out
-    if top < 0 or left < 0 or top + h > H or left + w > W:
-        out[...] = fill
-    out[..., y0 - top:y1 - top, x0 - left:x1 - left] = chw[..., y0:y1, x0:x1]
+    if y0 < y1 and x0 < x1:
+        out[..., y0 - top:y1 - top, x0 - left:x1 - left] = chw[..., y0:y1, x0:x1]
     return out
+
+
+def padded_crop(chw, kind, top, left, height, width, fill):
+    """The window at (top, left) with ``fill`` ((C,1,1) array) outside the image."""
+    out = I.full(kind, chw.shape[:-2], height, width, chw.dtype, fill)
+    return I.store(crop_into(out, chw, top, left), kind)
 
 
 def crop(chw, kind, top, left, height, width, fill=0):
@@ -48,10 +50,8 @@ def crop(chw, kind, top, left, height, width, fill=0):
     H, W = chw.shape[-2:]
     if top >= 0 and left >= 0 and top + height <= H and left + width <= W:
         return I.store(chw[..., top:top + height, left:left + width], kind)
-    out = I.empty(kind, chw.shape[:-2], height, width, chw.dtype)
     f = I.fill_array(fill, chw.shape[-3], chw.dtype, "crop")
-    crop_into(out, chw, top, left, f)
-    return I.store(out, kind)
+    return padded_crop(chw, kind, top, left, height, width, f)
 
 
 def center_crop_box(H, W, th, tw):
@@ -89,9 +89,8 @@ def pad(chw, kind, padding, fill=0, padding_mode="constant"):
         h, w = H + top + bottom, W + left + right
         if h <= 0 or w <= 0:
             raise ValueError(f"pad: padding {padding} leaves an empty image")
-        out = I.empty(kind, chw.shape[:-2], h, w, chw.dtype)
         f = I.fill_array(fill, chw.shape[-3], chw.dtype, "pad")
-        return I.store(crop_into(out, chw, -top, -left, f), kind)
+        return padded_crop(chw, kind, -top, -left, h, w, f)
     pads = [(0, 0)] * (chw.ndim - 2) + [(max(top, 0), max(bottom, 0)),
                                          (max(left, 0), max(right, 0))]
     if padding_mode == "reflect" and (max(top, bottom) >= H or max(left, right) >= W):

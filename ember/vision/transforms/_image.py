@@ -7,8 +7,8 @@ Transforms accept
 - ember Tensors ``(..., C, H, W)`` or ``(H, W)``, returned as Tensors.
 
 Internally every op works on a channels-first NumPy view ``(..., C, H, W)`` of the
-input (``np.moveaxis`` of an HWC array costs nothing), and writes its result back
-in the input's layout.
+input (a transposed view of an HWC array: no copy), and writes its result back in
+the input's layout.
 """
 import enum
 import numbers
@@ -62,7 +62,7 @@ def load(img, op):
     if img.ndim == 2:
         return img[None], HW
     if img.ndim == 3:
-        return np.moveaxis(img, -1, 0), HWC
+        return img.transpose(2, 0, 1), HWC
     raise ValueError(f"{op}: expected a NumPy image of shape H x W or H x W x C, got "
                      f"shape {img.shape}")
 
@@ -75,14 +75,14 @@ def store(chw, kind):
         return ember.Tensor._wrap(np.ascontiguousarray(chw[0]))
     if kind == HW:
         return np.ascontiguousarray(chw[0])
-    return np.ascontiguousarray(np.moveaxis(chw, 0, -1))
+    return np.ascontiguousarray(chw.transpose(1, 2, 0))
 
 
 def empty(kind, lead, h, w, dtype):
     """A new array in the layout of ``kind`` and its chw view (for writing into)."""
     if kind == HWC:
         out = np.empty((h, w) + tuple(lead), dtype=dtype)
-        return np.moveaxis(out, -1, 0)
+        return out.transpose(2, 0, 1)
     return np.empty(tuple(lead) + (h, w), dtype=dtype)
 
 
@@ -122,16 +122,40 @@ def fill_array(fill, channels, dtype, op):
     """``fill`` (number or per-channel sequence) as a (C, 1, 1) array of ``dtype``."""
     if fill is None:
         fill = 0
-    f = np.asarray(fill, dtype=np.float64).reshape(-1)
-    if f.size == 1:
-        f = np.repeat(f, channels)
-    elif f.size != channels:
-        raise ValueError(f"{op}: fill has {f.size} values but the image has {channels} "
-                         "channels")
-    if np.dtype(dtype).kind in "ui":
+    dtype = np.dtype(dtype)
+    if isinstance(fill, numbers.Number):
+        f = np.full(channels, float(fill))
+    else:
+        f = np.asarray(fill, dtype=np.float64).reshape(-1)
+        if f.size == 1:
+            f = np.repeat(f, channels)
+        elif f.size != channels:
+            raise ValueError(f"{op}: fill has {f.size} values but the image has "
+                             f"{channels} channels")
+    if dtype.kind in "ui":
         info = np.iinfo(dtype)
         f = np.clip(np.round(f), info.min, info.max)
     return f.astype(dtype).reshape(channels, 1, 1)
+
+
+def full(kind, lead, h, w, dtype, fill):
+    """Like :func:`empty`, filled with ``fill`` (a (C, 1, 1) array), written in the
+    array's own memory order (a broadcast write through a transposed view is slow)."""
+    flat = fill.reshape(-1)
+    uniform = bool((flat == flat[0]).all())
+    if kind == HWC:
+        base = np.empty((h, w) + tuple(lead), dtype=dtype)
+        if uniform:
+            base.fill(flat[0])
+        else:
+            base[...] = flat
+        return base.transpose(2, 0, 1)
+    out = np.empty(tuple(lead) + (h, w), dtype=dtype)
+    if uniform:
+        out.fill(flat[0])
+    else:
+        out[...] = fill
+    return out
 
 
 def to_float(chw):

@@ -177,6 +177,7 @@ class RandomCrop(_Transform):
         self.fill, self.padding_mode = fill, padding_mode
         if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
             raise ValueError(f"RandomCrop: unknown padding_mode {padding_mode!r}")
+        self._fills = {}
         self._pads = None if padding is None else _geometry.parse_padding(padding,
                                                                            "RandomCrop")
 
@@ -224,9 +225,11 @@ class RandomCrop(_Transform):
         top0, left0 = i - top, j - left
         if top0 >= 0 and left0 >= 0 and top0 + h <= H and left0 + w <= W:
             return I.store(chw[..., top0:top0 + h, left0:left0 + w], kind)
-        out = I.empty(kind, chw.shape[:-2], h, w, chw.dtype)
-        f = I.fill_array(self.fill, chw.shape[-3], chw.dtype, "RandomCrop")
-        return I.store(_geometry.crop_into(out, chw, top0, left0, f), kind)
+        key = (chw.shape[-3], chw.dtype)
+        f = self._fills.get(key)
+        if f is None:
+            f = self._fills[key] = I.fill_array(self.fill, key[0], key[1], "RandomCrop")
+        return _geometry.padded_crop(chw, kind, top0, left0, h, w, f)
 
     def _repr_args(self):
         return f"size={self.size}, padding={self.padding}"
