@@ -89,6 +89,11 @@ def parallel_chunks(xp, n, size, fn):
     the work is large (NumPy releases the GIL in copies and ufunc loops)."""
     global _POOL
     t = min(_THREADS, n)
+    try:   # respect ember.set_num_threads
+        from .. import threads
+        t = min(t, getattr(threads._limiter, "_ember_n", t))
+    except ImportError:   # pragma: no cover
+        pass
     if xp is not np or t < 2 or size < _PAR_MIN:
         fn(0, n)
         return
