@@ -157,8 +157,9 @@ def download_url(urls, path, md5=None, timeout=TIMEOUT):
             errors.append(f"{url}: {reason}")
     detail = "\n  ".join(errors)
     if bad_sum:
-        raise ChecksumError(f"downloaded {name} but its checksum is wrong (nothing was "
-                            f"saved):\n  {detail}")
+        raise ChecksumError(f"downloaded {name} but its checksum is wrong, so nothing "
+                            f"was saved (a broken mirror or proxy? try again later, or "
+                            f"download it by hand to {path}):\n  {detail}")
     raise DownloadError(f"could not download {name} (are you offline?):\n  {detail}\n"
                         f"Download it by hand to {path}, or set $EMBER_DATA / root= to a "
                         "folder that has it.")
