@@ -7,7 +7,7 @@ from ..tensor import Tensor
 from .elementwise import unbroadcast
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "einsum", "addmm", "baddbmm",
-           "linear_forward", "tensordot"]
+           "tensordot"]
 
 
 def _shape_str(s):
@@ -146,46 +146,6 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     if alpha != 1:
         out = out * alpha
     return out + (input * beta if beta != 1 else input) if beta != 0 else out
-
-
-class Linear(Function):
-    """``x @ w.T + b`` as one op (the hot path of every MLP): one GEMM forward, two backward."""
-
-    def forward(self, x, w, b):
-        self.save_for_backward(x, w)
-        y = x @ w.T
-        if b is not None:
-            y += b
-        return y
-
-    def backward(self, grad):
-        x, w = self.saved_tensors
-        nx, nw, nb = self.needs_input_grad
-        gx = gw = gb = None
-        if nx:
-            gx = grad.matmul(w)
-        if nw:
-            if x._data.ndim == 2:
-                gw = grad.t().mm(x)
-            else:
-                k = x._data.shape[-1]
-                gw = grad.reshape(-1, grad._data.shape[-1]).t().mm(x.reshape(-1, k))
-        if nb:
-            gb = grad.sum(tuple(range(grad._data.ndim - 1))) if grad._data.ndim > 1 else grad
-        return gx, gw, gb
-
-
-def linear_forward(input, weight, bias=None):
-    """``input @ weight.T + bias`` (``ember.nn.functional.linear``)."""
-    x, w = input._data, weight._data
-    if x.ndim == 0 or x.shape[-1] != w.shape[-1]:
-        raise RuntimeError(f"linear: input of shape {_shape_str(x.shape)} does not match weight of shape "
-                           f"{_shape_str(w.shape)} (in_features={w.shape[-1]})")
-    if x.dtype != w.dtype:
-        raise RuntimeError(f"linear: input dtype {input.dtype} does not match weight dtype {weight.dtype}")
-    if w.ndim != 2:
-        return matmul(input, weight.t()) + (bias if bias is not None else 0)
-    return Linear.apply(input, weight, bias)
 
 
 def tensordot(a, b, dims=2):

@@ -40,11 +40,3 @@ def test_einsum(eq, shapes):
     check_op(lambda *xs: ember.einsum(eq, *xs), (lambda *xs: torch.einsum(eq, *xs)) if torch else None, shapes)
 
 
-def test_linear_op():
-    from ember.ops.linalg import linear_forward
-    check_op(linear_forward, torch.nn.functional.linear if torch else None, [(5, 3), (4, 3), (4,)])
-    check_op(linear_forward, torch.nn.functional.linear if torch else None, [(2, 5, 3), (4, 3), (4,)])
-    check_op(lambda x, w: linear_forward(x, w), (lambda x, w: torch.nn.functional.linear(x, w)) if torch else None,
-             [(5, 3), (4, 3)])
-    with pytest.raises(RuntimeError, match=r"linear: input of shape \(2, 5\) does not match"):
-        linear_forward(ember.ones(2, 5), ember.ones(4, 3))
