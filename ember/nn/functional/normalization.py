@@ -9,7 +9,6 @@ import numpy as np
 
 import ember
 from ember.ops import norm as _ops
-from ember.tensor import Tensor
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm",
            "rms_norm", "normalize"]
