@@ -2,6 +2,7 @@
 modes and finite-difference checks."""
 import numpy as np
 
+from . import function as _function
 from .function import Function
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
 from .gradcheck import gradcheck, gradgradcheck
@@ -12,7 +13,7 @@ __all__ = ["backward", "grad", "Function", "no_grad", "enable_grad", "set_grad_e
 
 
 def _make_grads(outputs, grad_outputs):
-    from ..tensor import Tensor
+    Tensor = _function._Tensor
     res = []
     for out, g in zip(outputs, grad_outputs):
         if g is None:
@@ -31,7 +32,7 @@ def _make_grads(outputs, grad_outputs):
 
 
 def _as_seq(x):
-    from ..tensor import Tensor
+    Tensor = _function._Tensor
     if x is None:
         return None
     return [x] if isinstance(x, Tensor) else list(x)
@@ -83,7 +84,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     res = run_backward(outputs, _make_grads(outputs, grads), retain_graph, create_graph, inputs=inputs,
                        allow_unused=bool(allow_unused) or materialize_grads, accumulate=False)
     if materialize_grads:
-        from ..tensor import Tensor
+        Tensor = _function._Tensor
         res = tuple(Tensor._wrap(np.zeros_like(i._data)) if r is None else r for r, i in zip(res, inputs))
     if not create_graph:
         res = tuple(None if r is None else r.detach() for r in res)

@@ -3,18 +3,34 @@ so a 10,000-op chain needs no recursion), sums gradients arriving at each node, 
 hooks, and accumulates into the leaves' ``.grad``."""
 import numpy as np
 
+from . import function as _function
 from .function import AccumulateGrad
 from .grad_mode import STATE
 
 __all__ = ["run_backward"]
 
 
-def _collect(roots):
-    """Dependency counts (how many edges point at each node) and post-order of the graph."""
+def _collect(roots, want_order):
+    """Dependency counts (how many edges point at each node) and, if asked, a post-order
+    of the graph (children before parents)."""
     deps = {}
+    if not want_order:
+        seen = set(roots)
+        stack = list(roots)
+        while stack:
+            for nxt in stack.pop().next_functions:
+                if nxt is not None:
+                    if nxt in deps:
+                        deps[nxt] += 1
+                    else:
+                        deps[nxt] = 1
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        stack.append(nxt)
+        return deps, None
     order = []
     seen = set()
-    stack = [(r, False) for r in roots if r is not None]
+    stack = [(r, False) for r in roots]
     while stack:
         node, done = stack.pop()
         if done:
@@ -40,7 +56,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     (only for ``inputs`` if given); otherwise (autograd.grad) the gradients of
     ``inputs`` are returned and no ``.grad`` is touched.
     """
-    from ..tensor import Tensor
+    Tensor = _function._Tensor
     roots = []
     grads = {}
     shared = set()  # ids of gradient tensors that someone else also holds
@@ -54,7 +70,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         else:
             grads[node] = g
             roots.append(node)
-    deps, order = _collect(roots)
+    deps, order = _collect(roots, inputs is not None)
 
     # which nodes the gradient must reach
     targets = None
@@ -147,7 +163,7 @@ def _accumulate(node, g, create_graph, is_shared):
     leaf = node._leaf()
     if leaf is None:
         return
-    from ..tensor import Tensor
+    Tensor = _function._Tensor
     if g.shape != leaf.shape:
         # a broadcast gradient reaching a leaf is a bug in an op's backward
         raise RuntimeError(f"{node.name()}: gradient of shape {tuple(g.shape)} does not match "

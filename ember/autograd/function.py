@@ -40,50 +40,61 @@ class Function:
     _saved = None
     _freed = False
     _pre_hooks = None
+    _inputs = None
 
     @classmethod
     def apply(cls, *args, **params):
+        # The hot path of every op: kept lean (no per-op validation, few attribute writes).
         Tensor = _Tensor
         fn = cls.__new__(cls)
         if params:
             fn.__dict__.update(params)
-        arrays = []
-        tensors = []
-        record = False
+        tensors = args
         for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a._data)
-                if a._rg:
+            if not isinstance(a, Tensor) and a is not None:
+                tensors = tuple(t if t is None or isinstance(t, Tensor) else Tensor._wrap(np.asarray(t))
+                                for t in args)
+                break
+        arrays = [None if t is None else t._data for t in tensors]
+        record = False
+        if STATE.enabled:
+            for t in tensors:
+                if t is not None and t._rg:
                     record = True
-            elif a is None:
-                arrays.append(None)
-            else:
-                a = Tensor._wrap(np.asarray(a))
-                arrays.append(a._data)
-            tensors.append(a)
-        record = record and STATE.enabled
+                    break
         a0 = arrays[0]
-        if a0 is not None and type(a0) is not np.ndarray:
+        if a0.__class__ is not np.ndarray and a0 is not None:
             from ..backend import get_array_module
             fn.xp = get_array_module(a0)
         if record:
             fn.needs_input_grad = tuple(t is not None and t._rg for t in tensors)
+            fn._inputs = tensors
         else:
             fn.needs_input_grad = (False,) * len(tensors)
-        fn._inputs = tensors if record else None
         out = fn.forward(*arrays)
         if out.__class__ is not np.ndarray and isinstance(out, np.generic):
             out = np.asarray(out)  # NumPy ufuncs return scalars for 0-d inputs
-        del fn._inputs
-        if not record:
-            fn._saved = None
-            res = Tensor._wrap(out)
-        else:
-            fn.next_functions = tuple(_edge(t) if t is not None and t._rg else None for t in tensors)
-            res = Tensor._wrap(out, True, fn)
+        res = object.__new__(Tensor)
+        res._data = out
+        res._grad = None
+        res._vc = None
+        res._base = None
+        res._view_chain = ()
+        res._acc = None
+        res._retains_grad = False
+        if record:
+            fn._inputs = None
+            fn.next_functions = tuple(None if t is None or not t._rg else
+                                      (t.grad_fn if t.grad_fn is not None else _edge(t)) for t in tensors)
+            res._rg = True
+            res.grad_fn = fn
             saved = fn._saved
             if saved is not None:
                 fn._saved = tuple(_pack(s, out, res) for s in saved)
+        else:
+            res._rg = False
+            res.grad_fn = None
+            fn._saved = None
         if cls.is_view:
             src = tensors[0]
             res._vc = src._get_vc()
