@@ -59,8 +59,15 @@ CONFIGS = {
 }
 
 
-def run(repeats=7, inner=3, warmup=2):
+def run(repeats=7, inner=3, warmup=2, torch_threads=None):
     """Time ``step()`` of each config; returns a dict of results.
+
+    Args:
+        repeats (int): interleaved ember/torch repetitions (medians are taken).
+        inner (int): steps per timed repetition.
+        warmup (int): untimed steps first (state allocation, scratch buffers).
+        torch_threads (int, optional): ``torch.set_num_threads`` for the run (ember's
+            NumPy update is single-threaded); default: leave torch's setting.
 
     Returns:
         dict: ``{"n_params": ..., "threads": ..., "results": {config: {"ember_ms",
@@ -71,6 +78,9 @@ def run(repeats=7, inner=3, warmup=2):
     out = {"n_params": _n_params(), "repeats": repeats, "inner": inner, "results": {}}
     try:
         import torch
+        old_threads = torch.get_num_threads()
+        if torch_threads is not None:
+            torch.set_num_threads(torch_threads)
         out["torch_threads"] = torch.get_num_threads()
     except ImportError:
         torch = None
@@ -95,6 +105,8 @@ def run(repeats=7, inner=3, warmup=2):
             res["ratio"] = float(np.median(ratios))
         out["results"][key] = res
         del eopt, topt
+    if torch is not None:
+        torch.set_num_threads(old_threads)
     return out
 
 
@@ -102,9 +114,11 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--inner", type=int, default=3)
+    ap.add_argument("--torch-threads", type=int, default=None,
+                    help="torch.set_num_threads for the run (default: torch's own)")
     ap.add_argument("--json", help="also write the results to this file")
     args = ap.parse_args(argv)
-    res = run(args.repeats, args.inner)
+    res = run(args.repeats, args.inner, torch_threads=args.torch_threads)
     print(f"optimizer step, {res['n_params'] / 1e6:.1f}M float32 parameters "
           f"(torch threads: {res.get('torch_threads')})")
     for key, r in res["results"].items():

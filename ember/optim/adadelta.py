@@ -3,7 +3,7 @@ squared updates."""
 import numpy as np
 
 from .optimizer import (Optimizer, _addcmul_, _bump_version, _check_lr, _check_nonneg,
-                        _incr_step, _new_step, _to_float, _wrap, _zeros_like)
+                        _chunks, _incr_step, _new_step, _to_float, _wrap, _zeros_like)
 
 __all__ = ["Adadelta"]
 
@@ -60,22 +60,22 @@ class Adadelta(Optimizer):
                     state["acc_delta"] = _wrap(_zeros_like(pa))
                 _incr_step(state["step"])
                 dt = pa.dtype.type
-                g = self._grad_with_decay(pa, ga, group["weight_decay"], group["maximize"])
-                v = state["square_avg"]._data
-                u = state["acc_delta"]._data
-                std = self._scratch(1, pa)
-                delta = self._scratch(2, pa)
-                np.multiply(v, dt(rho), out=v)
-                _addcmul_(np, v, g, g, 1 - rho, std)
-                np.add(v, dt(eps), out=std)
-                np.sqrt(std, out=std)
-                np.add(u, dt(eps), out=delta)
-                np.sqrt(delta, out=delta)
-                np.divide(delta, std, out=delta)
-                np.multiply(delta, g, out=delta)
-                np.multiply(u, dt(rho), out=u)
-                _addcmul_(np, u, delta, delta, 1 - rho, std)
-                np.multiply(delta, dt(-lr), out=std)
-                np.add(pa, std, out=pa)
+                for pc, gc, v, u in _chunks(pa, ga, state["square_avg"]._data,
+                                            state["acc_delta"]._data):
+                    g = self._grad_with_decay(pc, gc, group["weight_decay"], group["maximize"])
+                    std = self._scratch(1, pc)
+                    delta = self._scratch(2, pc)
+                    np.multiply(v, dt(rho), out=v)
+                    _addcmul_(np, v, g, g, 1 - rho, std)
+                    np.add(v, dt(eps), out=std)
+                    np.sqrt(std, out=std)
+                    np.add(u, dt(eps), out=delta)
+                    np.sqrt(delta, out=delta)
+                    np.divide(delta, std, out=delta)
+                    np.multiply(delta, g, out=delta)
+                    np.multiply(u, dt(rho), out=u)
+                    _addcmul_(np, u, delta, delta, 1 - rho, std)
+                    np.multiply(delta, dt(-lr), out=std)
+                    np.add(pc, std, out=pc)
                 _bump_version(p)
         return loss

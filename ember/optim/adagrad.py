@@ -2,7 +2,7 @@
 import numpy as np
 
 from .optimizer import (Optimizer, _addcdiv_, _bump_version, _check_lr, _check_nonneg,
-                        _incr_step, _new_step, _to_float, _wrap, _zeros_like)
+                        _chunks, _incr_step, _new_step, _to_float, _wrap, _zeros_like)
 
 __all__ = ["Adagrad"]
 
@@ -72,15 +72,15 @@ class Adagrad(Optimizer):
                     state = self._init_state(p, group)
                 step = _incr_step(state["step"])
                 dt = pa.dtype.type
-                g = self._grad_with_decay(pa, ga, group["weight_decay"], group["maximize"])
                 clr = lr / (1 + (step - 1) * lr_decay)
-                s = state["sum"]._data
-                tmp1 = self._scratch(1, pa)
-                tmp2 = self._scratch(2, pa)
-                np.multiply(g, g, out=tmp1)
-                np.add(s, tmp1, out=s)
-                np.sqrt(s, out=tmp1)
-                np.add(tmp1, dt(eps), out=tmp1)
-                _addcdiv_(np, pa, g, tmp1, -clr, tmp2)
+                for pc, gc, s in _chunks(pa, ga, state["sum"]._data):
+                    g = self._grad_with_decay(pc, gc, group["weight_decay"], group["maximize"])
+                    tmp1 = self._scratch(1, pc)
+                    tmp2 = self._scratch(2, pc)
+                    np.multiply(g, g, out=tmp1)
+                    np.add(s, tmp1, out=s)
+                    np.sqrt(s, out=tmp1)
+                    np.add(tmp1, dt(eps), out=tmp1)
+                    _addcdiv_(np, pc, g, tmp1, -clr, tmp2)
                 _bump_version(p)
         return loss

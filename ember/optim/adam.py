@@ -2,7 +2,7 @@
 import numpy as np
 
 from .optimizer import (Optimizer, _addcdiv_, _addcmul_, _bump_version, _check_betas,
-                        _check_lr, _check_nonneg, _incr_step, _lerp_, _new_step,
+                        _check_lr, _check_nonneg, _chunks, _incr_step, _lerp_, _new_step,
                         _to_float, _wrap, _zeros_like)
 
 __all__ = ["Adam"]
@@ -77,6 +77,7 @@ class Adam(Optimizer):
             wd = group["weight_decay"]
             amsgrad = group["amsgrad"]
             decoupled = group.get("decoupled_weight_decay", False)
+            maximize = group["maximize"]
             for p, pa, ga in self._params_with_grad(group):
                 state = self.state[p]
                 if len(state) == 0:
@@ -87,31 +88,33 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = _wrap(_zeros_like(pa))
                 step = _incr_step(state["step"])
                 dt = pa.dtype.type
-                if wd != 0 and decoupled:
-                    np.multiply(pa, dt(1 - lr * wd), out=pa)
-                    g = self._grad_with_decay(pa, ga, 0, group["maximize"])
-                else:
-                    g = self._grad_with_decay(pa, ga, wd, group["maximize"])
-                m = state["exp_avg"]._data
-                v = state["exp_avg_sq"]._data
-                tmp1 = self._scratch(1, pa)
-                tmp2 = self._scratch(2, pa)
-                _lerp_(np, m, g, 1 - beta1, tmp1)
-                np.multiply(v, dt(beta2), out=v)
-                _addcmul_(np, v, g, g, 1 - beta2, tmp1)
-
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
                 step_size = lr / bias_correction1
                 bias_correction2_sqrt = bias_correction2 ** 0.5
+                arrays = (pa, ga, state["exp_avg"]._data, state["exp_avg_sq"]._data)
                 if amsgrad:
-                    vmax = state["max_exp_avg_sq"]._data
-                    np.maximum(vmax, v, out=vmax)
-                    v = vmax
-                denom = tmp1
-                np.sqrt(v, out=denom)
-                np.divide(denom, dt(bias_correction2_sqrt), out=denom)
-                np.add(denom, dt(eps), out=denom)
-                _addcdiv_(np, pa, m, denom, -step_size, tmp2)
+                    arrays += (state["max_exp_avg_sq"]._data,)
+                for chunk in _chunks(*arrays):
+                    pc, gc, m, v = chunk[:4]
+                    if wd != 0 and decoupled:
+                        np.multiply(pc, dt(1 - lr * wd), out=pc)
+                        g = self._grad_with_decay(pc, gc, 0, maximize)
+                    else:
+                        g = self._grad_with_decay(pc, gc, wd, maximize)
+                    tmp1 = self._scratch(1, pc)
+                    tmp2 = self._scratch(2, pc)
+                    _lerp_(np, m, g, 1 - beta1, tmp1)
+                    np.multiply(v, dt(beta2), out=v)
+                    _addcmul_(np, v, g, g, 1 - beta2, tmp1)
+                    if amsgrad:
+                        vmax = chunk[4]
+                        np.maximum(vmax, v, out=vmax)
+                        v = vmax
+                    denom = tmp1
+                    np.sqrt(v, out=denom)
+                    np.divide(denom, dt(bias_correction2_sqrt), out=denom)
+                    np.add(denom, dt(eps), out=denom)
+                    _addcdiv_(np, pc, m, denom, -step_size, tmp2)
                 _bump_version(p)
         return loss

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .optimizer import (Optimizer, _addcdiv_, _bump_version, _check_betas, _check_lr,
-                        _check_nonneg, _incr_step, _lerp_, _new_step, _to_float, _wrap,
+                        _check_nonneg, _chunks, _incr_step, _lerp_, _new_step, _to_float, _wrap,
                         _zeros_like)
 
 __all__ = ["Adamax"]
@@ -59,17 +59,17 @@ class Adamax(Optimizer):
                     state["exp_inf"] = _wrap(_zeros_like(pa))
                 step = _incr_step(state["step"])
                 dt = pa.dtype.type
-                g = self._grad_with_decay(pa, ga, group["weight_decay"], group["maximize"])
-                m = state["exp_avg"]._data
-                u = state["exp_inf"]._data
-                tmp1 = self._scratch(1, pa)
-                tmp2 = self._scratch(2, pa)
-                _lerp_(np, m, g, 1 - beta1, tmp1)
-                np.multiply(u, dt(beta2), out=u)
-                np.abs(g, out=tmp1)
-                np.add(tmp1, dt(eps), out=tmp1)
-                np.maximum(u, tmp1, out=u)
                 clr = lr / (1 - beta1 ** step)
-                _addcdiv_(np, pa, m, u, -clr, tmp2)
+                for pc, gc, m, u in _chunks(pa, ga, state["exp_avg"]._data,
+                                            state["exp_inf"]._data):
+                    g = self._grad_with_decay(pc, gc, group["weight_decay"], group["maximize"])
+                    tmp1 = self._scratch(1, pc)
+                    tmp2 = self._scratch(2, pc)
+                    _lerp_(np, m, g, 1 - beta1, tmp1)
+                    np.multiply(u, dt(beta2), out=u)
+                    np.abs(g, out=tmp1)
+                    np.add(tmp1, dt(eps), out=tmp1)
+                    np.maximum(u, tmp1, out=u)
+                    _addcdiv_(np, pc, m, u, -clr, tmp2)
                 _bump_version(p)
         return loss

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .optimizer import (Optimizer, _addcdiv_, _addcmul_, _bump_version, _check_betas,
-                        _check_lr, _check_nonneg, _incr_step, _lerp_, _new_step,
+                        _check_lr, _check_nonneg, _chunks, _incr_step, _lerp_, _new_step,
                         _scalar_np_dtype, _to_float, _wrap, _zeros_like)
 
 __all__ = ["NAdam"]
@@ -74,29 +74,31 @@ class NAdam(Optimizer):
                 step = _incr_step(state["step"])
                 dt = pa.dtype.type
                 bias_correction2 = 1 - beta2 ** step
-                if wd != 0 and decoupled:
-                    np.multiply(pa, dt(1 - lr * wd), out=pa)
-                    g = self._grad_with_decay(pa, ga, 0, group["maximize"])
-                else:
-                    g = self._grad_with_decay(pa, ga, wd, group["maximize"])
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
                 mp = state["mu_product"]._data
                 np.multiply(mp, mp.dtype.type(mu), out=mp)
                 mu_product = float(mp)
 
-                m = state["exp_avg"]._data
-                v = state["exp_avg_sq"]._data
-                denom = self._scratch(1, pa)
-                tmp = self._scratch(2, pa)
-                _lerp_(np, m, g, 1 - beta1, tmp)
-                np.multiply(v, dt(beta2), out=v)
-                _addcmul_(np, v, g, g, 1 - beta2, tmp)
-                np.divide(v, dt(bias_correction2), out=denom)
-                np.sqrt(denom, out=denom)
-                np.add(denom, dt(eps), out=denom)
                 mu_product_next = mu_product * mu_next
-                _addcdiv_(np, pa, g, denom, -lr * (1.0 - mu) / (1.0 - mu_product), tmp)
-                _addcdiv_(np, pa, m, denom, (-lr * mu_next) / (1.0 - mu_product_next), tmp)
+                c_grad = -lr * (1.0 - mu) / (1.0 - mu_product)
+                c_avg = (-lr * mu_next) / (1.0 - mu_product_next)
+                for pc, gc, m, v in _chunks(pa, ga, state["exp_avg"]._data,
+                                            state["exp_avg_sq"]._data):
+                    if wd != 0 and decoupled:
+                        np.multiply(pc, dt(1 - lr * wd), out=pc)
+                        g = self._grad_with_decay(pc, gc, 0, group["maximize"])
+                    else:
+                        g = self._grad_with_decay(pc, gc, wd, group["maximize"])
+                    denom = self._scratch(1, pc)
+                    tmp = self._scratch(2, pc)
+                    _lerp_(np, m, g, 1 - beta1, tmp)
+                    np.multiply(v, dt(beta2), out=v)
+                    _addcmul_(np, v, g, g, 1 - beta2, tmp)
+                    np.divide(v, dt(bias_correction2), out=denom)
+                    np.sqrt(denom, out=denom)
+                    np.add(denom, dt(eps), out=denom)
+                    _addcdiv_(np, pc, g, denom, c_grad, tmp)
+                    _addcdiv_(np, pc, m, denom, c_avg, tmp)
                 _bump_version(p)
         return loss

@@ -109,6 +109,27 @@ def _addcdiv_(xp, a, t1, t2, value, tmp):
     xp.add(a, tmp, out=a)
 
 
+# Elementwise updates run over blocks of this many elements, so that the several passes
+# of an update (and its scratch buffers) stay in the CPU cache: about twice as fast as
+# whole-array passes on a 10M-parameter model.
+_CHUNK = 1 << 16
+
+
+def _chunks(*arrays):
+    """Yield tuples of matching flat blocks of ``arrays`` (same shapes, C-contiguous
+    NumPy arrays; anything else, or small arrays, come back whole in one tuple).
+    For elementwise updates only: the blocks are views, written in place."""
+    first = arrays[0]
+    n = first.size
+    if n <= _CHUNK or type(first) is not np.ndarray or not all(
+            a.flags.c_contiguous for a in arrays):
+        yield arrays
+        return
+    flats = [a.reshape(-1) for a in arrays]
+    for s in range(0, n, _CHUNK):
+        yield tuple(f[s:s + _CHUNK] for f in flats)
+
+
 def _scalar_np_dtype():
     """dtype of the ``step`` counters: float64 if the default dtype is float64, else
     float32 (PyTorch's rule)."""

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .optimizer import (Optimizer, _addcmul_, _bump_version, _check_betas, _check_lr,
-                        _check_nonneg, _incr_step, _lerp_, _new_step, _to_float, _wrap,
+                        _check_nonneg, _chunks, _incr_step, _lerp_, _new_step, _to_float, _wrap,
                         _zeros_like)
 
 __all__ = ["RAdam"]
@@ -70,34 +70,35 @@ class RAdam(Optimizer):
                     state["exp_avg_sq"] = _wrap(_zeros_like(pa))
                 step = _incr_step(state["step"])
                 dt = pa.dtype.type
-                if wd != 0 and decoupled:
-                    np.multiply(pa, dt(1 - lr * wd), out=pa)
-                    g = self._grad_with_decay(pa, ga, 0, group["maximize"])
-                else:
-                    g = self._grad_with_decay(pa, ga, wd, group["maximize"])
-                m = state["exp_avg"]._data
-                v = state["exp_avg_sq"]._data
-                upd = self._scratch(1, pa)
-                tmp = self._scratch(2, pa)
-                _lerp_(np, m, g, 1 - beta1, tmp)
-                np.multiply(v, dt(beta2), out=v)
-                _addcmul_(np, v, g, g, 1 - beta2, tmp)
-
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
-                np.divide(m, dt(bias_correction1), out=upd)      # m_hat
-                np.multiply(upd, dt(lr), out=upd)
                 rho_inf = 2 / (1 - beta2) - 1
                 rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+                rect = None
                 if rho_t > 5.0:
                     rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-                    np.sqrt(v, out=tmp)
-                    np.add(tmp, dt(eps), out=tmp)
-                    np.reciprocal(tmp, out=tmp)          # PyTorch's scalar / tensor
-                    np.multiply(tmp, dt(bias_correction2 ** 0.5), out=tmp)
-                    np.multiply(upd, tmp, out=upd)
-                    np.multiply(upd, dt(rect), out=upd)
-                np.subtract(pa, upd, out=pa)
+                for pc, gc, m, v in _chunks(pa, ga, state["exp_avg"]._data,
+                                            state["exp_avg_sq"]._data):
+                    if wd != 0 and decoupled:
+                        np.multiply(pc, dt(1 - lr * wd), out=pc)
+                        g = self._grad_with_decay(pc, gc, 0, group["maximize"])
+                    else:
+                        g = self._grad_with_decay(pc, gc, wd, group["maximize"])
+                    upd = self._scratch(1, pc)
+                    tmp = self._scratch(2, pc)
+                    _lerp_(np, m, g, 1 - beta1, tmp)
+                    np.multiply(v, dt(beta2), out=v)
+                    _addcmul_(np, v, g, g, 1 - beta2, tmp)
+                    np.divide(m, dt(bias_correction1), out=upd)      # m_hat
+                    np.multiply(upd, dt(lr), out=upd)
+                    if rect is not None:
+                        np.sqrt(v, out=tmp)
+                        np.add(tmp, dt(eps), out=tmp)
+                        np.reciprocal(tmp, out=tmp)          # PyTorch's scalar / tensor
+                        np.multiply(tmp, dt(bias_correction2 ** 0.5), out=tmp)
+                        np.multiply(upd, tmp, out=upd)
+                        np.multiply(upd, dt(rect), out=upd)
+                    np.subtract(pc, upd, out=pc)
                 _bump_version(p)
         return loss

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .optimizer import (Optimizer, _addcdiv_, _addcmul_, _bump_version, _check_lr,
-                        _check_nonneg, _incr_step, _lerp_, _new_step, _to_float, _wrap,
+                        _check_nonneg, _chunks, _incr_step, _lerp_, _new_step, _to_float, _wrap,
                         _zeros_like)
 
 __all__ = ["RMSprop"]
@@ -69,37 +69,43 @@ class RMSprop(Optimizer):
                         state["grad_avg"] = _wrap(_zeros_like(pa))
                 _incr_step(state["step"])
                 dt = pa.dtype.type
-                g = self._grad_with_decay(pa, ga, group["weight_decay"], group["maximize"])
-                v = state["square_avg"]._data
-                avg = self._scratch(1, pa)
-                tmp = self._scratch(2, pa)
-                np.multiply(v, dt(alpha), out=v)
-                _addcmul_(np, v, g, g, 1 - alpha, tmp)
-                if centered:
-                    m = state["grad_avg"]._data
-                    _lerp_(np, m, g, 1 - alpha, tmp)
-                    if pa.dtype == np.float32:
-                        # v - m*m cancels badly; PyTorch computes it with one fused
-                        # multiply-add: the exact product in float64 gives the same
-                        wide = self._scratch(3, pa, np.float64)
-                        np.multiply(m, m, out=wide)
-                        np.subtract(v, wide, out=wide)
-                        np.copyto(avg, wide, casting="same_kind")
-                    else:
-                        np.multiply(m, dt(-1), out=avg)
-                        np.multiply(avg, m, out=avg)
-                        np.add(v, avg, out=avg)
-                    np.sqrt(avg, out=avg)
-                else:
-                    np.sqrt(v, out=avg)
-                np.add(avg, dt(eps), out=avg)
+                arrays = (pa, ga, state["square_avg"]._data)
                 if momentum > 0:
-                    buf = state["momentum_buffer"]._data
-                    np.multiply(buf, dt(momentum), out=buf)
-                    _addcdiv_(np, buf, g, avg, 1, tmp)
-                    np.multiply(buf, dt(-lr), out=tmp)
-                    np.add(pa, tmp, out=pa)
-                else:
-                    _addcdiv_(np, pa, g, avg, -lr, tmp)
+                    arrays += (state["momentum_buffer"]._data,)
+                if centered:
+                    arrays += (state["grad_avg"]._data,)
+                for chunk in _chunks(*arrays):
+                    pc, gc, v = chunk[:3]
+                    g = self._grad_with_decay(pc, gc, group["weight_decay"], group["maximize"])
+                    avg = self._scratch(1, pc)
+                    tmp = self._scratch(2, pc)
+                    np.multiply(v, dt(alpha), out=v)
+                    _addcmul_(np, v, g, g, 1 - alpha, tmp)
+                    if centered:
+                        m = chunk[-1]
+                        _lerp_(np, m, g, 1 - alpha, tmp)
+                        if pc.dtype == np.float32:
+                            # v - m*m cancels badly; PyTorch computes it with one fused
+                            # multiply-add: the exact product in float64 gives the same
+                            wide = self._scratch(3, pc, np.float64)
+                            np.multiply(m, m, out=wide)
+                            np.subtract(v, wide, out=wide)
+                            np.copyto(avg, wide, casting="same_kind")
+                        else:
+                            np.multiply(m, dt(-1), out=avg)
+                            np.multiply(avg, m, out=avg)
+                            np.add(v, avg, out=avg)
+                        np.sqrt(avg, out=avg)
+                    else:
+                        np.sqrt(v, out=avg)
+                    np.add(avg, dt(eps), out=avg)
+                    if momentum > 0:
+                        buf = chunk[3]
+                        np.multiply(buf, dt(momentum), out=buf)
+                        _addcdiv_(np, buf, g, avg, 1, tmp)
+                        np.multiply(buf, dt(-lr), out=tmp)
+                        np.add(pc, tmp, out=pc)
+                    else:
+                        _addcdiv_(np, pc, g, avg, -lr, tmp)
                 _bump_version(p)
         return loss

@@ -1,7 +1,7 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum and weight decay."""
 import numpy as np
 
-from .optimizer import Optimizer, _bump_version, _to_float, _wrap
+from .optimizer import Optimizer, _bump_version, _chunks, _to_float, _wrap
 
 __all__ = ["SGD"]
 
@@ -70,34 +70,42 @@ class SGD(Optimizer):
             dampening = group["dampening"]
             wd = _to_float(group["weight_decay"])
             nesterov = group["nesterov"]
+            maximize = group["maximize"]
             for p, pa, ga in self._params_with_grad(group):
                 dt = pa.dtype.type
-                g = self._grad_with_decay(pa, ga, wd, group["maximize"])
-                if momentum != 0:
-                    state = self.state[p]
-                    buf_t = state.get("momentum_buffer")
-                    if buf_t is None:
-                        buf = g.copy()
-                        state["momentum_buffer"] = _wrap(buf)
-                    else:
-                        buf = buf_t._data
+                if momentum == 0:
+                    for pc, gc in _chunks(pa, ga):
+                        g = self._grad_with_decay(pc, gc, wd, maximize)
+                        tmp = self._scratch(1, pc)
+                        np.multiply(g, dt(-lr), out=tmp)
+                        np.add(pc, tmp, out=pc)
+                    _bump_version(p)
+                    continue
+                state = self.state[p]
+                buf_t = state.get("momentum_buffer")
+                first = buf_t is None
+                if first:
+                    buf_t = state["momentum_buffer"] = _wrap(np.empty_like(pa))
+                for pc, gc, buf in _chunks(pa, ga, buf_t._data):
+                    g = self._grad_with_decay(pc, gc, wd, maximize)
+                    tmp = self._scratch(1, pc)
+                    if first:                       # buf <- g
+                        np.copyto(buf, g)
+                    else:                           # buf <- momentum*buf + (1-dampening)*g
                         np.multiply(buf, dt(momentum), out=buf)
                         if dampening == 0:
                             np.add(buf, g, out=buf)
                         else:
-                            tmp = self._scratch(1, buf)
                             np.multiply(g, dt(1 - dampening), out=tmp)
                             np.add(buf, tmp, out=buf)
-                    if nesterov:
-                        out = self._scratch(0, pa)
-                        tmp = self._scratch(1, pa)
+                    if nesterov:                    # g <- g + momentum*buf
+                        out = self._scratch(0, pc)
                         np.multiply(buf, dt(momentum), out=tmp)
-                        np.add(g, tmp, out=out)   # g may itself be scratch 0: fine
+                        np.add(g, tmp, out=out)     # g may itself be scratch 0: fine
                         g = out
                     else:
                         g = buf
-                tmp = self._scratch(1, pa)
-                np.multiply(g, dt(-lr), out=tmp)
-                np.add(pa, tmp, out=pa)
+                    np.multiply(g, dt(-lr), out=tmp)
+                    np.add(pc, tmp, out=pc)
                 _bump_version(p)
         return loss

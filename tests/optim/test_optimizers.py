@@ -279,3 +279,68 @@ def test_tensor_lr():
         eo.step()
         to.step()
     assert_params_close(ep, tp, np.float64)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c[0] != "SGD" or c[1].get("momentum")]
+                         [::2] + [CASES[0], CASES[5]], ids=_ids)
+def test_blocked_update_path(case, monkeypatch):
+    """Large parameters are updated block by block (cache-friendly); force tiny blocks
+    (and a non-contiguous parameter, which takes the whole-array path) and compare."""
+    require_torch()
+    import ember.optim.optimizer as eopt
+    monkeypatch.setattr(eopt, "_CHUNK", 4)
+    name, kwargs = case
+    dtype = np.float64
+    arrays = init_arrays(dtype)
+    sign = -1.0 if kwargs.get("maximize") else 1.0
+    ep, tp = ember_params(arrays), torch_params(torch, arrays)
+    ep[0]._data = np.asfortranarray(ep[0]._data)      # not C-contiguous
+    eo = getattr(ember.optim, name)(ep, **kwargs)
+    to = getattr(torch.optim, name)(tp, **kwargs)
+    for _ in range(30):
+        set_ember_grads(ep, sign)
+        set_torch_grads(torch, tp, sign)
+        eo.step()
+        to.step()
+    assert_params_close(ep, tp, dtype)
+    assert_state_close(eo, to, ep, tp, dtype)
+
+
+def _mlp_loss(lib, params, x, y):
+    w1, b1, w2, b2 = params
+    h = lib.tanh(x @ w1 + b1)
+    return ((h @ w2 + b2 - y) ** 2).mean()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
+                                     ("Adam", dict(lr=0.01, amsgrad=True)),
+                                     ("RMSprop", dict(lr=0.005, momentum=0.5)),
+                                     ("AdamW", dict(lr=0.01))])
+def test_two_layer_net_with_autograd(name, kw, dtype):
+    """Gradients from each library's own autograd: a 2-layer tanh net, 100 steps."""
+    require_torch()
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((16, 4)).astype(dtype)
+    y = np.sin(x.sum(1, keepdims=True)).astype(dtype)
+    init = [rng.standard_normal((4, 8)) * 0.5, np.zeros(8), rng.standard_normal((8, 1)) * 0.5,
+            np.zeros(1)]
+    init = [a.astype(dtype) for a in init]
+    ep, tp = ember_params(init), torch_params(torch, init)
+    ex, ey = ember.tensor(x), ember.tensor(y)
+    tx, ty = torch.tensor(x), torch.tensor(y)
+    eo = getattr(ember.optim, name)(ep, **kw)
+    to = getattr(torch.optim, name)(tp, **kw)
+    for _ in range(100):
+        eo.zero_grad()
+        el = _mlp_loss(ember, ep, ex, ey)
+        el.backward()
+        eo.step()
+        to.zero_grad()
+        tl = _mlp_loss(torch, tp, tx, ty)
+        tl.backward()
+        to.step()
+    assert float(el) == pytest.approx(float(tl.detach()), rel=1e-4 if dtype == np.float32 else 1e-9)
+    t = tol(dtype) if dtype == np.float64 else dict(rtol=1e-4, atol=1e-4)
+    for e, tt in zip(ep, tp):
+        np.testing.assert_allclose(e._data, tt.detach().numpy(), **t)
