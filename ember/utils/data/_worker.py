@@ -207,13 +207,14 @@ def limit_blas_threads():
                 "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
         os.environ[var] = "1"
     try:
-        from threadpoolctl import threadpool_limits
+        import threadpoolctl  # noqa: F401
     except ImportError:
         return None
-    try:
-        return threadpool_limits(limits=1)
+    try:  # ember's own setting also sizes its im2col thread pool
+        ember.set_num_threads(1)
     except Exception:  # noqa: BLE001 -- a limiter failure must not kill the worker
         return None
+    return True
 
 
 def seed_worker(seed):
@@ -228,7 +229,7 @@ def worker_loop(dataset, index_queue, result_queue, done_event, is_iterable,
     """Body of a worker process (see the module docstring)."""
     global _worker_info
     try:
-        _limiter = limit_blas_threads()  # noqa: F841 (kept alive for the process)
+        limit_blas_threads()
         seed = base_seed + worker_id
         seed_worker(seed)
         _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
