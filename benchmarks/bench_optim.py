@@ -17,16 +17,18 @@ import time
 import numpy as np
 
 SHAPES = [(4096, 1024), (1024, 4096), (1024, 1024), (1024, 512), (512,), (1024,)]
+# per-tensor overhead: 50 small tensors (a small MLP/CNN's worth)
+SMALL_SHAPES = [(64, 64), (64,)] * 25
 
 
-def _n_params():
-    return sum(int(np.prod(s)) for s in SHAPES)
+def _n_params(shapes=SHAPES):
+    return sum(int(np.prod(s)) for s in shapes)
 
 
-def _arrays(seed=0):
+def _arrays(shapes=SHAPES, seed=0):
     rng = np.random.default_rng(seed)
-    ps = [rng.standard_normal(s, dtype=np.float32) * 0.02 for s in SHAPES]
-    gs = [rng.standard_normal(s, dtype=np.float32) * 0.01 for s in SHAPES]
+    ps = [rng.standard_normal(s, dtype=np.float32) * 0.02 for s in shapes]
+    gs = [rng.standard_normal(s, dtype=np.float32) * 0.01 for s in shapes]
     return ps, gs
 
 
@@ -53,9 +55,12 @@ def _time_step(opt, inner):
     return (time.perf_counter() - t0) / inner
 
 
+# name: (optimizer, kwargs, shapes, steps per timed repetition relative to ``inner``)
 CONFIGS = {
-    "adam": ("Adam", dict(lr=1e-3)),
-    "sgd_momentum": ("SGD", dict(lr=0.01, momentum=0.9)),
+    "adam": ("Adam", dict(lr=1e-3), SHAPES, 1),
+    "sgd_momentum": ("SGD", dict(lr=0.01, momentum=0.9), SHAPES, 1),
+    "adam_50_small": ("Adam", dict(lr=1e-3), SMALL_SHAPES, 30),
+    "sgd_momentum_50_small": ("SGD", dict(lr=0.01, momentum=0.9), SMALL_SHAPES, 30),
 }
 
 
@@ -74,8 +79,8 @@ def run(repeats=7, inner=3, warmup=2, torch_threads=None):
         "torch_ms", "ratio"}}}`` where the times are medians over ``repeats`` and
         ``ratio`` is the median of ember/torch per repetition (> 1: ember slower).
     """
-    ps, gs = _arrays()
-    out = {"n_params": _n_params(), "repeats": repeats, "inner": inner, "results": {}}
+    out = {"n_params": _n_params(), "n_params_small": _n_params(SMALL_SHAPES),
+           "repeats": repeats, "inner": inner, "results": {}}
     try:
         import torch
         old_threads = torch.get_num_threads()
@@ -84,7 +89,9 @@ def run(repeats=7, inner=3, warmup=2, torch_threads=None):
         out["torch_threads"] = torch.get_num_threads()
     except ImportError:
         torch = None
-    for key, (name, kw) in CONFIGS.items():
+    for key, (name, kw, shapes, mult) in CONFIGS.items():
+        ps, gs = _arrays(shapes)
+        n_inner = inner * mult
         eopt = _setup_ember(name, kw, ps, gs)
         topt = _setup_torch(name, kw, ps, gs) if torch is not None else None
         for _ in range(warmup):
@@ -93,10 +100,10 @@ def run(repeats=7, inner=3, warmup=2, torch_threads=None):
                 topt.step()
         et, tt, ratios = [], [], []
         for _ in range(repeats):
-            e = _time_step(eopt, inner)
+            e = _time_step(eopt, n_inner)
             et.append(e)
             if topt is not None:
-                t = _time_step(topt, inner)
+                t = _time_step(topt, n_inner)
                 tt.append(t)
                 ratios.append(e / t)
         res = {"ember_ms": 1e3 * float(np.median(et))}
@@ -119,12 +126,13 @@ def main(argv=None):
     ap.add_argument("--json", help="also write the results to this file")
     args = ap.parse_args(argv)
     res = run(args.repeats, args.inner, torch_threads=args.torch_threads)
-    print(f"optimizer step, {res['n_params'] / 1e6:.1f}M float32 parameters "
-          f"(torch threads: {res.get('torch_threads')})")
+    print(f"optimizer step, {res['n_params'] / 1e6:.1f}M float32 parameters in "
+          f"{len(SHAPES)} tensors, or {res['n_params_small']} in {len(SMALL_SHAPES)} small "
+          f"ones (torch threads: {res.get('torch_threads')})")
     for key, r in res["results"].items():
-        line = f"  {key:14s} ember {r['ember_ms']:8.2f} ms"
+        line = f"  {key:22s} ember {r['ember_ms']:8.3f} ms"
         if "torch_ms" in r:
-            line += f"   torch {r['torch_ms']:8.2f} ms   ratio {r['ratio']:.2f}x"
+            line += f"   torch {r['torch_ms']:8.3f} ms   ratio {r['ratio']:.2f}x"
         print(line)
     if args.json:
         with open(args.json, "w") as f:

@@ -344,3 +344,59 @@ def test_two_layer_net_with_autograd(name, kw, dtype):
     t = tol(dtype) if dtype == np.float64 else dict(rtol=1e-4, atol=1e-4)
     for e, tt in zip(ep, tp):
         np.testing.assert_allclose(e._data, tt.detach().numpy(), **t)
+
+
+RESUME = [
+    ("Adam", dict(lr=0.01), "OneCycleLR", dict(max_lr=0.05, total_steps=100)),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True), "MultiStepLR",
+     dict(milestones=[30, 60, 70], gamma=0.5)),
+    ("AdamW", dict(lr=0.01, amsgrad=True), "CosineAnnealingWarmRestarts", dict(T_0=7, T_mult=2)),
+    ("NAdam", dict(lr=0.01), "LambdaLR", dict(lr_lambda=lambda t: 10.0 / (10.0 + t))),
+    ("RMSprop", dict(lr=0.01, momentum=0.5), "CyclicLR",
+     dict(base_lr=0.001, max_lr=0.01, step_size_up=12)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("oname,okw,sname,skw", RESUME, ids=[r[2] for r in RESUME])
+def test_resume_optimizer_and_scheduler(oname, okw, sname, skw, dtype):
+    """50 steps, save optimizer + scheduler state_dicts, load both into fresh objects,
+    50 more steps == 100 uninterrupted steps (bit for bit), and == PyTorch's run."""
+    arrays = init_arrays(dtype)
+
+    def build(lib, arrs):
+        ps = ember_params(arrs) if lib is ember else torch_params(torch, arrs)
+        opt = getattr(lib.optim, oname)(ps, **okw)
+        return ps, opt, getattr(lib.optim.lr_scheduler, sname)(opt, **skw)
+
+    def run(lib, ps, opt, sched, steps):
+        for _ in range(steps):
+            if lib is ember:
+                set_ember_grads(ps)
+            else:
+                set_torch_grads(torch, ps)
+            opt.step()
+            sched.step()
+
+    ref = build(ember, arrays)
+    run(ember, *ref, 100)
+
+    a_ps, a_opt, a_sched = build(ember, arrays)
+    run(ember, a_ps, a_opt, a_sched, 50)
+    saved = copy.deepcopy({"opt": a_opt.state_dict(), "sched": a_sched.state_dict(),
+                           "params": [p._data for p in a_ps]})
+    del a_ps, a_opt, a_sched
+
+    b_ps, b_opt, b_sched = build(ember, saved["params"])
+    b_opt.load_state_dict(saved["opt"])
+    b_sched.load_state_dict(saved["sched"])
+    run(ember, b_ps, b_opt, b_sched, 50)
+    for pb, pr in zip(b_ps, ref[0]):
+        np.testing.assert_array_equal(pb._data, pr._data)
+    assert b_sched.get_last_lr() == ref[2].get_last_lr()
+
+    if torch is not None:
+        t = build(torch, arrays)
+        run(torch, *t, 100)
+        assert_params_close(b_ps, t[0], dtype)
+        assert b_sched.get_last_lr() == pytest.approx(t[2].get_last_lr(), rel=1e-12)
