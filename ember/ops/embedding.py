@@ -33,15 +33,31 @@ def _scatter_rows(xp, flat_idx, rows, num):
     out = xp.zeros((num, d), dtype=rows.dtype)
     if n == 0:
         return out
+    if xp is not np:  # cupy: atomic scatter-add on the device
+        import cupyx
+
+        cupyx.scatter_add(out, flat_idx, rows)
+        return out
     order = xp.argsort(flat_idx, kind="stable")
     sorted_idx = flat_idx[order]
     starts = xp.flatnonzero(xp.concatenate(
         [xp.ones(1, dtype=bool), sorted_idx[1:] != sorted_idx[:-1]]))
-    if xp is np:
-        sums = np.add.reduceat(rows[order], starts, axis=0)
-        out[sorted_idx[starts]] = sums
-    else:  # cupy: scatter_add
-        xp.add.at(out, flat_idx, rows)
+    lens = xp.diff(xp.concatenate([starts, xp.asarray([n])]))
+    srt = rows[order]
+    if int(lens.max()) <= 64:
+        # few repeats (the usual case): add the k-th occurrence of every repeated index
+        # in one vectorised step per k (much faster than add.at / reduceat)
+        acc = srt[starts]
+        k = 1
+        while True:
+            sel = xp.flatnonzero(lens > k)
+            if sel.size == 0:
+                break
+            acc[sel] += srt[starts[sel] + k]
+            k += 1
+    else:
+        acc = xp.add.reduceat(srt, starts, axis=0)
+    out[sorted_idx[starts]] = acc
     return out
 
 
