@@ -1,8 +1,9 @@
 """Adagrad (Duchi et al., 2011): per-coordinate step sizes from accumulated squares."""
 import numpy as np
 
-from .optimizer import (Optimizer, _addcdiv_, _bump_version, _check_lr, _check_nonneg,
-                        _chunks, _incr_step, _new_step, _to_float, _wrap, _zeros_like)
+from ._kernels import (_addcdiv_, _bump_version, _check_lr, _check_nonneg, _chunks,
+                       _incr_step, _new_step, _zeros_like)
+from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["Adagrad"]
 

@@ -1,9 +1,9 @@
 """Adam (Kingma & Ba, 2015), with AMSGrad and optional decoupled weight decay."""
 import numpy as np
 
-from .optimizer import (Optimizer, _addcdiv_, _addcmul_, _bump_version, _check_betas,
-                        _check_lr, _check_nonneg, _chunks, _incr_step, _lerp_, _new_step,
-                        _to_float, _wrap, _zeros_like)
+from ._kernels import (_addcdiv_, _addcmul_, _bump_version, _check_betas, _check_lr,
+                       _check_nonneg, _chunks, _incr_step, _lerp_, _new_step, _zeros_like)
+from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["Adam"]
 

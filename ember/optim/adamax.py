@@ -1,9 +1,9 @@
 """Adamax (Kingma & Ba, 2015, section 7.1): Adam with an infinity-norm second moment."""
 import numpy as np
 
-from .optimizer import (Optimizer, _addcdiv_, _bump_version, _check_betas, _check_lr,
-                        _check_nonneg, _chunks, _incr_step, _lerp_, _new_step, _to_float, _wrap,
-                        _zeros_like)
+from ._kernels import (_addcdiv_, _bump_version, _check_betas, _check_lr, _check_nonneg,
+                       _chunks, _incr_step, _lerp_, _new_step, _zeros_like)
+from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["Adamax"]
 

@@ -3,7 +3,8 @@ import numpy as np
 
 from ..autograd.grad_mode import enable_grad
 from ..backend import get_array_module
-from .optimizer import Optimizer, _bump_version, _check_lr, _is_tensor, _to_float, _wrap
+from ._kernels import _bump_version, _check_lr
+from .optimizer import Optimizer, _is_tensor, _to_float, _wrap
 
 __all__ = ["LBFGS"]
 

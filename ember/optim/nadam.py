@@ -1,9 +1,10 @@
 """NAdam (Dozat, 2016): Adam with Nesterov momentum and a momentum-decay schedule."""
 import numpy as np
 
-from .optimizer import (Optimizer, _addcdiv_, _addcmul_, _bump_version, _check_betas,
-                        _check_lr, _check_nonneg, _chunks, _incr_step, _lerp_, _new_step,
-                        _scalar_np_dtype, _to_float, _wrap, _zeros_like)
+from ._kernels import (_addcdiv_, _addcmul_, _bump_version, _check_betas, _check_lr,
+                       _check_nonneg, _chunks, _incr_step, _lerp_, _new_step,
+                       _scalar_np_dtype, _zeros_like)
+from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["NAdam"]
 

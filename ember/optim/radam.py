@@ -1,9 +1,9 @@
 """RAdam (Liu et al., 2020): Adam with a rectified adaptive learning rate."""
 import numpy as np
 
-from .optimizer import (Optimizer, _addcmul_, _bump_version, _check_betas, _check_lr,
-                        _check_nonneg, _chunks, _incr_step, _lerp_, _new_step, _to_float, _wrap,
-                        _zeros_like)
+from ._kernels import (_addcmul_, _bump_version, _check_betas, _check_lr, _check_nonneg,
+                       _chunks, _incr_step, _lerp_, _new_step, _zeros_like)
+from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["RAdam"]
 

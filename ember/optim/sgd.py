@@ -1,7 +1,8 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum and weight decay."""
 import numpy as np
 
-from .optimizer import Optimizer, _bump_version, _chunks, _to_float, _wrap
+from ._kernels import _bump_version, _chunks
+from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["SGD"]
 

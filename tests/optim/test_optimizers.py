@@ -287,7 +287,7 @@ def test_blocked_update_path(case, monkeypatch):
     """Large parameters are updated block by block (cache-friendly); force tiny blocks
     (and a non-contiguous parameter, which takes the whole-array path) and compare."""
     require_torch()
-    import ember.optim.optimizer as eopt
+    import ember.optim._kernels as eopt
     monkeypatch.setattr(eopt, "_CHUNK", 4)
     name, kwargs = case
     dtype = np.float64
