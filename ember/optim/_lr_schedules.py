@@ -49,10 +49,13 @@ class LambdaLR(LRScheduler):
     functions and lambdas are not).
 
     Example:
-        The lectures' :math:`\eta_t = C_0 / (C_1 + t)` ("1/t") decay, with
-        ``lr = C0 / C1`` in the optimizer so that epoch 0 starts at :math:`C_0/C_1`:
+        The lectures' "1/t" rule :math:`\eta_l = C_0 / (C_1 + l)` (``l``: the number
+        of scheduler steps so far) as a one-liner: give the optimizer ``lr=1.0`` so the
+        lambda *is* the learning rate.
 
-        >>> sched = LambdaLR(opt, lr_lambda=lambda t: C1 / (C1 + t))
+        >>> opt = ember.optim.SGD(model.parameters(), lr=1.0)
+        >>> sched = LambdaLR(opt, lr_lambda=lambda l: C0 / (C1 + l))
+        >>> # step once per update: opt.step(); sched.step()
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
@@ -81,10 +84,11 @@ class MultiplicativeLR(LRScheduler):
         last_epoch (int): index of the last epoch (default: -1).
 
     Example:
-        The lectures' :math:`\eta_t = C_0 / (C_1 + t)` rule as a ratio of successive
-        rates (start with ``lr = C0 / C1``):
+        The lectures' "1/t" rule :math:`\eta_l = C_0 / (C_1 + l)` as the ratio of
+        successive rates, starting from ``lr = C0 / C1``:
 
-        >>> sched = MultiplicativeLR(opt, lr_lambda=lambda t: (C1 + t - 1) / (C1 + t))
+        >>> opt = ember.optim.SGD(model.parameters(), lr=C0 / C1)
+        >>> sched = MultiplicativeLR(opt, lr_lambda=lambda l: (C1 + l - 1) / (C1 + l))
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):

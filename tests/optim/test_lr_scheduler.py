@@ -161,14 +161,28 @@ def test_warns_if_scheduler_steps_before_optimizer():
 def test_lr_scheduler_alias_and_lecture_rules():
     assert issubclass(elrs._LRScheduler, elrs.LRScheduler)
     c0, c1 = 2.0, 10.0
-    opt = _make("ember", "SGD", {})
-    for g in opt.param_groups:
-        g["lr"] = c0 / c1
-    s = elrs.LambdaLR(opt, lambda t: c1 / (c1 + t))
+    p = ember.zeros(2, requires_grad=True)
+    opt = ember.optim.SGD([p], lr=1.0)
+    s = elrs.LambdaLR(opt, lr_lambda=lambda l: c0 / (c1 + l))
+    opt2 = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=c0 / c1)
+    s2 = elrs.MultiplicativeLR(opt2, lr_lambda=lambda l: (c1 + l - 1) / (c1 + l))
+    assert s.get_last_lr()[0] == pytest.approx(c0 / c1)
     for t in range(1, 20):
         opt.step()
         s.step()
+        opt2.step()
+        s2.step()
         assert s.get_last_lr()[0] == pytest.approx(c0 / (c1 + t))
+        assert s2.get_last_lr()[0] == pytest.approx(c0 / (c1 + t))
+    # the lectures' piecewise-constant schedule
+    opt3 = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.1)
+    s3 = elrs.MultiStepLR(opt3, milestones=[3, 6], gamma=0.1)
+    lrs = []
+    for _ in range(8):
+        lrs.append(s3.get_last_lr()[0])
+        opt3.step()
+        s3.step()
+    assert lrs == pytest.approx([0.1] * 3 + [0.01] * 3 + [0.001] * 2)
 
 
 def test_scheduler_validation_errors():
