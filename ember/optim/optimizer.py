@@ -52,7 +52,7 @@ def _wrap(arr):
 def _to_float(x):
     """A hyperparameter (Python number or 1-element Tensor) as a Python float."""
     if _is_tensor(x):
-        return float(np.asarray(x._data).reshape(()))
+        return float(x._data.reshape(()))
     return float(x)
 
 
@@ -83,6 +83,8 @@ def _wrap_step(step_fn):
 
     @functools.wraps(step_fn)
     def step(self, *args, **kwargs):
+        if self.__dict__.get("_in_step", False):   # a subclass calling super().step()
+            return step_fn(self, *args, **kwargs)
         for hook in list(self._optimizer_step_pre_hooks.values()):
             res = hook(self, args, kwargs)
             if res is not None:
@@ -92,8 +94,12 @@ def _wrap_step(step_fn):
                         f"but got {res}.")
                 args, kwargs = res
         self._opt_called = True
-        with no_grad():
-            out = step_fn(self, *args, **kwargs)
+        self._in_step = True
+        try:
+            with no_grad():
+                out = step_fn(self, *args, **kwargs)
+        finally:
+            self._in_step = False
         for hook in list(self._optimizer_step_post_hooks.values()):
             hook(self, args, kwargs)
         return out

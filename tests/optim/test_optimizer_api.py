@@ -207,3 +207,27 @@ def test_pickle_roundtrip():
     opt2 = pickle.loads(pickle.dumps(opt))
     assert opt2.param_groups[0]["lr"] == 1e-3
     assert len(opt2.state) == 3
+
+
+def test_subclass_calling_super_step_runs_hooks_once():
+    class MySGD(ember.optim.SGD):
+        def step(self, closure=None):
+            return super().step(closure)
+
+    p = ember.tensor([1.0, 2.0], requires_grad=True)
+    opt = MySGD([p], lr=0.5)
+    calls = []
+    opt.register_step_pre_hook(lambda o, a, k: calls.append("pre"))
+    p.grad = ember.tensor([1.0, 1.0])
+    opt.step()
+    assert calls == ["pre"]
+    np.testing.assert_allclose(p._data, [0.5, 1.5])
+
+
+def test_deepcopy_optimizer():
+    import copy
+    ps = ember_params(init_arrays(np.float64))
+    opt = ember.optim.LBFGS(ps[:1])
+    opt2 = copy.deepcopy(opt)
+    assert opt2.param_groups[0]["params"][0] is not ps[0]
+    assert opt2._params[0] is opt2.param_groups[0]["params"][0]
