@@ -1,6 +1,6 @@
 """``ember.nn``: modules, parameters, functional ops, initialisation and utilities,
 with PyTorch's names (``import ember.nn as nn``)."""
-from .parameter import Parameter  # noqa: F401
+from .parameter import Buffer, Parameter  # noqa: F401
 from .modules import *  # noqa: F401,F403
 from .modules import Module  # noqa: F401
 from . import functional  # noqa: F401

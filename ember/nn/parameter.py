@@ -4,7 +4,7 @@ import numpy as np
 from ..backend import CPU, to_device_array
 from ..tensor import Tensor
 
-__all__ = ["Parameter"]
+__all__ = ["Parameter", "Buffer"]
 
 
 def _rebuild_parameter(array, requires_grad, device="cpu"):
@@ -64,3 +64,25 @@ class Parameter(Tensor):
         if self.grad is not None:
             result.grad = Tensor._wrap(self.grad._data.copy())
         return result
+
+
+class Buffer(Tensor):
+    """A marker for a module buffer: ``self.stats = nn.Buffer(ember.zeros(3))`` registers
+    ``stats`` as a buffer (like ``register_buffer``), persistent unless
+    ``persistent=False``. The module stores a plain Tensor sharing ``data``'s memory.
+    """
+    __slots__ = ("persistent",)
+
+    def __new__(cls, data=None, *, persistent=True):
+        if data is None:
+            array = np.empty((0,), dtype=np.float32)
+        elif isinstance(data, Tensor):
+            array = data._data
+        else:
+            array = Tensor(data)._data
+        self = cls._wrap(array)
+        self.persistent = persistent
+        return self
+
+    def __init__(self, data=None, *, persistent=True):
+        pass

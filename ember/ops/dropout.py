@@ -11,7 +11,7 @@ from ..autograd.grad_mode import STATE
 from ..random import get_numpy_rng
 from ..tensor import Tensor
 
-__all__ = ["dropout_op", "feature_dropout_op", "alpha_dropout_op"]
+__all__ = ["dropout_op", "feature_dropout_op", "alpha_dropout_op", "mask_mul_op"]
 
 # SELU's constants: alpha' = -scale * alpha
 _ALPHA_PRIME = 1.7580993408473766
@@ -89,3 +89,9 @@ def alpha_dropout_op(x, p, generator=None, feature_dims=None):
     mask = keep.astype(arr.dtype) * dt(a)
     shift = (keep.astype(arr.dtype) - 1) * dt(_ALPHA_PRIME * a) + dt(_ALPHA_PRIME * a * p)
     return _MaskMul.apply(x, mask=mask, shift=shift)
+
+
+def mask_mul_op(x, mask):
+    """``x * mask`` for a constant raw ``mask`` array (broadcastable to x): the
+    gradient is ``grad * mask``. Used by dropout and rrelu."""
+    return _MaskMul.apply(x, mask=mask, shift=None)

@@ -210,3 +210,41 @@ def test_check_op_prelu():
     w = np.array([0.1, -0.2, 0.3, 0.25])
     check_op(F.prelu, None if torch is None else torch.nn.functional.prelu, inputs=[x, w],
              noncontiguous=True)
+
+
+def test_rrelu_train_and_eval():
+    require_torch()
+    e, t = nn.RReLU(0.1, 0.3), torch.nn.RReLU(0.1, 0.3)
+    assert repr(e) == repr(t)
+    x = _input((50, 40), seed=7)
+    compare_module(e, t, [x], np.float64, modes=("eval",))
+    e.train()
+    ex = ember.tensor(x, requires_grad=True)
+    y = e(ex)
+    slope = to_np(y) / x
+    neg = x < 0
+    assert np.allclose(slope[~neg], 1) and np.all((slope[neg] >= 0.1) & (slope[neg] <= 0.3))
+    assert slope[neg].std() > 0.03  # really random per element
+    y.backward(ember.ones_like(y))
+    np.testing.assert_allclose(to_np(ex.grad), slope, rtol=1e-12)
+
+
+def test_softmax2d_matches_torch():
+    require_torch()
+    compare_module(nn.Softmax2d(), torch.nn.Softmax2d(), [_input((2, 3, 4, 5))], np.float64)
+    with pytest.raises(ValueError, match="Softmax2d"):
+        nn.Softmax2d()(ember.zeros(2, 3))
+
+
+def test_gumbel_softmax():
+    ember.manual_seed(0)
+    logits = ember.tensor(np.log(np.array([[0.1, 0.6, 0.3]] * 4000)), requires_grad=True)
+    y = F.gumbel_softmax(logits, tau=0.5)
+    assert np.allclose(to_np(y).sum(-1), 1)
+    h = F.gumbel_softmax(logits, hard=True)
+    hv = to_np(h)
+    assert set(np.unique(hv)) == {0.0, 1.0} and np.all(hv.sum(-1) == 1)
+    freq = hv.mean(0)  # Gumbel-max samples the categorical distribution
+    assert np.allclose(freq, [0.1, 0.6, 0.3], atol=0.03)
+    (h * ember.tensor([1.0, 2.0, 3.0])).sum().backward()  # straight-through gradient
+    assert logits.grad is not None and np.any(to_np(logits.grad))

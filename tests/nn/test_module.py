@@ -359,3 +359,14 @@ def test_pickle_and_deepcopy_round_trip():
         assert "tmp" in m2._non_persistent_buffers_set
         m2.fc1.weight._data[...] = 0
         assert np.any(to_np(m.fc1.weight))
+
+
+def test_buffer_marker():
+    m = nn.Module()
+    m.stats = nn.Buffer(ember.ones(3))
+    m.tmp = nn.Buffer(ember.zeros(1), persistent=False)
+    assert list(m.state_dict()) == ["stats"]
+    assert [n for n, _ in m.named_buffers()] == ["stats", "tmp"]
+    assert not isinstance(m.stats, nn.Buffer) and isinstance(m.stats, ember.Tensor)
+    m.double()
+    assert m.stats.dtype == ember.float64

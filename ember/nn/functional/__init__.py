@@ -6,6 +6,7 @@ from .activation import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
@@ -15,7 +16,7 @@ from .loss import *  # noqa: F401,F403
 __all__ = []
 # (module objects fetched by path: some family files share a name with one of their
 # functions, e.g. ``dropout``, which the star-imports above bind here)
-for _name in ("activation", "dropout", "sparse", "linear", "conv", "pooling", "upsampling",
-              "normalization", "loss"):
+for _name in ("activation", "dropout", "sparse", "linear", "distance", "conv", "pooling",
+              "upsampling", "normalization", "loss"):
     __all__ += list(_importlib.import_module(f"{__name__}.{_name}").__all__)
 del _name

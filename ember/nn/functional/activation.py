@@ -13,7 +13,8 @@ __all__ = ["threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "har
            "leaky_relu", "leaky_relu_", "prelu", "elu", "elu_", "selu", "selu_", "celu",
            "celu_", "gelu", "silu", "mish", "sigmoid", "tanh", "hardsigmoid", "hardswish",
            "softplus", "softsign", "softmax", "softmin", "log_softmax", "logsigmoid",
-           "tanhshrink", "hardshrink", "softshrink", "glu", "maxout"]
+           "tanhshrink", "hardshrink", "softshrink", "glu", "maxout", "rrelu", "rrelu_",
+           "gumbel_softmax"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -255,3 +256,59 @@ def maxout(input, weight, bias=None, pieces=2):
     return z.reshape(tuple(z.shape[:-1]) + (out, pieces)).amax(-1)
 
 
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU: in training each non-positive element is multiplied by a
+    slope drawn from ``U(lower, upper)`` (the gradient uses the same slopes); in eval
+    mode the fixed slope ``(lower + upper) / 2``."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    import numpy as np
+
+    from ...ops.dropout import mask_mul_op
+    from ...random import get_numpy_rng
+
+    x = input._data
+    r = get_numpy_rng(None).uniform(lower, upper, x.shape).astype(x.dtype)
+    if type(x) is not np.ndarray:
+        r = __import__("cupy").asarray(r)
+    noise = (x <= 0).astype(x.dtype)
+    noise *= r - 1
+    noise += 1
+    return finish_inplace(input, mask_mul_op(input, noise), inplace)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place :func:`rrelu`."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """Sample from the Gumbel-softmax distribution (softmax of ``(logits + g) / tau`` with
+    Gumbel noise ``g``). With ``hard=True`` the result is one-hot in the forward pass
+    while gradients flow through the soft sample (straight-through estimator).
+
+    Example:
+        >>> y = F.gumbel_softmax(ember.randn(4, 10), tau=0.5, hard=True)
+        >>> y.sum(-1).tolist()
+        [1.0, 1.0, 1.0, 1.0]
+    """
+    import numpy as np
+
+    from ...random import get_numpy_rng
+    from ...tensor import Tensor
+
+    x = logits._data
+    g = -np.log(get_numpy_rng(None).standard_exponential(x.shape))
+    g = Tensor._wrap(g.astype(x.dtype) if type(x) is np.ndarray
+                     else __import__("cupy").asarray(g.astype(x.dtype)))
+    y_soft = ((logits + g) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    idx = y_soft._data.argmax(axis=dim)
+    d = dim % x.ndim
+    onehot = (np.expand_dims(idx, d) == np.arange(x.shape[d]).reshape(
+        (-1,) + (1,) * (x.ndim - d - 1))).astype(x.dtype)
+    y_hard = Tensor._wrap(onehot)
+    return y_hard - y_soft.detach() + y_soft

@@ -9,6 +9,7 @@ from .activation import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
@@ -19,7 +20,7 @@ from .loss import *  # noqa: F401,F403
 
 __all__ = []
 for _name in ("module", "container", "linear", "activation", "dropout", "sparse", "flatten",
-              "conv", "pooling", "upsampling", "normalization", "batchnorm", "instancenorm",
+              "distance", "conv", "pooling", "upsampling", "normalization", "batchnorm", "instancenorm",
               "loss"):
     __all__ += list(_importlib.import_module(f"{__name__}.{_name}").__all__)
 del _name

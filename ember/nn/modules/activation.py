@@ -13,7 +13,7 @@ from .module import Module
 __all__ = ["Threshold", "ReLU", "ReLU6", "Hardtanh", "LeakyReLU", "PReLU", "ELU", "SELU",
            "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Hardsigmoid", "Hardswish",
            "Softplus", "Softsign", "Softmax", "Softmin", "LogSoftmax", "LogSigmoid",
-           "Tanhshrink", "Hardshrink", "Softshrink", "GLU", "Maxout"]
+           "Tanhshrink", "Hardshrink", "Softshrink", "GLU", "Maxout", "RReLU", "Softmax2d"]
 
 
 def _inplace_repr(inplace):
@@ -311,6 +311,32 @@ class LogSoftmax(Softmax):
 
     def forward(self, input):
         return F.log_softmax(input, self.dim, _stacklevel=5)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels (dim -3) of a ``(N, C, H, W)`` or ``(C, H, W)`` input."""
+
+    def forward(self, input):
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input with 3 or 4 dimensions, got input of "
+                             f"shape {tuple(input.shape)}")
+        return F.softmax(input, -3, _stacklevel=5)
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: slopes ``~ U(lower, upper)`` in training, the mean slope
+    ``(lower + upper) / 2`` in eval mode."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
+                                                             else "")
 
 
 class LogSigmoid(Module):

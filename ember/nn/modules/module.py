@@ -13,7 +13,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ...tensor import Tensor
-from ..parameter import Parameter
+from ..parameter import Buffer, Parameter
 
 __all__ = ["Module"]
 
@@ -214,6 +214,14 @@ class Module:
             if name in d:
                 del d[name]
 
+        if isinstance(value, Buffer):
+            if params is None:
+                raise AttributeError("cannot assign buffer before Module.__init__() call")
+            remove_from(params, d.get("_modules"), d.get("_buffers"))
+            plain = Tensor._wrap(value._data)
+            plain._vc = value._get_vc()
+            self.register_buffer(name, plain, persistent=value.persistent)
+            return
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
