@@ -370,3 +370,13 @@ def test_buffer_marker():
     assert not isinstance(m.stats, nn.Buffer) and isinstance(m.stats, ember.Tensor)
     m.double()
     assert m.stats.dtype == ember.float64
+
+
+def test_train_override_in_submodule_is_honoured():
+    class FrozenDropout(nn.Dropout):
+        def train(self, mode=True):
+            return super().train(False)  # always in eval mode
+
+    m = nn.Sequential(nn.Linear(2, 2), FrozenDropout(0.5))
+    m.train()
+    assert m.training and m[0].training and not m[1].training

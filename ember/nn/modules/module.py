@@ -548,8 +548,9 @@ class Module:
         """Set training mode (Dropout active, BatchNorm uses batch stats); returns self."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
-        for m in self.modules():
-            m.__dict__["training"] = mode
+        self.training = mode
+        for m in self.children():  # recursive calls, so subclasses may override train()
+            m.train(mode)
         return self
 
     def eval(self):
