@@ -64,6 +64,9 @@ def test_linear_errors_name_the_shapes():
         m(ember.zeros(2, 5))
     with pytest.raises(RuntimeError, match="bilinear"):
         nn.Bilinear(2, 3, 1)(ember.zeros(4, 2), ember.zeros(4, 4))
+    with pytest.raises(RuntimeError, match="linear: input of dtype ember.float64 does not "
+                                           "match the weight's dtype ember.float32"):
+        m(ember.zeros(2, 4, dtype=ember.float64))
 
 
 def test_float32_stays_float32():

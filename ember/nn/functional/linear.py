@@ -19,6 +19,11 @@ class Linear(Function):
             raise RuntimeError(
                 f"linear: input of shape {_shape(x)} does not match in_features={in_f} "
                 f"(weight of shape {_shape(w)})")
+        if x.dtype != w.dtype:
+            raise RuntimeError(
+                f"linear: input of dtype ember.{x.dtype} does not match the weight's dtype "
+                f"ember.{w.dtype} (as in PyTorch, convert one of them: x.float() or "
+                "model.double())")
         if b is not None and b.shape not in ((w.shape[0],), ()):
             raise RuntimeError(f"linear: bias of shape {_shape(b)} does not match "
                                f"out_features={w.shape[0]}")
@@ -92,6 +97,10 @@ def bilinear(input1, input2, weight, bias=None):
         raise RuntimeError(
             f"bilinear: input1 of shape {tuple(input1.shape)} and input2 of shape "
             f"{tuple(input2.shape)} must have the same leading dims")
+    if input1.dtype != weight.dtype or input2.dtype != weight.dtype:
+        raise RuntimeError(
+            f"bilinear: inputs of dtypes {input1.dtype} and {input2.dtype} do not match the "
+            f"weight's dtype {weight.dtype}")
     lead = tuple(input1.shape[:-1])
     x1 = input1.reshape(-1, in1)
     x2 = input2.reshape(-1, in2)
