@@ -7,7 +7,7 @@ from tests.helpers import require_torch, torch
 from tests.optim._common import ember_params, init_arrays, set_ember_grads
 
 ALL = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
-       "Adadelta"]
+       "Adadelta", "Rprop", "ASGD"]
 
 # (optimizer, kwargs, message) -- the messages are PyTorch's
 BAD = [
@@ -33,6 +33,9 @@ BAD = [
     ("RAdam", dict(eps=-1), "Invalid epsilon value"),
     ("Adadelta", dict(rho=1.5), "Invalid rho value: 1.5"),
     ("Adadelta", dict(weight_decay=-2), "Invalid weight_decay value"),
+    ("Rprop", dict(etas=(1.5, 1.2)), "Invalid eta values: 1.5, 1.2"),
+    ("Rprop", dict(lr=-1), "Invalid learning rate: -1"),
+    ("ASGD", dict(weight_decay=-1), "Invalid weight_decay value: -1"),
 ]
 
 

@@ -55,6 +55,12 @@ CASES = [
     ("Adadelta", dict(lr=0.5, rho=0.8)),
     ("Adadelta", dict(lr=0.5, weight_decay=0.1, eps=1e-4)),
     ("Adadelta", dict(lr=0.5, maximize=True)),
+    ("Rprop", dict(lr=0.01)),
+    ("Rprop", dict(lr=0.01, etas=(0.3, 1.5), step_sizes=(1e-4, 0.05))),
+    ("Rprop", dict(lr=0.01, maximize=True)),
+    ("ASGD", dict(lr=0.05)),
+    ("ASGD", dict(lr=0.05, t0=20, lambd=1e-3, alpha=0.5)),
+    ("ASGD", dict(lr=0.05, t0=10, weight_decay=0.1, maximize=True)),
 ]
 
 
