@@ -124,3 +124,34 @@ def test_lbfgs_errors():
         ember.optim.LBFGS([x], lr=-1)
     with pytest.raises(TypeError, match="closure"):
         ember.optim.LBFGS([x]).step()
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_autograd_two_params(line_search_fn):
+    """Closure written with each library's own ops and autograd; two parameters."""
+    require_torch()
+
+    def make(lib):
+        a = lib.tensor(X0[:3].copy(), requires_grad=True)
+        b = lib.tensor(X0[3:].copy(), requires_grad=True)
+        opt = lib.optim.LBFGS([a, b], history_size=5, max_iter=10,
+                              line_search_fn=line_search_fn)
+
+        def closure():
+            opt.zero_grad()
+            x = lib.cat([a, b])
+            u, v = x[:-1], x[1:]
+            loss = (B * (v - u ** 2) ** 2 + (1 - u) ** 2).sum() + 0.01 * (x ** 4).sum()
+            loss.backward()
+            return loss
+        return a, b, opt, closure
+
+    ea, eb, eo, ec = make(ember)
+    ta, tb, to, tc = make(torch)
+    for _ in range(3):
+        el = eo.step(ec)
+        tl = to.step(tc)
+        assert float(el) == pytest.approx(float(tl.detach()), rel=1e-8)
+    np.testing.assert_allclose(ea._data, ta.detach().numpy(), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(eb._data, tb.detach().numpy(), rtol=1e-7, atol=1e-9)
+    assert eo.state[ea]["func_evals"] == to.state[ta]["func_evals"]
