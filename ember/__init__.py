@@ -25,7 +25,7 @@ from .ops.elementwise import (add, sub, mul, div, true_divide, floor_divide, rem
     sign, sgn, sin, cos, tan, asin, acos, atan, sinh, cosh, atan2, floor, ceil, round, trunc, frac,
     reciprocal, clamp, clip, maximum, minimum, fmax, fmin, where, eq, ne, lt, le, gt, ge, equal,
     logical_and, logical_or, logical_xor, logical_not, bitwise_not, isnan, isinf, isfinite,
-    isclose, allclose, lerp, addcmul, addcdiv, nan_to_num, signbit, erf, erfc, erfinv, xlogy,
+    isclose, allclose, lerp, addcmul, addcdiv, nan_to_num, signbit, erfinv, xlogy,
     hypot, deg2rad, rad2deg)
 from .ops.reduce import (sum, mean, var, std, var_mean, std_mean, prod, max, min, amax, amin,
     argmax, argmin, logsumexp, norm, cumsum, cumprod, all, any, count_nonzero, aminmax, median,
@@ -41,6 +41,7 @@ from .ops.linalg import (matmul, mm, bmm, mv, dot, vdot, outer, ger, einsum, add
     tensordot)
 from .ops.activation import (relu, sigmoid, tanh, softmax, log_softmax)
 from .ops.elementwise import mul as multiply, sub as subtract, div as divide  # noqa: E402
+from .ops.nn_activation import erf, erfc  # noqa: E402
 from . import autograd, random  # noqa: E402
 from .autograd import set_grad_enabled as _sge  # noqa: E402,F401
 from . import cuda  # noqa: E402

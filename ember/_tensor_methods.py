@@ -5,6 +5,7 @@ import numpy as np
 from . import dtypes as _dt
 from .ops import elementwise as E, reduce as R, shape as S, index as I, linalg as L, activation as A
 from .ops.inplace import inplace
+from .ops.nn_activation import erf as _erf, erfc as _erfc
 from .random import get_numpy_rng
 from .tensor import Tensor
 
@@ -108,9 +109,10 @@ for _name in ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remain
               "atan2", "floor", "ceil", "round", "trunc", "frac", "reciprocal", "clamp", "clip", "maximum",
               "minimum", "fmax", "fmin", "eq", "ne", "lt", "le", "gt", "ge", "equal", "logical_and",
               "logical_or", "logical_xor", "logical_not", "bitwise_not", "isnan", "isinf", "isfinite",
-              "isclose", "allclose", "lerp", "addcmul", "addcdiv", "nan_to_num", "signbit", "erf", "erfc",
-              "erfinv", "xlogy", "hypot", "deg2rad", "rad2deg"]:
+              "isclose", "allclose", "lerp", "addcmul", "addcdiv", "nan_to_num", "signbit", "erfinv", "xlogy", "hypot", "deg2rad", "rad2deg"]:
     setattr(Tensor, _name, _method(getattr(E, _name)))
+Tensor.erf = _method(_erf)
+Tensor.erfc = _method(_erfc)
 Tensor.multiply = Tensor.mul
 Tensor.divide = Tensor.div
 Tensor.subtract = Tensor.sub
@@ -262,7 +264,7 @@ for _name, _fn in [("add_", E.add), ("sub_", E.sub), ("mul_", E.mul), ("div_", E
                    ("sin_", E.sin), ("cos_", E.cos), ("rsqrt_", E.rsqrt), ("square_", E.square),
                    ("lerp_", E.lerp), ("addcmul_", E.addcmul), ("addcdiv_", E.addcdiv), ("fmod_", E.fmod),
                    ("remainder_", E.remainder), ("maximum_", E.maximum), ("minimum_", E.minimum),
-                   ("relu_", A.relu), ("sigmoid_", A.sigmoid), ("tanh_", A.tanh), ("erf_", E.erf),
+                   ("relu_", A.relu), ("sigmoid_", A.sigmoid), ("tanh_", A.tanh), ("erf_", _erf),
                    ("masked_fill_", I.masked_fill), ("index_fill_", I.index_fill), ("index_add_", I.index_add),
                    ("index_copy_", I.index_copy), ("scatter_", I.scatter), ("scatter_add_", I.scatter_add),
                    ("tril_", S.tril), ("triu_", S.triu), ("nan_to_num_", E.nan_to_num)]:

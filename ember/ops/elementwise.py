@@ -5,6 +5,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor
+from ._erf import erf_array
 
 __all__ = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod", "pow",
            "neg", "negative", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt",
@@ -13,7 +14,7 @@ __all__ = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder
            "maximum", "minimum", "fmax", "fmin", "where", "eq", "ne", "lt", "le", "gt", "ge", "equal",
            "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_not", "isnan", "isinf",
            "isfinite", "isclose", "allclose", "lerp", "addcmul", "addcdiv", "nan_to_num", "unbroadcast",
-           "signbit", "erf", "erfc", "erfinv", "xlogy", "hypot", "deg2rad", "rad2deg"]
+           "signbit", "erfinv", "xlogy", "hypot", "deg2rad", "rad2deg"]
 
 
 # ---------------------------------------------------------------------------------
@@ -593,38 +594,6 @@ def xlogy(input, other):
     return where(input == 0, 0.0, out)
 
 
-# erf: NumPy has none; a rational approximation (Abramowitz-Stegun 7.1.26 is too coarse),
-# so use the complementary-error-function continued-fraction-free formula of Numerical
-# Recipes' erfc Chebyshev fit (relative error < 1.2e-7), refined with one Newton-free
-# series for small |x|. Accurate to float32; float64 users needing 1e-15 use scipy.
-def _erf_array(xp, x):
-    a = xp.abs(x).astype(np.float64)
-    t = 1.0 / (1.0 + 0.5 * a)
-    poly = (-a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
-        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
-            -0.82215223 + t * 0.17087277)))))))))
-    erfc = t * xp.exp(poly)
-    r = xp.where(x >= 0, 1.0 - erfc, erfc - 1.0)
-    # series near 0 where 1 - erfc loses relative accuracy
-    small = a < 0.5
-    if small.any():
-        xs = x.astype(np.float64)
-        x2 = xs * xs
-        s = xs * (1.1283791670955126 + x2 * (-0.3761263890318375 + x2 * (0.11283791670955126 + x2 * (
-            -0.026866170645131252 + x2 * (0.005223977625442188 + x2 * (-0.0008548327023450852 + x2 * (
-                0.00012055332981789664 + x2 * -1.492565035840625e-05)))))))
-        r = xp.where(small, s, r)
-    return r.astype(x.dtype)
-
-
-Erf = _unary("Erf", _erf_array, lambda g, x: g * exp(-x * x) * 1.1283791670955126)
-erf = _unary_fn(Erf, "erf")
-
-
-def erfc(input):
-    return 1.0 - erf(input)
-
-
 def erfinv(input):
     """Inverse error function (Newton iterations on erf; not differentiable twice)."""
     x = input._data.astype(np.float64)
@@ -632,7 +601,7 @@ def erfinv(input):
     w = -np.log((1.0 - x) * (1.0 + x))
     y = np.where(w < 5, _giles_small(w - 2.5), _giles_large(np.sqrt(np.maximum(w, 5)) - 3)) * x
     for _ in range(3):
-        err = _erf_array(np, y) - x
+        err = erf_array(y) - x
         y = y - err / (1.1283791670955126 * np.exp(-y * y))
     return Tensor._wrap(y.astype(input._data.dtype))
 
