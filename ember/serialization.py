@@ -1,0 +1,463 @@
+"""``ember.save`` / ``ember.load``: objects of tensors in the safetensors format, never pickle.
+
+File layout (a valid `safetensors <https://huggingface.co/docs/safetensors>`_ file, so
+any safetensors reader opens the tensors)::
+
+    8 bytes   little-endian u64: N, the length of the JSON header
+    N bytes   JSON header: {"__metadata__": {...}, "<key>": {"dtype": "F32",
+              "shape": [...], "data_offsets": [begin, end]}, ...}, space-padded
+    rest      the tensors' bytes, little-endian, row-major
+
+The ``__metadata__`` of an ember file holds ``format: "ember"``, ``format_version``,
+``structure`` (the saved object as JSON: dicts, lists, tuples, numbers, strings,
+``None``, bools, with each tensor replaced by a reference to its key) and ``sha256``, a
+SHA-256 of the structure, the tensor table and the tensor bytes, checked on load.
+Files are written atomically (temporary file in the same folder, ``fsync``,
+``os.replace``), so an interrupted save never leaves a half-written file.
+
+The format is read and written here with NumPy alone, so checkpoints need no extra
+package; the ``safetensors`` package (``pip install 'ember[train]'``) reads the files too.
+A plain safetensors file (no ember metadata) loads as a ``dict`` of tensors.
+"""
+import collections
+import hashlib
+import json
+import math
+import os
+import struct
+import tempfile
+
+import numpy as np
+
+__all__ = ["save", "load", "SerializationError", "FORMAT_VERSION"]
+
+FORMAT_VERSION = 1
+_MAGIC = "ember"
+_MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the JSON header
+
+_DTYPES = {  # safetensors dtype code <-> numpy dtype
+    "BOOL": np.dtype(np.bool_), "U8": np.dtype(np.uint8), "I8": np.dtype(np.int8),
+    "U16": np.dtype(np.uint16), "I16": np.dtype(np.int16), "U32": np.dtype(np.uint32),
+    "I32": np.dtype(np.int32), "U64": np.dtype(np.uint64), "I64": np.dtype(np.int64),
+    "F16": np.dtype(np.float16), "F32": np.dtype(np.float32), "F64": np.dtype(np.float64),
+}
+_CODES = {v: k for k, v in _DTYPES.items()}
+
+
+class SerializationError(RuntimeError):
+    """A file could not be loaded: not a safetensors file, truncated, or corrupt.
+
+    The message names the file, what is wrong and what to do about it.
+    """
+
+
+# ----------------------------------------------------------------------------- saving
+class _Encoder:
+    """Turns an object into JSON-able structure + a table of named arrays."""
+
+    def __init__(self):
+        self.arrays = {}      # key -> contiguous little-endian numpy array
+        self.by_id = {}       # id(tensor) -> key (a tensor saved twice is stored once)
+        self.keep = []        # keep tensors alive so ids stay unique while encoding
+        self.active = set()   # ids of the containers on the current path (cycle check)
+
+    def _key(self, path):
+        base = ".".join(path) or "tensor"
+        key, n = base, 1
+        while key in self.arrays or key == "__metadata__":
+            key, n = f"{base}#{n}", n + 1
+        return key
+
+    def _array(self, arr, path, what):
+        arr = np.asarray(arr)
+        code = _CODES.get(arr.dtype.newbyteorder("=")) if arr.dtype.byteorder != "|" \
+            else _CODES.get(arr.dtype)
+        if code is None:
+            raise TypeError(f"ember.save: cannot save {what} of dtype {arr.dtype} at "
+                            f"{_where(path)}; supported dtypes: bool, (u)int8/16/32/64, "
+                            "float16/32/64")
+        key = self._key(path)
+        arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
+        self.arrays[key] = arr if arr.flags.c_contiguous else arr.copy(order="C")
+        return key
+
+    def encode(self, obj, path=()):
+        from .tensor import Tensor
+        if obj is None or isinstance(obj, (bool, str)):
+            return obj
+        if isinstance(obj, int):
+            return obj
+        if isinstance(obj, float):
+            if math.isfinite(obj):
+                return obj
+            return {"$type": "float", "value": repr(obj)}  # inf, -inf, nan
+        if isinstance(obj, Tensor):
+            return self._tensor(obj, path)
+        if isinstance(obj, np.ndarray):
+            return {"$type": "ndarray", "key": self._array(obj, path, "array")}
+        if isinstance(obj, np.generic):
+            return {"$type": "npscalar", "key": self._array(np.asarray(obj), path, "scalar")}
+        if isinstance(obj, complex):
+            return {"$type": "complex", "real": self.encode(obj.real),
+                    "imag": self.encode(obj.imag)}
+        if isinstance(obj, (bytes, bytearray)):
+            return {"$type": "bytes", "hex": bytes(obj).hex()}
+        special = _encode_special(obj)
+        if special is not None:
+            return special
+        if isinstance(obj, (dict, list, tuple)):
+            if id(obj) in self.active:
+                raise ValueError(f"ember.save: the object contains itself at {_where(path)}; "
+                                 "cyclic structures cannot be saved")
+            self.active.add(id(obj))
+            try:
+                return self._container(obj, path)
+            finally:
+                self.active.discard(id(obj))
+        raise TypeError(f"ember.save: cannot save an object of type {type(obj).__name__} at "
+                        f"{_where(path)}; ember.save stores tensors, NumPy arrays, numbers, "
+                        "strings, bools, None and dicts/lists/tuples of them (it never "
+                        "pickles): save its state_dict() instead")
+
+    def _container(self, obj, path):
+        if isinstance(obj, dict):
+            items = [[self.encode(k, path + ("<key>",)), self.encode(v, path + (str(k),))]
+                     for k, v in obj.items()]
+            kind = "odict" if isinstance(obj, collections.OrderedDict) else "dict"
+            return {"$type": kind, "items": items}
+        vals = [self.encode(v, path + (str(i),)) for i, v in enumerate(obj)]
+        if isinstance(obj, list):
+            return vals
+        from .tensor import Size
+        if isinstance(obj, Size):
+            return {"$type": "size", "items": vals}
+        return {"$type": "tuple", "items": vals}
+
+    def _tensor(self, t, path):
+        key = self.by_id.get(id(t))
+        if key is None:
+            arr = t._data
+            if hasattr(arr, "get"):  # a CuPy array: bring it to the host
+                arr = arr.get()
+            key = self._array(arr, path, "tensor")
+            self.by_id[id(t)] = key
+            self.keep.append(t)
+        node = {"$type": "tensor", "key": key, "device": str(t.device)}
+        if t.requires_grad:
+            node["requires_grad"] = True
+        from .nn.parameter import Parameter
+        if isinstance(t, Parameter):
+            node["parameter"] = True
+        return node
+
+
+def _encode_special(obj):
+    from . import dtypes
+    from .backend import device
+    if isinstance(obj, dtypes.dtype):
+        return {"$type": "dtype", "name": str(obj).replace("ember.", "")}
+    if isinstance(obj, device):
+        return {"$type": "device", "name": str(obj)}
+    return None
+
+
+def _where(path):
+    return "obj" + "".join(f"[{p!r}]" for p in path) if path else "the top level"
+
+
+def _digest(structure, table, data):
+    h = hashlib.sha256()
+    h.update(structure.encode())
+    h.update(b"\0")
+    h.update(json.dumps(table, sort_keys=True, separators=(",", ":")).encode())
+    h.update(b"\0")
+    for chunk in data:
+        h.update(chunk)
+    return h.hexdigest()
+
+
+def _serialize(obj):
+    """The bytes of ``obj`` as an ember safetensors file."""
+    enc = _Encoder()
+    structure = json.dumps(enc.encode(obj), separators=(",", ":"), allow_nan=False)
+    table, data, offset = {}, [], 0
+    for key, arr in enc.arrays.items():
+        raw = memoryview(arr).cast("B") if arr.size else b""
+        code = _CODES[arr.dtype.newbyteorder("=")] if arr.dtype.byteorder != "|" \
+            else _CODES[arr.dtype]
+        table[key] = {"dtype": code, "shape": list(arr.shape),
+                      "data_offsets": [offset, offset + len(raw)]}
+        data.append(raw)
+        offset += len(raw)
+    meta = {"format": _MAGIC, "format_version": str(FORMAT_VERSION), "structure": structure,
+            "sha256": _digest(structure, table, data)}
+    header = json.dumps({"__metadata__": meta, **table}, separators=(",", ":")).encode()
+    header += b" " * (-len(header) % 8)
+    return b"".join([struct.pack("<Q", len(header)), header, *data])
+
+
+def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True):
+    """Save an object of tensors to a file (PyTorch's ``torch.save``, without pickle).
+
+    Args:
+        obj: a tensor, NumPy array, number, string, bool, ``None``, ``ember.dtype``,
+            ``ember.device``, or a dict / OrderedDict / list / tuple nesting them --
+            e.g. ``model.state_dict()``, ``optimizer.state_dict()``, or a dict of both.
+        f (str, os.PathLike or binary file object): where to write. A path is written
+            atomically: to a temporary file in the same folder, flushed to disk, then
+            renamed over ``f``.
+        pickle_module, pickle_protocol: accepted for PyTorch compatibility and ignored.
+
+    Raises:
+        TypeError: ``obj`` holds something else (a module, a function, ...); the
+            message says where. Save ``module.state_dict()`` instead of a module.
+
+    Differs from PyTorch on purpose: never pickles, so arbitrary objects cannot be
+    saved; views are saved as separate tensors (a tensor object saved twice is stored
+    once and loads as one tensor).
+
+    Example:
+        >>> ember.save({"model": model.state_dict(), "epoch": 3}, "ckpt.safetensors")
+        >>> ckpt = ember.load("ckpt.safetensors")
+    """
+    payload = _serialize(obj)
+    if hasattr(f, "write"):
+        f.write(payload)
+        if hasattr(f, "flush"):
+            f.flush()
+        return
+    atomic_write_bytes(os.fspath(f), payload)
+
+
+def atomic_write_bytes(path, payload):
+    """Write ``payload`` to ``path`` atomically: temp file in the same folder, fsync,
+    ``os.replace``; the temp file is removed on any error."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+# ----------------------------------------------------------------------------- loading
+def _read(f):
+    if hasattr(f, "read"):
+        name = getattr(f, "name", None)
+        return f.read(), (os.fspath(name) if isinstance(name, (str, os.PathLike))
+                          else "<file object>")
+    path = os.fspath(f)
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(), path
+    except FileNotFoundError:
+        raise FileNotFoundError(f"ember.load: no such file: {path}") from None
+
+
+def _parse(buf, name):
+    """(metadata dict, {key: numpy array}) from the bytes of a safetensors file."""
+    fix = "the file is truncated or corrupt; restore it from a good copy or re-create it"
+    if len(buf) < 8:
+        raise SerializationError(f"{name}: not a safetensors/ember file ({len(buf)} bytes, "
+                                 f"too short for a header); {fix}")
+    (n,) = struct.unpack("<Q", buf[:8])
+    if n > _MAX_HEADER:
+        raise SerializationError(f"{name}: not a safetensors/ember file (header length "
+                                 f"{n} is implausible); was it written by torch.save or "
+                                 "another program? ember.load only reads ember.save files")
+    if 8 + n > len(buf):
+        raise SerializationError(f"{name}: truncated: the header needs {8 + n} bytes but "
+                                 f"the file holds {len(buf)}; {fix}")
+    try:
+        header = json.loads(bytes(buf[8:8 + n]).decode("utf-8"))
+        if not isinstance(header, dict):
+            raise ValueError("header is not a JSON object")
+    except (ValueError, UnicodeDecodeError) as e:
+        raise SerializationError(f"{name}: not a safetensors/ember file (bad header: {e}); "
+                                 f"{fix}") from None
+    meta = header.pop("__metadata__", None) or {}
+    data = memoryview(buf)[8 + n:]
+    arrays, end = {}, 0
+    for key, info in header.items():
+        try:
+            dt = _DTYPES[info["dtype"]]
+            shape = tuple(int(s) for s in info["shape"])
+            b, e = (int(x) for x in info["data_offsets"])
+        except (KeyError, TypeError, ValueError):
+            raise SerializationError(f"{name}: bad entry for tensor {key!r} in the header "
+                                     f"({info!r}); {fix}") from None
+        count = math.prod(shape)
+        if e < b or e - b != count * dt.itemsize or any(s < 0 for s in shape):
+            raise SerializationError(f"{name}: tensor {key!r} has shape {list(shape)} and "
+                                     f"dtype {info['dtype']} but {e - b} bytes; {fix}")
+        if e > len(data):
+            raise SerializationError(f"{name}: truncated: tensor {key!r} needs bytes up to "
+                                     f"{8 + n + e} but the file holds {len(buf)}; {fix}")
+        end = max(end, e)
+        arrays[key] = np.frombuffer(data[b:e], dtype=dt.newbyteorder("<")).reshape(shape) \
+            .astype(dt, copy=True)
+    if end != len(data) and meta.get("format") == _MAGIC:
+        raise SerializationError(f"{name}: {len(data) - end} unexpected bytes after the "
+                                 f"tensor data; {fix}")
+    return meta, header, data, arrays
+
+
+class _Decoder:
+    def __init__(self, arrays, name, map_location):
+        self.arrays, self.name, self.map_location = arrays, name, map_location
+        self.tensors = {}
+
+    def _array(self, node):
+        key = node.get("key")
+        if key not in self.arrays:
+            raise SerializationError(f"{self.name}: the structure refers to tensor {key!r} "
+                                     "which the file does not hold; the file is corrupt")
+        return self.arrays[key]
+
+    def decode(self, node):
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if isinstance(node, list):
+            return [self.decode(v) for v in node]
+        if not isinstance(node, dict) or "$type" not in node:
+            raise SerializationError(f"{self.name}: unexpected node {node!r} in the "
+                                     "structure; the file is corrupt")
+        kind = node["$type"]
+        if kind in ("dict", "odict"):
+            pairs = ((_hashable(self.decode(k)), self.decode(v)) for k, v in node["items"])
+            return collections.OrderedDict(pairs) if kind == "odict" else dict(pairs)
+        if kind == "tuple":
+            return tuple(self.decode(v) for v in node["items"])
+        if kind == "size":
+            from .tensor import Size
+            return Size(self.decode(v) for v in node["items"])
+        if kind == "tensor":
+            return self._tensor(node)
+        if kind == "ndarray":
+            return self._array(node).copy()
+        if kind == "npscalar":
+            return self._array(node)[()]
+        if kind == "float":
+            return float(node["value"])
+        if kind == "complex":
+            return complex(self.decode(node["real"]), self.decode(node["imag"]))
+        if kind == "bytes":
+            return bytes.fromhex(node["hex"])
+        if kind == "dtype":
+            import ember
+            return getattr(ember, node["name"])
+        if kind == "device":
+            from .backend import device
+            return device(node["name"])
+        raise SerializationError(f"{self.name}: unknown node type {kind!r} in the structure; "
+                                 "was it written by a newer ember? upgrade ember")
+
+    def _tensor(self, node):
+        key = node.get("key")
+        if key in self.tensors:
+            return self.tensors[key]
+        from .tensor import Tensor
+        t = Tensor._wrap(self._array(node).copy())
+        target = _map_device(node.get("device", "cpu"), self.map_location, t)
+        if isinstance(target, Tensor):
+            t = target
+        elif target is not None and str(target) != "cpu":
+            t = t.to(target)
+        if node.get("parameter"):
+            from .nn.parameter import Parameter
+            t = Parameter(t, requires_grad=bool(node.get("requires_grad")))
+        elif node.get("requires_grad"):
+            t.requires_grad_(True)
+        self.tensors[key] = t
+        return t
+
+
+def _hashable(k):
+    if isinstance(k, list):
+        return tuple(_hashable(v) for v in k)
+    return k
+
+
+def _map_device(saved, map_location, t):
+    if map_location is None:
+        return saved
+    if isinstance(map_location, dict):
+        return map_location.get(saved, saved)
+    if callable(map_location) and not isinstance(map_location, str):
+        return map_location(t, saved)
+    return map_location
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None,
+         **kwargs):
+    """Load an object saved by :func:`save` (PyTorch's ``torch.load``, without pickle).
+
+    Args:
+        f (str, os.PathLike or binary file object): the file.
+        map_location (str, ember.device, dict or callable, optional): where to put the
+            tensors: ``"cpu"``, a device, a dict mapping saved device names to new ones,
+            or ``fn(tensor, saved_device)``. Default: the device each was saved from.
+        weights_only (bool): accepted for PyTorch compatibility; ember never unpickles,
+            so loading is always as safe as ``weights_only=True``.
+        pickle_module, mmap: accepted for PyTorch compatibility and ignored.
+
+    Returns:
+        The saved object, with new tensors (``nn.Parameter`` where a parameter was
+        saved). A plain safetensors file without ember metadata gives a ``dict`` of
+        tensors.
+
+    Raises:
+        FileNotFoundError: no such file.
+        SerializationError: the file is not a safetensors file, is truncated, or its
+            SHA-256 does not match its contents; the message names the file.
+
+    Example:
+        >>> model.load_state_dict(ember.load("model.safetensors"))
+    """
+    buf, name = _read(f)
+    meta, table, data, arrays = _parse(buf, name)
+    if meta.get("format") != _MAGIC:  # a plain safetensors file
+        dec = _Decoder(arrays, name, map_location)
+        return {k: dec._tensor({"key": k}) for k in arrays}
+    try:
+        version = int(meta.get("format_version", "0"))
+    except ValueError:
+        version = -1
+    if version < 1 or version > FORMAT_VERSION:
+        raise SerializationError(f"{name}: ember file format version "
+                                 f"{meta.get('format_version')!r} is not supported by this "
+                                 f"ember (reads version 1..{FORMAT_VERSION}); upgrade ember")
+    structure = meta.get("structure")
+    if not isinstance(structure, str):
+        raise SerializationError(f"{name}: the ember metadata has no structure; the file is "
+                                 "corrupt; restore it from a good copy or re-create it")
+    spans = sorted((tuple(info["data_offsets"]) for info in table.values()))
+    digest = _digest(structure, table, [data[b:e] for b, e in spans])
+    if digest != meta.get("sha256"):
+        raise SerializationError(f"{name}: checksum mismatch: the file's SHA-256 is "
+                                 f"{digest[:16]}... but its header records "
+                                 f"{str(meta.get('sha256'))[:16]}...; the file is corrupt; "
+                                 "restore it from a good copy or re-create it")
+    try:
+        tree = json.loads(structure)
+    except ValueError as e:
+        raise SerializationError(f"{name}: bad structure JSON ({e}); the file is corrupt") \
+            from None
+    return _Decoder(arrays, name, map_location).decode(tree)
