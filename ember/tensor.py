@@ -51,6 +51,8 @@ class Tensor:
     @classmethod
     def _wrap(cls, arr, requires_grad=False, grad_fn=None):
         """Internal constructor: wrap ``arr`` as is (no copy, no checks)."""
+        if arr.__class__ is not np.ndarray and isinstance(arr, np.generic):
+            arr = np.asarray(arr)  # NumPy math on 0-d arrays returns scalars
         t = object.__new__(cls)
         t._data = arr
         t._rg = requires_grad
@@ -422,6 +424,8 @@ def _to_array(data, dtype):
     if isinstance(data, Tensor):
         arr = data._data
         return arr.copy() if npd is None else arr.astype(npd)
+    if isinstance(data, np.generic):  # NumPy scalars keep their dtype, as in PyTorch
+        data = np.asarray(data)
     if isinstance(data, np.ndarray):
         if npd is None:
             _dt.from_numpy_dtype(data.dtype)  # TypeError for unsupported dtypes

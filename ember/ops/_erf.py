@@ -58,6 +58,7 @@ def _coefs(dtype):
 
 
 def _float_input(xp, x):
+    x = xp.atleast_1d(x)  # 0-d arrays would turn into scalars, which `out=` can't take
     if x.dtype.kind != "f" or x.dtype.itemsize < 4:
         return xp.asarray(x, dtype=np.float32 if x.dtype.kind == "f" else np.float64), x.dtype
     return x, None
@@ -109,6 +110,8 @@ def _erf_series(xp, x):
 
 def erfc_array(x, xp=np):
     """Complementary error function of a raw float array (same dtype out)."""
+    if x.ndim == 0:
+        return erfc_array(x.reshape(1), xp).reshape(())
     x, orig = _float_input(xp, x)
     e = _erfc_abs(xp, xp.abs(x))
     # erfc(-x) = 2 - erfc(x); mask arithmetic (np.where is ~20x slower than a multiply)
@@ -119,6 +122,8 @@ def erfc_array(x, xp=np):
 
 def erf_array(x, xp=np):
     """Error function of a raw float array (same dtype out)."""
+    if x.ndim == 0:
+        return erf_array(x.reshape(1), xp).reshape(())
     x, orig = _float_input(xp, x)
     ax = xp.abs(x)
     big = xp.copysign(1 - _erfc_abs(xp, ax), x)
