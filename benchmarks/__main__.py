@@ -5,6 +5,7 @@ prints medians, min-max and the ratio ember/PyTorch (lower is better for ember).
 """
 import argparse
 import json
+import os
 import platform
 import sys
 
@@ -21,7 +22,16 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, help="override the number of timed repeats")
     p.add_argument("--memory", action="store_true", help="also measure peak memory (subprocess per library)")
     p.add_argument("--list", action="store_true", help="list the workloads and exit")
+    p.add_argument("--keep-openblas-env", action="store_true",
+                   help="keep OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE if set (they force a slower, older "
+                        "kernel on current NumPy; by default the benchmark re-runs itself without them)")
     a = p.parse_args(argv)
+    forced = [k for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ]
+    if forced and not a.keep_openblas_env and argv is None:
+        print(f"note: re-running without {', '.join(forced)} (set on this machine; they pin NumPy's "
+              "OpenBLAS to an older kernel)", file=sys.stderr)
+        env = {k: v for k, v in os.environ.items() if k not in forced}
+        os.execve(sys.executable, [sys.executable, "-m", "benchmarks"] + sys.argv[1:], env)
     if a.list:
         for n in WORKLOADS:
             print(f"{n:<12} {(WORKLOADS[n].__doc__ or '').strip().splitlines()[0]}")

@@ -149,19 +149,63 @@ def build_sgd_10m(lib_name):
     return _opt_step(lib_name, "SGD", dict(lr=0.01, momentum=0.9))
 
 
-def build_conv2d(lib_name):
-    """conv2d forward+backward: batch 64, 64->64 channels, 16x16, 3x3, padding 1."""
+def _fwd_bwd(lib_name, shapes, fn, int_inputs=None, seed=0):
+    """Forward + backward of ``fn(F, *tensors)`` on seeded float32 inputs (all requiring grad)."""
     lib = _lib(lib_name)
-    r = _rng()
-    x = lib.from_numpy(r.standard_normal((64, 64, 16, 16), dtype=np.float32)).requires_grad_()
-    w = lib.from_numpy(r.standard_normal((64, 64, 3, 3), dtype=np.float32) * 0.05).requires_grad_()
+    r = np.random.default_rng(seed)
+    ts = [lib.from_numpy(r.standard_normal(s, dtype=np.float32) * 0.1).requires_grad_() for s in shapes]
+    extra = [lib.from_numpy(a) for a in (int_inputs or [])]
     F = lib.nn.functional
 
     def step():
-        x.grad = None
-        w.grad = None
-        F.conv2d(x, w, padding=1).sum().backward()
+        for t in ts:
+            t.grad = None
+        fn(F, *ts, *extra).sum().backward()
     return step
+
+
+def build_conv2d(lib_name):
+    """conv2d fwd+bwd: batch 64, 64->64 channels, 16x16, 3x3, padding 1."""
+    return _fwd_bwd(lib_name, [(64, 64, 16, 16), (64, 64, 3, 3)], lambda F, x, w: F.conv2d(x, w, padding=1))
+
+
+def build_conv2d_k5(lib_name):
+    """conv2d fwd+bwd: batch 128, 1->32 channels, 28x28, 5x5 (an MNIST first layer)."""
+    return _fwd_bwd(lib_name, [(128, 1, 28, 28), (32, 1, 5, 5)], lambda F, x, w: F.conv2d(x, w))
+
+
+def build_conv2d_s2(lib_name):
+    """conv2d fwd+bwd: batch 128, 32->64 channels, 14x14, 3x3, stride 2, padding 1."""
+    return _fwd_bwd(lib_name, [(128, 32, 14, 14), (64, 32, 3, 3)],
+                    lambda F, x, w: F.conv2d(x, w, stride=2, padding=1))
+
+
+def build_conv_transpose2d(lib_name):
+    """conv_transpose2d fwd+bwd: batch 64, 64->32 channels, 8x8 -> 16x16 (k4 s2 p1)."""
+    return _fwd_bwd(lib_name, [(64, 64, 8, 8), (64, 32, 4, 4)],
+                    lambda F, x, w: F.conv_transpose2d(x, w, stride=2, padding=1))
+
+
+def build_maxpool2d(lib_name):
+    """max_pool2d 2x2 fwd+bwd on 128x32x28x28."""
+    return _fwd_bwd(lib_name, [(128, 32, 28, 28)], lambda F, x: F.max_pool2d(x, 2))
+
+
+def build_maxpool2d_overlap(lib_name):
+    """max_pool2d 3x3 stride 2 padding 1 fwd+bwd on 64x64x32x32 (overlapping windows)."""
+    return _fwd_bwd(lib_name, [(64, 64, 32, 32)], lambda F, x: F.max_pool2d(x, 3, 2, 1))
+
+
+def build_batchnorm2d(lib_name):
+    """batch_norm (training) fwd+bwd on 128x64x16x16 with affine parameters."""
+    return _fwd_bwd(lib_name, [(128, 64, 16, 16), (64,), (64,)],
+                    lambda F, x, w, b: F.batch_norm(x, None, None, w, b, training=True))
+
+
+def build_cross_entropy(lib_name):
+    """cross_entropy fwd+bwd, batch 128, 1000 classes."""
+    y = np.random.default_rng(1).integers(0, 1000, 128)
+    return _fwd_bwd(lib_name, [(128, 1000)], lambda F, x, t: F.cross_entropy(x, t), int_inputs=[y])
 
 
 def build_dataloader(lib_name):
@@ -203,6 +247,13 @@ WORKLOADS = {
     "adam_10m": build_adam_10m,
     "sgd_10m": build_sgd_10m,
     "conv2d": build_conv2d,
+    "conv2d_k5": build_conv2d_k5,
+    "conv2d_s2": build_conv2d_s2,
+    "conv_transpose2d": build_conv_transpose2d,
+    "maxpool2d": build_maxpool2d,
+    "maxpool2d_overlap": build_maxpool2d_overlap,
+    "batchnorm2d": build_batchnorm2d,
+    "cross_entropy": build_cross_entropy,
     "dataloader": build_dataloader,
 }
 # repeats per workload (slow ones fewer) and the inner-loop floor for fast ones
@@ -210,6 +261,10 @@ SETTINGS = {"tiny_chain": dict(repeats=30, min_time=0.02), "two_layer": dict(rep
             "mlp": dict(repeats=20), "cnn": dict(repeats=10), "cifar10": dict(repeats=5, warmup=1),
             "resnet18": dict(repeats=3, warmup=1), "lstm": dict(repeats=5, warmup=1),
             "adam_10m": dict(repeats=15), "sgd_10m": dict(repeats=15), "conv2d": dict(repeats=10),
+            "conv2d_k5": dict(repeats=10), "conv2d_s2": dict(repeats=10), "conv_transpose2d": dict(repeats=10),
+            "maxpool2d": dict(repeats=10), "maxpool2d_overlap": dict(repeats=10), "batchnorm2d": dict(repeats=10),
+            "cross_entropy": dict(repeats=30, min_time=0.02),
             "dataloader": dict(repeats=3, warmup=1)}
-DEFAULT = ["tiny_chain", "two_layer", "mlp", "cnn", "adam_10m", "sgd_10m", "conv2d", "cifar10", "resnet18",
-           "lstm", "dataloader"]
+DEFAULT = ["tiny_chain", "two_layer", "mlp", "cnn", "cifar10", "resnet18", "lstm", "adam_10m", "sgd_10m",
+           "conv2d", "conv2d_k5", "conv2d_s2", "conv_transpose2d", "maxpool2d", "maxpool2d_overlap",
+           "batchnorm2d", "cross_entropy", "dataloader"]
