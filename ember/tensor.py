@@ -182,6 +182,12 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor w.r.t. the graph leaves (see
         ``ember.autograd.backward``)."""
+        if gradient is None and inputs is None and self._rg and self._data.size == 1:
+            # the common `loss.backward()`: skip the argument normalisation
+            from .autograd.engine import run_backward
+            one = Tensor._wrap(np.ones(self._data.shape, dtype=self._data.dtype))
+            run_backward((self,), (one,), bool(retain_graph) or create_graph, create_graph)
+            return
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 

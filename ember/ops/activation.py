@@ -30,7 +30,21 @@ class Sigmoid(Function):
 
     def backward(self, grad):
         (y,) = self.saved_tensors
-        return grad * y * (1 - y)
+        return SigmoidBackward.apply(grad, y)
+
+
+class SigmoidBackward(Function):
+    """grad * y * (1 - y) as one op (its own backward makes double backward work)."""
+
+    def forward(self, g, y):
+        self.save_for_backward(g, y)
+        return g * (y * (1 - y))
+
+    def backward(self, gg):
+        g, y = self.saved_tensors
+        ng, ny = self.needs_input_grad
+        return (gg * y * (1 - y) if ng else None,
+                gg * g * (1 - 2 * y) if ny else None)
 
 
 class Tanh(Function):
@@ -41,7 +55,21 @@ class Tanh(Function):
 
     def backward(self, grad):
         (y,) = self.saved_tensors
-        return grad * (1 - y * y)
+        return TanhBackward.apply(grad, y)
+
+
+class TanhBackward(Function):
+    """grad * (1 - y^2) as one op (its own backward makes double backward work)."""
+
+    def forward(self, g, y):
+        self.save_for_backward(g, y)
+        return g * (1 - y * y)
+
+    def backward(self, gg):
+        g, y = self.saved_tensors
+        ng, ny = self.needs_input_grad
+        return (gg * (1 - y * y) if ng else None,
+                gg * g * y * -2.0 if ny else None)
 
 
 class Softmax(Function):
