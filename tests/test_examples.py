@@ -1,0 +1,16 @@
+import importlib.util
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_pytorch_style_script_trains():
+    acc = _load("pytorch_style_mlp").main(epochs=1)
+    assert acc > 0.85
