@@ -18,7 +18,7 @@ import os
 import numpy as np
 
 __all__ = ["ntuple", "conv_out_size", "pad_spatial", "crop_spatial", "im2col", "col2im",
-           "window_slices", "kernel_offsets"]
+           "window_slices", "kernel_offsets", "sample_windows", "batch_chunks"]
 
 
 def ntuple(value, n, name, op):
@@ -125,6 +125,29 @@ def im2col(xp, xpad, ksize, osize, stride, dilation):
         out[a:b] = view[a:b]
     parallel_chunks(xp, c, out.size, run)
     return out
+
+
+def sample_windows(xp, xpad, ksize, osize, stride, dilation):
+    """Strided view ``(N, C, *K, *O)`` of a padded ``(N, C, *Sp)`` array (no copy): element
+    ``[n, c, k.., o..]`` is ``xpad[n, c, o*stride + k*dilation]``. A slice over ``N`` copied
+    into a contiguous buffer is the per-sample column matrix ``(n, C*prod(K), prod(O))``."""
+    st = xpad.strides
+    sp = st[2:]
+    shape = xpad.shape[:2] + tuple(ksize) + tuple(osize)
+    strides = (st[:2] + tuple(a * d for a, d in zip(sp, dilation))
+               + tuple(a * s for a, s in zip(sp, stride)))
+    return _as_strided(xp, xpad, shape, strides)
+
+
+# Per-sample column buffers are filled a few samples at a time, so that each chunk is
+# still in cache when its GEMM reads it (and no full column matrix is ever allocated).
+CHUNK_BYTES = 1 << 21
+
+
+def batch_chunks(n, sample_bytes, budget=None):
+    """``[(a, b), ...]`` covering ``range(n)`` with about ``budget`` bytes per chunk."""
+    nb = max(1, min(n, (CHUNK_BYTES if budget is None else budget) // max(1, sample_bytes)))
+    return [(a, min(a + nb, n)) for a in range(0, n, nb)]
 
 
 def col2im(xp, col, pshape, ksize, osize, stride, dilation):

@@ -15,7 +15,8 @@ are each other's derivatives, so every order of backward works.
 import math
 
 from ..autograd.function import Function
-from ._im2col import ntuple, conv_out_size, pad_spatial, crop_spatial, im2col, col2im
+from ._im2col import (ntuple, conv_out_size, pad_spatial, crop_spatial, im2col, col2im,
+                      sample_windows, batch_chunks, kernel_offsets, window_slices)
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -26,8 +27,112 @@ def _is_pointwise(ksize, plo, phi):
     return all(k == 1 for k in ksize) and not any(plo) and not any(phi)
 
 
+# Two layouts. When the output plane of one sample is large (P >= PER_SAMPLE_MIN_P), the
+# columns are built a few samples at a time into a small reused buffer and multiplied per
+# sample ((O, CK) @ (CK, P) -> y[n] directly in (N, O, P) layout): the chunk is still in
+# cache when the GEMM reads it, no output transpose is needed, nothing big is allocated, and
+# OpenBLAS runs these GEMM shapes faster than one wide (O, CK) @ (CK, N*P). The weight
+# gradient rebuilds the columns the same way (nothing is kept from the forward). For small
+# planes one wide GEMM over the whole batch (column matrix (CK, N*P)) wins instead.
+PER_SAMPLE_MIN_P = 64
+
+
+def _per_sample(p):
+    return p >= PER_SAMPLE_MIN_P
+
+
+def _forward_per_sample(xp, src, w, b, ksize, osize, stride, dilation, g):
+    """y = conv(src, w) + b, src already padded; columns built chunk by chunk."""
+    n, c = src.shape[:2]
+    o = w.shape[0]
+    og = o // g
+    p = math.prod(osize)
+    kp = c // g * math.prod(ksize)
+    view = sample_windows(xp, src, ksize, osize, stride, dilation)
+    y = xp.empty((n, o, p), dtype=src.dtype)
+    wg = w.reshape(o, kp) if g == 1 else w.reshape(g, og, kp)
+    chunks = batch_chunks(n, c * math.prod(ksize) * p * src.itemsize)
+    buf = xp.empty((chunks[0][1],) + view.shape[1:], dtype=src.dtype)
+    bias = None if b is None else b.reshape(o, 1)
+    for a, e in chunks:
+        m = e - a
+        cb = buf[:m]
+        cb[...] = view[a:e]
+        if g == 1:
+            xp.matmul(wg, cb.reshape(m, kp, p), out=y[a:e])
+        else:
+            xp.matmul(wg, cb.reshape(m, g, kp, p), out=y[a:e].reshape(m, g, og, p))
+        if bias is not None:
+            y[a:e] += bias
+    return y.reshape((n, o) + tuple(osize))
+
+
+def _weight_per_sample(xp, view, gy, wshape, g):
+    """dL/dw = sum_n gy[n] @ cols[n].T with ``view`` the (N, C, *K, *O) windows of x."""
+    n, c = view.shape[:2]
+    o = wshape[0]
+    og = o // g
+    p = gy[0].size // o
+    kp = c // g * math.prod(wshape[2:])
+    gyt = gy.reshape(n, g, og, p).swapaxes(2, 3)          # (N, G, P, O/G), a view
+    chunks = batch_chunks(n, c * math.prod(wshape[2:]) * p * gy.itemsize)
+    nb = chunks[0][1]
+    buf = None
+    acc = xp.zeros((g, kp, og), dtype=gy.dtype)
+    tmp = xp.empty((nb, g, kp, og), dtype=gy.dtype)
+    for a, e in chunks:
+        m = e - a
+        src = view[a:e]
+        if src.flags.c_contiguous:       # 1x1 stride-1 kernels: x itself
+            cb = src
+        else:
+            if buf is None:
+                buf = xp.empty((nb,) + view.shape[1:], dtype=gy.dtype)
+            cb = buf[:m]
+            cb[...] = src
+        t = tmp[:m]
+        xp.matmul(cb.reshape(m, g, kp, p), gyt[a:e], out=t)
+        if m == 1:
+            acc += t[0]
+        else:
+            acc += t.sum(axis=0)
+    return acc.swapaxes(1, 2).reshape(wshape)
+
+
+def _input_per_sample(xp, gy, w, pshape, ksize, stride, dilation, g):
+    """Padded dL/dx of conv via a per-sample GEMM (W^T gy[n]) and a col2im per chunk."""
+    n, o = gy.shape[:2]
+    c = pshape[1]
+    og = o // g
+    osize = tuple(gy.shape[2:])
+    p = math.prod(osize)
+    kp = c // g * math.prod(ksize)
+    wt = w.reshape(g, og, kp).swapaxes(1, 2)               # (G, C/G*K, O/G), a view
+    gy4 = gy.reshape(n, g, og, p)
+    gpad = xp.zeros(pshape, dtype=gy.dtype)
+    chunks = batch_chunks(n, c * math.prod(ksize) * p * gy.itemsize)
+    buf = xp.empty((chunks[0][1], g, kp, p), dtype=gy.dtype)
+    disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, ksize))
+    view = sample_windows(xp, gpad, ksize, osize, stride, dilation) if disjoint else None
+    offsets = list(kernel_offsets(ksize))
+    head = (slice(None), slice(None))
+    for a, e in chunks:
+        m = e - a
+        cb = buf[:m]
+        xp.matmul(wt, gy4[a:e], out=cb)
+        cols = cb.reshape((m, c) + tuple(ksize) + osize)
+        if disjoint:
+            view[a:e] = cols
+            continue
+        dst = gpad[a:e]
+        for off in offsets:
+            dst[head + window_slices(off, osize, stride, dilation)] += cols[head + off]
+    return gpad
+
+
 def _conv_forward(xp, x, w, b, stride, plo, phi, dilation, groups, osize=None):
-    """y = conv(x, w) + b on raw arrays; returns (y, col) (col None for 1x1 kernels)."""
+    """y = conv(x, w) + b on raw arrays; returns (y, col) (col None unless the wide-GEMM
+    path built a whole-batch column matrix the weight gradient can reuse)."""
     n, c = x.shape[:2]
     o = w.shape[0]
     ksize = w.shape[2:]
@@ -48,6 +153,8 @@ def _conv_forward(xp, x, w, b, stride, plo, phi, dilation, groups, osize=None):
             y += b.reshape((o,) + (1,) * len(osize))
         return y, None
     xpad = pad_spatial(xp, x, plo, phi)
+    if _per_sample(p):
+        return _forward_per_sample(xp, xpad, w, b, ksize, osize, stride, dilation, g), None
     col = im2col(xp, xpad, ksize, osize, stride, dilation)
     kp = cg * math.prod(ksize)
     if g == 1:
@@ -69,10 +176,18 @@ def _channel_major(xp, a, g):
 
 def _conv_weight(xp, x, gy, col, wshape, stride, plo, phi, dilation, groups):
     """dL/dw of conv given x (or its columns) and dL/dy."""
-    o = wshape[0]
     ksize = tuple(wshape[2:])
     g = groups
-    osize = gy.shape[2:]
+    osize = tuple(gy.shape[2:])
+    if col is None and _per_sample(math.prod(osize)):
+        if _is_pointwise(ksize, plo, phi):
+            xs = x[(slice(None), slice(None)) + tuple(slice(0, s * (m - 1) + 1, s)
+                                                      for s, m in zip(stride, osize))]
+            view = xs.reshape(xs.shape[:2] + (1,) * len(ksize) + osize)
+        else:
+            view = sample_windows(xp, pad_spatial(xp, x, plo, phi), ksize, osize, stride,
+                                  dilation)
+        return _weight_per_sample(xp, view, gy, wshape, g)
     gt = _channel_major(xp, gy, g)                        # (G, O/G, N*P)
     if _is_pointwise(ksize, plo, phi):
         xs = x[(slice(None), slice(None)) + tuple(slice(0, s * (m - 1) + 1, s)
@@ -83,7 +198,7 @@ def _conv_weight(xp, x, gy, col, wshape, stride, plo, phi, dilation, groups):
             col = im2col(xp, pad_spatial(xp, x, plo, phi), ksize, osize, stride, dilation)
         cols = col.reshape(g, -1, gt.shape[2])
     if g == 1:
-        gw = gt[0] @ cols[0].T
+        gw = (cols[0] @ gt[0].T).T       # (CK, NP) @ (NP, O): OpenBLAS's faster orientation
     else:
         gw = xp.matmul(gt, cols.swapaxes(1, 2))
     return gw.reshape(wshape)
@@ -113,15 +228,18 @@ def _conv_input(xp, gy, w, b, in_size, stride, plo, phi, dilation, groups):
         gx, _ = _conv_forward(xp, gy, xp.ascontiguousarray(wf), None, stride, tlo, thi,
                               dilation, g, tuple(in_size))
     else:
-        gt = _channel_major(xp, gy, g)                     # (G, O/G, N*P)
-        wt = w.reshape(g, og, -1).swapaxes(1, 2)           # (G, C/G*K, O/G)
-        if g == 1:
-            gcol = wt[0] @ gt[0]
-        else:
-            gcol = xp.matmul(wt, gt)
-        gcol = gcol.reshape((c,) + ksize + (n,) + osize)
         pshape = (n, c) + tuple(s + a + bb for s, a, bb in zip(in_size, plo, phi))
-        gpad = col2im(xp, gcol, pshape, ksize, osize, stride, dilation)
+        if _per_sample(p):
+            gpad = _input_per_sample(xp, gy, w, pshape, ksize, stride, dilation, g)
+        else:
+            gt = _channel_major(xp, gy, g)                     # (G, O/G, N*P)
+            wt = w.reshape(g, og, -1).swapaxes(1, 2)           # (G, C/G*K, O/G)
+            if g == 1:
+                gcol = wt[0] @ gt[0]
+            else:
+                gcol = xp.matmul(wt, gt)
+            gcol = gcol.reshape((c,) + ksize + (n,) + osize)
+            gpad = col2im(xp, gcol, pshape, ksize, osize, stride, dilation)
         gx = xp.ascontiguousarray(crop_spatial(gpad, plo, in_size))
     if b is not None:
         gx += b.reshape((c,) + (1,) * len(in_size))

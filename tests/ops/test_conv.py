@@ -96,6 +96,66 @@ def test_conv_transpose_matches_torch(case):
              shapes)
 
 
+@pytest.fixture(params=[1, 2], ids=["chunk1", "chunk2"])
+def per_sample(request, monkeypatch):
+    """Force the per-sample (chunked column) conv kernels on small shapes, with chunks of
+    1 or 2 samples (batch 3 leaves a remainder chunk)."""
+    import ember.ops.conv as conv_mod
+    nb = request.param
+    monkeypatch.setattr(conv_mod, "PER_SAMPLE_MIN_P", 1)
+    monkeypatch.setattr(conv_mod, "batch_chunks",
+                        lambda n, sample_bytes, budget=None: [(a, min(a + nb, n))
+                                                              for a in range(0, n, nb)])
+    return nb
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=_ids(CONV_CASES))
+def test_conv_per_sample_path_matches_torch(case, per_sample):
+    nd, cin, cout, k, s, p, d, g, size = case
+    ks = (k,) * nd if isinstance(k, int) else k
+    shapes = [(3, cin) + (size,) * nd, (cout, cin // g) + ks, (cout,)]
+    e_conv = getattr(F, f"conv{nd}d")
+    t_conv = getattr(torch.nn.functional, f"conv{nd}d") if torch is not None else None
+    kw = dict(stride=s, padding=p, dilation=d, groups=g)
+    check_op(lambda x, w, b: e_conv(x, w, b, **kw),
+             t_conv and (lambda x, w, b: t_conv(x, w, b, **kw)), shapes)
+
+
+@pytest.mark.parametrize("case", CONVT_CASES, ids=_ids(CONVT_CASES))
+def test_conv_transpose_per_sample_path_matches_torch(case, per_sample):
+    nd, cin, cout, k, s, p, op, g, d, size = case
+    ks = (k,) * nd if isinstance(k, int) else k
+    shapes = [(3, cin) + (size,) * nd, (cin, cout // g) + ks, (cout,)]
+    kw = dict(stride=s, padding=p, output_padding=op, groups=g, dilation=d)
+    e_f = getattr(F, f"conv_transpose{nd}d")
+    t_f = getattr(torch.nn.functional, f"conv_transpose{nd}d") if torch is not None else None
+    check_op(lambda x, w, b: e_f(x, w, b, **kw), t_f and (lambda x, w, b: t_f(x, w, b, **kw)),
+             shapes)
+
+
+def test_conv2d_per_sample_float32_large():
+    """The default per-sample path at a realistic size, float32 against torch."""
+    require_torch()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 8, 12, 12)).astype(np.float32)
+    w = rng.standard_normal((6, 8, 3, 3)).astype(np.float32) * 0.2
+    b = rng.standard_normal(6).astype(np.float32)
+    for kw in (dict(padding=1), dict(stride=2, padding=2), dict(padding=1, groups=2)):
+        wk = w[:, : 8 // kw.get("groups", 1)].copy()
+        ex, ew, eb = (ember.from_numpy(a.copy()).requires_grad_() for a in (x, wk, b))
+        tx, tw, tb = (torch.from_numpy(a.copy()).requires_grad_() for a in (x, wk, b))
+        ey = F.conv2d(ex, ew, eb, **kw)
+        ty = torch.nn.functional.conv2d(tx, tw, tb, **kw)
+        assert ey.dtype == ember.float32
+        np.testing.assert_allclose(ey.detach().numpy(), ty.detach().numpy(), rtol=1e-4, atol=1e-4)
+        g = rng.standard_normal(ty.shape).astype(np.float32)
+        ey.backward(ember.from_numpy(g))
+        ty.backward(torch.from_numpy(g))
+        for e, t in ((ex, tx), (ew, tw), (eb, tb)):
+            assert e.grad.dtype == ember.float32
+            np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-3)
+
+
 def test_conv_transpose_is_conv_input_gradient():
     x = ember.randn(2, 3, 7, 7, dtype=ember.float64, requires_grad=True)
     w = ember.randn(4, 3, 3, 3, dtype=ember.float64)
