@@ -222,7 +222,7 @@ register(Recipe("mnist-mlp", "784-1024-10 ReLU network, plain SGD, embedded MNIS
                           scheduler="none")))
 register(Recipe("mnist-cnn", "2 conv (5x5) + pooling + FC, Adam, embedded MNIST sample "
                 "(plain `ember train`)", _mnist_cnn, _mnist_data,
-                _defaults(epochs=4, batch_size=64, lr=3e-3, optimizer="adam",
+                _defaults(epochs=5, batch_size=64, lr=3e-3, optimizer="adam",
                           scheduler="onecycle")))
 register(Recipe("fashion-mlp", "784-512-256-10 ReLU network with dropout, Adam, "
                 "Fashion-MNIST", _fashion_mlp, _fashion_data,

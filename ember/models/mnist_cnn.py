@@ -6,7 +6,7 @@ from ._nn import default_nn
 __all__ = ["MnistCNN", "mnist_cnn_layers"]
 
 
-def mnist_cnn_layers(channels=(16, 32), num_classes=10, nn=None):
+def mnist_cnn_layers(channels=(32, 64), num_classes=10, nn=None):
     """The layers of :class:`MnistCNN` from ``nn`` (``ember.nn`` or ``torch.nn``)."""
     nn = default_nn(nn)
     c1, c2 = channels
@@ -33,5 +33,5 @@ class MnistCNN(default_nn().Sequential):
         ember.Size([2, 10])
     """
 
-    def __init__(self, channels=(16, 32), num_classes=10):
+    def __init__(self, channels=(32, 64), num_classes=10):
         super().__init__(mnist_cnn_layers(tuple(channels), num_classes))

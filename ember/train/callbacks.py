@@ -55,7 +55,7 @@ class Callback:
 
 
 class CallbackList(Callback):
-    """Runs several callbacks in ``order``; stores their states by position and class."""
+    """Runs several callbacks in ``order``; keeps their states by class name."""
 
     def __init__(self, callbacks=()):
         cbs = list(callbacks or ())
@@ -85,7 +85,14 @@ class CallbackList(Callback):
         self._each("on_train_end", state)
 
     def _names(self):
-        return [f"{i}:{type(cb).__name__}" for i, cb in enumerate(self.callbacks)]
+        """Keys for the states: the class name, with ``#2``, ``#3`` for repeats, so a
+        resumed run may list its callbacks in another order or add new ones."""
+        names, seen = [], {}
+        for cb in self.callbacks:
+            n = type(cb).__name__
+            seen[n] = seen.get(n, 0) + 1
+            names.append(n if seen[n] == 1 else f"{n}#{seen[n]}")
+        return names
 
     def state_dict(self):
         return {name: cb.state_dict() for name, cb in zip(self._names(), self.callbacks)}

@@ -23,11 +23,13 @@ class ProgressBar(Callback):
     Args:
         enable (bool, optional): force the bar on or off.
         file: where to draw it (default ``sys.stderr``).
+        mininterval (float): least seconds between redraws.
     """
 
-    def __init__(self, enable=None, file=None):
+    def __init__(self, enable=None, file=None, mininterval=0.1):
         self.enable = enable
         self.file = file
+        self.mininterval = mininterval
         self.bar = None
 
     def _active(self):
@@ -49,7 +51,7 @@ class ProgressBar(Callback):
             total = None
         self.bar = tqdm(total=total, desc=f"epoch {state.epoch + 1}/{state.epochs}",
                         leave=False, unit="batch", file=self.file or sys.stderr,
-                        dynamic_ncols=True)
+                        dynamic_ncols=True, mininterval=self.mininterval)
         self.loss, self.n, self.t0 = 0.0, 0, time.perf_counter()
 
     def on_batch_end(self, state, logs):

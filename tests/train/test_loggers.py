@@ -1,0 +1,60 @@
+"""Progress output, curves.png and TensorBoard logs."""
+import builtins
+import io
+import os
+
+import pytest
+
+from ember.train import (CurvePlotter, EpochPrinter, ProgressBar, TensorBoardLogger, fit,
+                         format_record, plot_curves)
+from ember.train import loggers
+
+from ._common import setup
+
+
+def test_curves_and_tensorboard(tmp_path):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("tensorboardX")
+    model, train, val, opt, sched, loss_fn = setup()
+    fit(model, train, opt, loss_fn, 2, val_loader=val,
+        callbacks=[CurvePlotter(tmp_path / "curves.png", "t"), TensorBoardLogger(tmp_path, 2)])
+    assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    events = [n for n in os.listdir(tmp_path) if n.startswith("events.out.tfevents")]
+    assert len(events) == 1 and os.path.getsize(tmp_path / events[0]) > 100
+
+
+def test_missing_optional_packages_warn_once(tmp_path, monkeypatch, capsys):
+    real_import = builtins.__import__
+
+    def no_plots(name, *a, **kw):
+        if name.startswith(("matplotlib", "tensorboardX")):
+            raise ImportError(name)
+        return real_import(name, *a, **kw)
+    monkeypatch.setattr(builtins, "__import__", no_plots)
+    monkeypatch.setattr(loggers, "_warned", set())
+    model, train, val, opt, sched, loss_fn = setup()
+    fit(model, train, opt, loss_fn, 2,
+        callbacks=[CurvePlotter(tmp_path / "c.png"), TensorBoardLogger(tmp_path)])
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all("pip install 'ember[train]'" in ln for ln in err)
+    assert os.listdir(tmp_path) == []
+    assert plot_curves([], tmp_path / "x.png") is False
+
+
+def test_progress_bar_and_printer():
+    pytest.importorskip("tqdm")
+    model, train, val, opt, sched, loss_fn = setup()
+    bar_out, lines = io.StringIO(), io.StringIO()
+    fit(model, train, opt, loss_fn, 1, val_loader=val,
+        callbacks=[ProgressBar(enable=True, file=bar_out, mininterval=0), EpochPrinter(lines)])
+    assert "samples/s" in bar_out.getvalue() and "loss" in bar_out.getvalue()
+    text = lines.getvalue()
+    assert text.startswith("epoch 1/1 | train loss ") and "val loss" in text
+    assert ProgressBar()._active() is False  # pytest's stdout is not a terminal
+
+
+def test_format_record():
+    rec = {"epoch": 2, "train_loss": 0.5, "train_accuracy": 0.9, "test_loss": 0.25,
+           "test_accuracy": float("nan"), "lr": 0.001, "seconds": 1.25}
+    assert format_record(rec, 5) == ("epoch 2/5 | train loss 0.5000 acc 90.00% | test loss "
+                                     "0.2500 | lr 0.001 | 1.2s")
