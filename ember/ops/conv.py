@@ -41,23 +41,59 @@ def _per_sample(p):
     return p >= PER_SAMPLE_MIN_P
 
 
-def _forward_per_sample(xp, src, w, b, ksize, osize, stride, dilation, g):
-    """y = conv(src, w) + b, src already padded; columns built chunk by chunk."""
-    n, c = src.shape[:2]
+class _Columns:
+    """Per-sample column matrices of ``x`` for a batch chunk: ``get(a, e)`` returns the
+    contiguous ``(e - a, C, *K, *O)`` windows of samples ``a:e``. With padding, the chunk is
+    first copied into the interior of a small zero-bordered buffer (the border is zeroed
+    once), so no padded copy of the whole batch is ever made."""
+
+    def __init__(self, xp, x, plo, phi, ksize, osize, stride, dilation):
+        n, c = x.shape[:2]
+        self.x = x
+        self.chunks = batch_chunks(n, c * math.prod(ksize) * math.prod(osize) * x.itemsize)
+        nb = self.chunks[0][1]
+        self.padded = any(plo) or any(phi)
+        if self.padded:
+            psize = tuple(s + a + b for s, a, b in zip(x.shape[2:], plo, phi))
+            pbuf = xp.zeros((nb, c) + psize, dtype=x.dtype)
+            self.inner = crop_spatial(pbuf, plo, x.shape[2:])
+            self.view = sample_windows(xp, pbuf, ksize, osize, stride, dilation)
+        else:
+            self.view = sample_windows(xp, x, ksize, osize, stride, dilation)
+        self.buf = None
+        self.xp = xp
+
+    def get(self, a, e):
+        m = e - a
+        if self.padded:
+            self.inner[:m] = self.x[a:e]
+            src = self.view[:m]
+        else:
+            src = self.view[a:e]
+            if src.flags.c_contiguous:       # 1x1 stride-1 kernels: x itself
+                return src
+        if self.buf is None:
+            self.buf = self.xp.empty((self.chunks[0][1],) + self.view.shape[1:],
+                                     dtype=self.x.dtype)
+        cb = self.buf[:m]
+        cb[...] = src
+        return cb
+
+
+def _forward_per_sample(xp, x, w, b, plo, phi, ksize, osize, stride, dilation, g):
+    """y = conv(x, w) + b, columns built chunk by chunk."""
+    n, c = x.shape[:2]
     o = w.shape[0]
     og = o // g
     p = math.prod(osize)
     kp = c // g * math.prod(ksize)
-    view = sample_windows(xp, src, ksize, osize, stride, dilation)
-    y = xp.empty((n, o, p), dtype=src.dtype)
+    cols = _Columns(xp, x, plo, phi, ksize, osize, stride, dilation)
+    y = xp.empty((n, o, p), dtype=x.dtype)
     wg = w.reshape(o, kp) if g == 1 else w.reshape(g, og, kp)
-    chunks = batch_chunks(n, c * math.prod(ksize) * p * src.itemsize)
-    buf = xp.empty((chunks[0][1],) + view.shape[1:], dtype=src.dtype)
     bias = None if b is None else b.reshape(o, 1)
-    for a, e in chunks:
+    for a, e in cols.chunks:
         m = e - a
-        cb = buf[:m]
-        cb[...] = view[a:e]
+        cb = cols.get(a, e)
         if g == 1:
             xp.matmul(wg, cb.reshape(m, kp, p), out=y[a:e])
         else:
@@ -67,31 +103,23 @@ def _forward_per_sample(xp, src, w, b, ksize, osize, stride, dilation, g):
     return y.reshape((n, o) + tuple(osize))
 
 
-def _weight_per_sample(xp, view, gy, wshape, g):
-    """dL/dw = sum_n gy[n] @ cols[n].T with ``view`` the (N, C, *K, *O) windows of x."""
-    n, c = view.shape[:2]
+def _weight_per_sample(xp, x, gy, wshape, plo, phi, stride, dilation, g):
+    """dL/dw = sum_n gy[n] @ cols[n].T, the columns of x rebuilt chunk by chunk."""
+    n, c = x.shape[:2]
     o = wshape[0]
     og = o // g
-    p = gy[0].size // o
-    kp = c // g * math.prod(wshape[2:])
+    ksize = tuple(wshape[2:])
+    osize = tuple(gy.shape[2:])
+    p = math.prod(osize)
+    kp = c // g * math.prod(ksize)
     gyt = gy.reshape(n, g, og, p).swapaxes(2, 3)          # (N, G, P, O/G), a view
-    chunks = batch_chunks(n, c * math.prod(wshape[2:]) * p * gy.itemsize)
-    nb = chunks[0][1]
-    buf = None
+    cols = _Columns(xp, x, plo, phi, ksize, osize, stride, dilation)
     acc = xp.zeros((g, kp, og), dtype=gy.dtype)
-    tmp = xp.empty((nb, g, kp, og), dtype=gy.dtype)
-    for a, e in chunks:
+    tmp = xp.empty((cols.chunks[0][1], g, kp, og), dtype=gy.dtype)
+    for a, e in cols.chunks:
         m = e - a
-        src = view[a:e]
-        if src.flags.c_contiguous:       # 1x1 stride-1 kernels: x itself
-            cb = src
-        else:
-            if buf is None:
-                buf = xp.empty((nb,) + view.shape[1:], dtype=gy.dtype)
-            cb = buf[:m]
-            cb[...] = src
         t = tmp[:m]
-        xp.matmul(cb.reshape(m, g, kp, p), gyt[a:e], out=t)
+        xp.matmul(cols.get(a, e).reshape(m, g, kp, p), gyt[a:e], out=t)
         if m == 1:
             acc += t[0]
         else:
@@ -152,9 +180,10 @@ def _conv_forward(xp, x, w, b, stride, plo, phi, dilation, groups, osize=None):
         if b is not None:
             y += b.reshape((o,) + (1,) * len(osize))
         return y, None
-    xpad = pad_spatial(xp, x, plo, phi)
     if _per_sample(p):
-        return _forward_per_sample(xp, xpad, w, b, ksize, osize, stride, dilation, g), None
+        return _forward_per_sample(xp, x, w, b, plo, phi, ksize, osize, stride, dilation,
+                                   g), None
+    xpad = pad_spatial(xp, x, plo, phi)
     col = im2col(xp, xpad, ksize, osize, stride, dilation)
     kp = cg * math.prod(ksize)
     if g == 1:
@@ -180,14 +209,7 @@ def _conv_weight(xp, x, gy, col, wshape, stride, plo, phi, dilation, groups):
     g = groups
     osize = tuple(gy.shape[2:])
     if col is None and _per_sample(math.prod(osize)):
-        if _is_pointwise(ksize, plo, phi):
-            xs = x[(slice(None), slice(None)) + tuple(slice(0, s * (m - 1) + 1, s)
-                                                      for s, m in zip(stride, osize))]
-            view = xs.reshape(xs.shape[:2] + (1,) * len(ksize) + osize)
-        else:
-            view = sample_windows(xp, pad_spatial(xp, x, plo, phi), ksize, osize, stride,
-                                  dilation)
-        return _weight_per_sample(xp, view, gy, wshape, g)
+        return _weight_per_sample(xp, x, gy, wshape, plo, phi, stride, dilation, g)
     gt = _channel_major(xp, gy, g)                        # (G, O/G, N*P)
     if _is_pointwise(ksize, plo, phi):
         xs = x[(slice(None), slice(None)) + tuple(slice(0, s * (m - 1) + 1, s)
