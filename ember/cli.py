@@ -75,7 +75,7 @@ def _parser():
 
     t = sub.add_parser("train", help="train a recipe (default: mnist-cnn on the embedded "
                        "MNIST sample)", description="Train a recipe; the last output line "
-                       "is 'test accuracy: NN.NN%%'.")
+                       "is 'test accuracy: NN.NN%'.")
     t.add_argument("recipe", nargs="?", help=f"the recipe (default {DEFAULT_RECIPE}; "
                    "'ember recipes' lists them)")
     t.add_argument("--epochs", type=_positive_int, help="number of epochs")
