@@ -87,15 +87,35 @@ def _lowest(dtype):
 
 # ---------------------------------------------------------------- max pooling kernels
 def _max_forward(xp, x, k, s, plo, phi, d, osize):
-    """(y, arg): window maxima and the kernel offset of the first maximum (NaN wins)."""
+    """(y, arg): window maxima and the kernel offset of the first maximum (a NaN wins; the
+    last NaN of a window, as PyTorch).
+
+    The windows are copied once into contiguous ``(prod(K), N, C, *O)`` columns; the max is
+    a chain of ``maximum`` calls and the first-max offset a running product of "not the
+    max" masks (``arg = sum_i prod_{j<=i} (col_j != y)``): every pass is a contiguous
+    vectorised loop (``copyto(where=)`` and ``argmax`` over axis 0 are several times
+    slower)."""
     cols = pool_cols(xp, pad_spatial(xp, x, plo, phi, _lowest(x.dtype)), k, osize, s, d)
-    y = cols.max(axis=0)
     nk = cols.shape[0]
-    arg = xp.full(y.shape, nk - 1, dtype=np.int8 if nk < 128 else np.int32)
-    nan = x.dtype.kind == "f" and bool(xp.isnan(y).any())
-    for i in range(nk - 2, -1, -1):          # descending: the first maximum wins
-        xp.copyto(arg, i, where=cols[i] == y)
-        if nan:
+    if nk == 1:
+        return cols[0], xp.zeros(cols.shape[1:], dtype=np.uint8)
+    y = xp.maximum(cols[0], cols[1])
+    for i in range(2, nk):
+        xp.maximum(y, cols[i], out=y)
+    adt = np.uint8 if nk < 256 else np.int32
+    arg = xp.zeros(y.shape, dtype=adt)
+    run = xp.ones(y.shape, dtype=bool)          # no maximum among the offsets seen so far
+    ne = xp.empty(y.shape, dtype=bool)
+    for i in range(nk - 1):
+        xp.not_equal(cols[i], y, out=ne)
+        xp.logical_and(run, ne, out=run)
+        if adt == np.uint8:
+            xp.add(arg, run.view(np.uint8), out=arg)
+        else:
+            arg += run
+    # a NaN anywhere in y makes its sum NaN (a false alarm from inf - inf only costs time)
+    if x.dtype.kind == "f" and bool(xp.isnan(y.sum())) and bool(xp.isnan(y).any()):
+        for i in range(nk):                  # the last NaN wins, as in PyTorch
             xp.copyto(arg, i, where=xp.isnan(cols[i]))
     return y, arg
 
@@ -103,10 +123,15 @@ def _max_forward(xp, x, k, s, plo, phi, d, osize):
 def _max_scatter(xp, g, arg, k, s, plo, phi, d, in_size):
     """Adjoint of the arg-gather: route g to the winning input of each window."""
     nk = math.prod(k)
-    sel = xp.arange(nk, dtype=arg.dtype).reshape((nk,) + (1,) * arg.ndim)
-    cols = xp.where(arg[None] == sel, g[None], g.dtype.type(0))
+    cols = xp.empty((nk,) + g.shape, dtype=g.dtype)
+    mask = xp.empty(g.shape, dtype=bool)
+    for i in range(nk):
+        xp.equal(arg, i, out=mask)
+        xp.multiply(g, mask, out=cols[i])
     pshape = g.shape[:2] + tuple(sz + a + b for sz, a, b in zip(in_size, plo, phi))
     gpad = pool_uncols(xp, cols, pshape, k, s, d)
+    if not any(plo) and not any(phi):
+        return gpad
     return xp.ascontiguousarray(crop_spatial(gpad, plo, in_size))
 
 

@@ -63,6 +63,18 @@ def test_max_pool_nan_propagates():
     assert np.isnan(F.max_pool2d(x, 2).item())
 
 
+def test_max_pool_nan_indices_match_torch():
+    require_torch()
+    x = np.array([[[[1.0, np.nan, 5.0], [np.nan, 2.0, 7.0], [0.0, 1.0, np.nan]]]],
+                 dtype=np.float32)
+    for kw in (dict(kernel_size=2, stride=1), dict(kernel_size=3, stride=1, padding=1),
+               dict(kernel_size=2, stride=2, ceil_mode=True)):
+        ey, ei = F.max_pool2d(ember.from_numpy(x), return_indices=True, **kw)
+        ty, ti = torch.nn.functional.max_pool2d(torch.from_numpy(x), return_indices=True, **kw)
+        np.testing.assert_array_equal(ey.numpy(), ty.numpy())
+        np.testing.assert_array_equal(ei.numpy(), ti.numpy())
+
+
 def test_max_pool_unbatched_and_float32():
     x = ember.randn(3, 6, 6)
     y = F.max_pool2d(x, 2)
