@@ -13,12 +13,13 @@ Layout conventions (N-d, ``nd`` spatial dims, ``K`` the kernel size tuple):
   the offset touches for every output position (the pooling kernels loop over offsets).
 """
 import itertools
+import math
 import os
 
 import numpy as np
 
 __all__ = ["ntuple", "conv_out_size", "pad_spatial", "crop_spatial", "im2col", "col2im",
-           "window_slices", "kernel_offsets", "sample_windows", "batch_chunks"]
+           "window_slices", "kernel_offsets", "sample_windows", "batch_chunks", "fold_windows"]
 
 
 def ntuple(value, n, name, op):
@@ -148,6 +149,48 @@ def batch_chunks(n, sample_bytes, budget=None):
     """``[(a, b), ...]`` covering ``range(n)`` with about ``budget`` bytes per chunk."""
     nb = max(1, min(n, (CHUNK_BYTES if budget is None else budget) // max(1, sample_bytes)))
     return [(a, min(a + nb, n)) for a in range(0, n, nb)]
+
+
+def fold_windows(xp, lead, psize, ksize, osize, stride, dilation, dtype, emit):
+    """Sum per-kernel-offset window contributions into a new ``lead + psize`` array.
+
+    ``emit(i, out)`` gives the ``lead + osize`` contribution of the i-th kernel offset (in
+    ``kernel_offsets`` order); when ``out`` is not None it must write it there. Instead of
+    one strided read-modify-write pass per offset (slow: the inner loop is strided), the
+    offsets are grouped by the residue of ``k * dilation`` modulo the stride: the offsets of
+    one residue class land on the same strided sub-grid of the output, shifted by whole
+    steps, so they are summed in a compact contiguous array and that sum is written to its
+    sub-grid once (``prod(stride)`` strided writes in all). A class hit by one offset with
+    no shift is written directly."""
+    nd = len(ksize)
+    lead = tuple(lead)
+    head = (slice(None),) * len(lead)
+    # per dim: residue -> [(k index, whole-step shift)]
+    per_dim = []
+    for k, s, d in zip(ksize, stride, dilation):
+        cls = {}
+        for kk in range(k):
+            cls.setdefault((kk * d) % s, []).append((kk, (kk * d) // s))
+        per_dim.append(cls)
+    full = all(len(cls) == min(s, p) for cls, s, p in zip(per_dim, stride, psize))
+    out = (xp.empty if full else xp.zeros)(lead + tuple(psize), dtype=dtype)
+    strides_k = [math.prod(ksize[i + 1:]) for i in range(nd)]
+    for combo in itertools.product(*(sorted(c.items()) for c in per_dim)):
+        res = tuple(r for r, _ in combo)
+        jsz = tuple(-(-(p - r) // s) for r, p, s in zip(res, psize, stride))
+        dst = out[head + tuple(slice(r, None, s) for r, s in zip(res, stride))]
+        members = list(itertools.product(*(lst for _, lst in combo)))
+        if len(members) == 1 and all(m == 0 for _, m in members[0]) and jsz == tuple(osize):
+            idx = sum(kk * st for (kk, _), st in zip(members[0], strides_k))
+            emit(idx, dst)
+            continue
+        acc = xp.zeros(lead + jsz, dtype=dtype)
+        for mem in members:
+            idx = sum(kk * st for (kk, _), st in zip(mem, strides_k))
+            part = emit(idx, None)
+            acc[head + tuple(slice(m, m + o) for (_, m), o in zip(mem, osize))] += part
+        dst[...] = acc
+    return out
 
 
 def col2im(xp, col, pshape, ksize, osize, stride, dilation):

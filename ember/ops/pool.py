@@ -16,7 +16,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ._im2col import (ntuple, pad_spatial, crop_spatial, kernel_offsets, window_slices,
-                      pool_cols, pool_uncols)
+                      pool_cols, pool_uncols, fold_windows)
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
@@ -121,15 +121,21 @@ def _max_forward(xp, x, k, s, plo, phi, d, osize):
 
 
 def _max_scatter(xp, g, arg, k, s, plo, phi, d, in_size):
-    """Adjoint of the arg-gather: route g to the winning input of each window."""
-    nk = math.prod(k)
-    cols = xp.empty((nk,) + g.shape, dtype=g.dtype)
+    """Adjoint of the arg-gather: route g to the winning input of each window (per kernel
+    offset ``g * (arg == i)``, folded back with ``fold_windows``)."""
+    osize = g.shape[2:]
+    psize = tuple(sz + a + b for sz, a, b in zip(in_size, plo, phi))
     mask = xp.empty(g.shape, dtype=bool)
-    for i in range(nk):
+    tmp = []
+
+    def emit(i, out):
         xp.equal(arg, i, out=mask)
-        xp.multiply(g, mask, out=cols[i])
-    pshape = g.shape[:2] + tuple(sz + a + b for sz, a, b in zip(in_size, plo, phi))
-    gpad = pool_uncols(xp, cols, pshape, k, s, d)
+        if out is None:
+            if not tmp:
+                tmp.append(xp.empty(g.shape, dtype=g.dtype))
+            out = tmp[0]
+        return xp.multiply(g, mask, out=out)
+    gpad = fold_windows(xp, g.shape[:2], psize, k, osize, s, d, g.dtype, emit)
     if not any(plo) and not any(phi):
         return gpad
     return xp.ascontiguousarray(crop_spatial(gpad, plo, in_size))
