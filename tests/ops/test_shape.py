@@ -24,7 +24,8 @@ def test_view_errors_and_sharing():
 
 
 def test_permute_transpose_squeeze():
-    for f in (lambda x: x.permute(2, 0, 1), lambda x: x.transpose(0, 2), lambda x: x.T, lambda x: x.mT,
+    check_op(lambda x: x.T, lambda x: x.permute(2, 1, 0), [(2, 3, 4)])  # torch deprecates .T on 3-d
+    for f in (lambda x: x.permute(2, 0, 1), lambda x: x.transpose(0, 2), lambda x: x.mT,
               lambda x: x.unsqueeze(1), lambda x: x.unsqueeze(-1), lambda x: x.movedim(0, -1),
               lambda x: x.swapaxes(1, 2)):
         check_op(f, f, [(2, 3, 4)])
