@@ -15,9 +15,9 @@ SHA-256 of the structure, the tensor table and the tensor bytes, checked on load
 Files are written atomically (temporary file in the same folder, ``fsync``,
 ``os.replace``), so an interrupted save never leaves a half-written file.
 
-The format is read and written here with NumPy alone, so checkpoints need no extra
-package; the ``safetensors`` package (``pip install 'ember[train]'``) reads the files too.
-A plain safetensors file (no ember metadata) loads as a ``dict`` of tensors.
+The tensors are written and read by the ``safetensors`` package (``pip install
+'ember[train]'``); ember adds the structure and the checksum in the metadata. A plain
+safetensors file (no ember metadata) loads as a ``dict`` of tensors.
 """
 import collections
 import hashlib
@@ -35,13 +35,17 @@ FORMAT_VERSION = 1
 _MAGIC = "ember"
 _MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the JSON header
 
-_DTYPES = {  # safetensors dtype code <-> numpy dtype
-    "BOOL": np.dtype(np.bool_), "U8": np.dtype(np.uint8), "I8": np.dtype(np.int8),
-    "U16": np.dtype(np.uint16), "I16": np.dtype(np.int16), "U32": np.dtype(np.uint32),
-    "I32": np.dtype(np.int32), "U64": np.dtype(np.uint64), "I64": np.dtype(np.int64),
-    "F16": np.dtype(np.float16), "F32": np.dtype(np.float32), "F64": np.dtype(np.float64),
-}
-_CODES = {v: k for k, v in _DTYPES.items()}
+_CODES = {np.dtype(t) for t in (np.bool_, np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32,
+                                 np.uint64, np.int64, np.float16, np.float32, np.float64)}
+
+
+def _safetensors():
+    try:
+        import safetensors.numpy
+        return safetensors.numpy
+    except ImportError:
+        raise ImportError("ember.save/ember.load need the safetensors package: "
+                          "pip install 'ember[train]' (or pip install safetensors)") from None
 
 
 class SerializationError(RuntimeError):
@@ -70,9 +74,7 @@ class _Encoder:
 
     def _array(self, arr, path, what):
         arr = np.asarray(arr)
-        code = _CODES.get(arr.dtype.newbyteorder("=")) if arr.dtype.byteorder != "|" \
-            else _CODES.get(arr.dtype)
-        if code is None:
+        if arr.dtype.newbyteorder("=") not in _CODES:
             raise TypeError(f"ember.save: cannot save {what} of dtype {arr.dtype} at "
                             f"{_where(path)}; supported dtypes: bool, (u)int8/16/32/64, "
                             "float16/32/64")
@@ -165,35 +167,25 @@ def _where(path):
     return "obj" + "".join(f"[{p!r}]" for p in path) if path else "the top level"
 
 
-def _digest(structure, table, data):
+def _digest(structure, arrays):
+    """SHA-256 of the structure JSON and every tensor's key, dtype, shape and bytes."""
     h = hashlib.sha256()
     h.update(structure.encode())
-    h.update(b"\0")
-    h.update(json.dumps(table, sort_keys=True, separators=(",", ":")).encode())
-    h.update(b"\0")
-    for chunk in data:
-        h.update(chunk)
+    for key in sorted(arrays):
+        a = np.ascontiguousarray(arrays[key])
+        h.update(b"\0" + key.encode() + b"\0" + a.dtype.str.encode() + repr(a.shape).encode())
+        h.update(memoryview(a).cast("B") if a.size else b"")
     return h.hexdigest()
 
 
 def _serialize(obj):
     """The bytes of ``obj`` as an ember safetensors file."""
+    st = _safetensors()
     enc = _Encoder()
     structure = json.dumps(enc.encode(obj), separators=(",", ":"), allow_nan=False)
-    table, data, offset = {}, [], 0
-    for key, arr in enc.arrays.items():
-        raw = memoryview(arr).cast("B") if arr.size else b""
-        code = _CODES[arr.dtype.newbyteorder("=")] if arr.dtype.byteorder != "|" \
-            else _CODES[arr.dtype]
-        table[key] = {"dtype": code, "shape": list(arr.shape),
-                      "data_offsets": [offset, offset + len(raw)]}
-        data.append(raw)
-        offset += len(raw)
     meta = {"format": _MAGIC, "format_version": str(FORMAT_VERSION), "structure": structure,
-            "sha256": _digest(structure, table, data)}
-    header = json.dumps({"__metadata__": meta, **table}, separators=(",", ":")).encode()
-    header += b" " * (-len(header) % 8)
-    return b"".join([struct.pack("<Q", len(header)), header, *data])
+            "sha256": _digest(structure, enc.arrays)}
+    return st.save(enc.arrays, metadata=meta)
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True):
@@ -274,6 +266,8 @@ def _read(f):
 def _parse(buf, name):
     """(metadata dict, {key: numpy array}) from the bytes of a safetensors file."""
     fix = "the file is truncated or corrupt; restore it from a good copy or re-create it"
+    # The metadata is in the JSON header (8-byte length, then JSON); the safetensors
+    # package's numpy API returns only the tensors, so the header is read here.
     if len(buf) < 8:
         raise SerializationError(f"{name}: not a safetensors/ember file ({len(buf)} bytes, "
                                  f"too short for a header); {fix}")
@@ -292,31 +286,23 @@ def _parse(buf, name):
     except (ValueError, UnicodeDecodeError) as e:
         raise SerializationError(f"{name}: not a safetensors/ember file (bad header: {e}); "
                                  f"{fix}") from None
-    meta = header.pop("__metadata__", None) or {}
-    data = memoryview(buf)[8 + n:]
-    arrays, end = {}, 0
-    for key, info in header.items():
-        try:
-            dt = _DTYPES[info["dtype"]]
-            shape = tuple(int(s) for s in info["shape"])
-            b, e = (int(x) for x in info["data_offsets"])
-        except (KeyError, TypeError, ValueError):
-            raise SerializationError(f"{name}: bad entry for tensor {key!r} in the header "
-                                     f"({info!r}); {fix}") from None
-        count = math.prod(shape)
-        if e < b or e - b != count * dt.itemsize or any(s < 0 for s in shape):
-            raise SerializationError(f"{name}: tensor {key!r} has shape {list(shape)} and "
-                                     f"dtype {info['dtype']} but {e - b} bytes; {fix}")
-        if e > len(data):
-            raise SerializationError(f"{name}: truncated: tensor {key!r} needs bytes up to "
-                                     f"{8 + n + e} but the file holds {len(buf)}; {fix}")
-        end = max(end, e)
-        arrays[key] = np.frombuffer(data[b:e], dtype=dt.newbyteorder("<")).reshape(shape) \
-            .astype(dt, copy=True)
-    if end != len(data) and meta.get("format") == _MAGIC:
-        raise SerializationError(f"{name}: {len(data) - end} unexpected bytes after the "
-                                 f"tensor data; {fix}")
-    return meta, header, data, arrays
+    meta = header.get("__metadata__") or {}
+    try:
+        end = max((int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"),
+                  default=0)
+    except (KeyError, TypeError, ValueError, IndexError):
+        raise SerializationError(f"{name}: bad tensor entry in the header; {fix}") from None
+    if 8 + n + end > len(buf):
+        raise SerializationError(f"{name}: truncated: the tensors need {8 + n + end} bytes but "
+                                 f"the file holds {len(buf)}; {fix}")
+    try:
+        arrays = _safetensors().load(bytes(buf))
+    except ImportError:
+        raise
+    except Exception as e:  # safetensors_rust.SafetensorError: truncated / inconsistent
+        raise SerializationError(f"{name}: {e}; {fix}") from None
+    arrays = {k: np.array(v, copy=True) for k, v in arrays.items()}  # writable, owned
+    return meta, arrays
 
 
 class _Decoder:
@@ -432,7 +418,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         >>> model.load_state_dict(ember.load("model.safetensors"))
     """
     buf, name = _read(f)
-    meta, table, data, arrays = _parse(buf, name)
+    meta, arrays = _parse(buf, name)
     if meta.get("format") != _MAGIC:  # a plain safetensors file
         dec = _Decoder(arrays, name, map_location)
         return {k: dec._tensor({"key": k}) for k in arrays}
@@ -448,8 +434,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     if not isinstance(structure, str):
         raise SerializationError(f"{name}: the ember metadata has no structure; the file is "
                                  "corrupt; restore it from a good copy or re-create it")
-    spans = sorted((tuple(info["data_offsets"]) for info in table.values()))
-    digest = _digest(structure, table, [data[b:e] for b, e in spans])
+    digest = _digest(structure, arrays)
     if digest != meta.get("sha256"):
         raise SerializationError(f"{name}: checksum mismatch: the file's SHA-256 is "
                                  f"{digest[:16]}... but its header records "
