@@ -41,27 +41,65 @@ def _per_sample(p):
     return p >= PER_SAMPLE_MIN_P
 
 
+# Stride-1 columns in "padded-width" form: with the padded plane flattened, the column row
+# of kernel offset k is ONE contiguous slice of it, starting at the flat offset of k, so the
+# copy runs at memcpy speed (a plain im2col copies rows of only W_out elements). The GEMM
+# then computes outputs for every column of the padded width (prod(Sp[1:]) instead of
+# prod(O[1:]) per output row) and the extra ones are dropped: worth it while that waste is
+# at most FLAT_MAX_WASTE.
+FLAT_MAX_WASTE = 1.2
+
+
 class _Columns:
-    """Per-sample column matrices of ``x`` for a batch chunk: ``get(a, e)`` returns the
-    contiguous ``(e - a, C, *K, *O)`` windows of samples ``a:e``. With padding, the chunk is
-    first copied into the interior of a small zero-bordered buffer (the border is zeroed
-    once), so no padded copy of the whole batch is ever made."""
+    """Per-sample column matrices of ``x`` for a batch chunk.
+
+    ``get(a, e)`` returns the contiguous ``(e - a, C, *K, L)`` columns of samples ``a:e``
+    (``L`` = ``ext[0] * ... * ext[-1]`` output positions, see ``ext``). With padding (or in
+    flat mode) each chunk is first copied into the interior of a small zero-bordered buffer
+    (the border is zeroed once), so no padded copy of the whole batch is ever made.
+
+    ``ext`` is the per-sample output grid the columns describe: ``osize`` normally, and
+    ``(O_0, *Sp[1:])`` in flat mode (the entries ``[..., :O_1, :O_2, ...]`` are the real
+    outputs; the others are garbage to drop, or multiplied by zeros in the weight
+    gradient)."""
 
     def __init__(self, xp, x, plo, phi, ksize, osize, stride, dilation):
         n, c = x.shape[:2]
         self.x = x
-        self.chunks = batch_chunks(n, c * math.prod(ksize) * math.prod(osize) * x.itemsize)
+        self.xp = xp
+        self.buf = None
+        psize = tuple(s + a + b for s, a, b in zip(x.shape[2:], plo, phi))
+        nk = math.prod(ksize)
+        self.flat = (all(s == 1 for s in stride)
+                     and math.prod(psize[1:]) <= FLAT_MAX_WASTE * math.prod(osize[1:]))
+        if self.flat:
+            self.ext = (osize[0],) + psize[1:]
+            length = math.prod(self.ext)
+            sf = [math.prod(psize[i + 1:]) for i in range(len(psize))]
+            tail = sum((k - 1) * d * f for k, d, f in zip(ksize[1:], dilation[1:], sf[1:]))
+            self.chunks = batch_chunks(n, c * nk * length * x.itemsize)
+            nb = self.chunks[0][1]
+            plane = math.prod(psize)
+            pbuf = xp.zeros((nb, c, plane + tail), dtype=x.dtype)
+            self.inner = crop_spatial(pbuf[:, :, :plane].reshape((nb, c) + psize), plo,
+                                      x.shape[2:])
+            it = x.itemsize
+            self.view = xp.lib.stride_tricks.as_strided(
+                pbuf, shape=(nb, c) + tuple(ksize) + (length,),
+                strides=pbuf.strides[:2] + tuple(d * f * it for d, f in zip(dilation, sf))
+                + (it,))
+            self.padded = True
+            return
+        self.ext = tuple(osize)
+        self.chunks = batch_chunks(n, c * nk * math.prod(osize) * x.itemsize)
         nb = self.chunks[0][1]
         self.padded = any(plo) or any(phi)
         if self.padded:
-            psize = tuple(s + a + b for s, a, b in zip(x.shape[2:], plo, phi))
             pbuf = xp.zeros((nb, c) + psize, dtype=x.dtype)
             self.inner = crop_spatial(pbuf, plo, x.shape[2:])
             self.view = sample_windows(xp, pbuf, ksize, osize, stride, dilation)
         else:
             self.view = sample_windows(xp, x, ksize, osize, stride, dilation)
-        self.buf = None
-        self.xp = xp
 
     def get(self, a, e):
         m = e - a
@@ -80,27 +118,39 @@ class _Columns:
         return cb
 
 
+def _real(a, osize):
+    """The real outputs ``a[..., :O_1, :O_2, ...]`` of an ``(..., *ext)`` array."""
+    return a[(Ellipsis,) + tuple(slice(0, o) for o in osize[1:])] if len(osize) > 1 else a
+
+
 def _forward_per_sample(xp, x, w, b, plo, phi, ksize, osize, stride, dilation, g):
     """y = conv(x, w) + b, columns built chunk by chunk."""
     n, c = x.shape[:2]
     o = w.shape[0]
     og = o // g
-    p = math.prod(osize)
-    kp = c // g * math.prod(ksize)
+    osize = tuple(osize)
     cols = _Columns(xp, x, plo, phi, ksize, osize, stride, dilation)
-    y = xp.empty((n, o, p), dtype=x.dtype)
+    lp = math.prod(cols.ext)
+    kp = c // g * math.prod(ksize)
+    y = xp.empty((n, o) + osize, dtype=x.dtype)
+    direct = cols.ext == osize
+    y3 = y.reshape(n, o, lp) if direct else None
+    tmp = None if direct else xp.empty((cols.chunks[0][1], o, lp), dtype=x.dtype)
     wg = w.reshape(o, kp) if g == 1 else w.reshape(g, og, kp)
-    bias = None if b is None else b.reshape(o, 1)
+    bias = None if b is None else b.reshape((o,) + (1,) * len(osize))
     for a, e in cols.chunks:
         m = e - a
         cb = cols.get(a, e)
+        dst = y3[a:e] if direct else tmp[:m]
         if g == 1:
-            xp.matmul(wg, cb.reshape(m, kp, p), out=y[a:e])
+            xp.matmul(wg, cb.reshape(m, kp, lp), out=dst)
         else:
-            xp.matmul(wg, cb.reshape(m, g, kp, p), out=y[a:e].reshape(m, g, og, p))
+            xp.matmul(wg, cb.reshape(m, g, kp, lp), out=dst.reshape(m, g, og, lp))
+        if not direct:
+            y[a:e] = _real(dst.reshape((m, o) + cols.ext), osize)
         if bias is not None:
             y[a:e] += bias
-    return y.reshape((n, o) + tuple(osize))
+    return y
 
 
 def _weight_per_sample(xp, x, gy, wshape, plo, phi, stride, dilation, g):
@@ -110,16 +160,28 @@ def _weight_per_sample(xp, x, gy, wshape, plo, phi, stride, dilation, g):
     og = o // g
     ksize = tuple(wshape[2:])
     osize = tuple(gy.shape[2:])
-    p = math.prod(osize)
     kp = c // g * math.prod(ksize)
-    gyt = gy.reshape(n, g, og, p).swapaxes(2, 3)          # (N, G, P, O/G), a view
     cols = _Columns(xp, x, plo, phi, ksize, osize, stride, dilation)
+    lp = math.prod(cols.ext)
+    nb = cols.chunks[0][1]
+    if cols.ext == osize:
+        gyt = gy.reshape(n, g, og, lp).swapaxes(2, 3)      # (N, G, P, O/G), a view
+        gext = None
+    else:          # gy in the zero-padded output grid of the columns
+        gext = xp.zeros((nb, o) + cols.ext, dtype=gy.dtype)
+        gin = _real(gext, osize)
+        gyt = gext.reshape(nb, g, og, lp).swapaxes(2, 3)
     acc = xp.zeros((g, kp, og), dtype=gy.dtype)
-    tmp = xp.empty((cols.chunks[0][1], g, kp, og), dtype=gy.dtype)
+    tmp = xp.empty((nb, g, kp, og), dtype=gy.dtype)
     for a, e in cols.chunks:
         m = e - a
         t = tmp[:m]
-        xp.matmul(cols.get(a, e).reshape(m, g, kp, p), gyt[a:e], out=t)
+        if gext is None:
+            gm = gyt[a:e]
+        else:
+            gin[:m] = gy[a:e]
+            gm = gyt[:m]
+        xp.matmul(cols.get(a, e).reshape(m, g, kp, lp), gm, out=t)
         if m == 1:
             acc += t[0]
         else:

@@ -96,13 +96,16 @@ def test_conv_transpose_matches_torch(case):
              shapes)
 
 
-@pytest.fixture(params=[1, 2], ids=["chunk1", "chunk2"])
+@pytest.fixture(params=[(1, True), (2, True), (2, False)],
+                ids=["chunk1-flat", "chunk2-flat", "chunk2-windows"])
 def per_sample(request, monkeypatch):
     """Force the per-sample (chunked column) conv kernels on small shapes, with chunks of
-    1 or 2 samples (batch 3 leaves a remainder chunk)."""
+    1 or 2 samples (batch 3 leaves a remainder chunk), with stride-1 columns in the
+    padded-width (flat) form or as plain windows."""
     import ember.ops.conv as conv_mod
-    nb = request.param
+    nb, flat = request.param
     monkeypatch.setattr(conv_mod, "PER_SAMPLE_MIN_P", 1)
+    monkeypatch.setattr(conv_mod, "FLAT_MAX_WASTE", 100.0 if flat else 0.0)
     monkeypatch.setattr(conv_mod, "batch_chunks",
                         lambda n, sample_bytes, budget=None: [(a, min(a + nb, n))
                                                               for a in range(0, n, nb)])
