@@ -236,6 +236,35 @@ def build_dataloader(lib_name):
     return step
 
 
+def build_fashion_epoch(lib_name):
+    """One epoch of the fashion-cnn network on full Fashion-MNIST (60k, batch 128, Adam), with
+    each library's DataLoader over in-memory tensors; needs the data (Debian's
+    dataset-fashion-mnist or $EMBER_DATA). Slow: run it by name."""
+    from collections import OrderedDict  # noqa: F401
+    from ember.models import fashion_cnn_layers
+    from ember.vision.datasets import FashionMNIST
+    lib = _lib(lib_name)
+    ds = FashionMNIST(root=None, train=True)
+    x = (np.asarray(ds.data, dtype=np.float32)[:, None] / 255.0 - 0.2860) / 0.3530
+    y = np.asarray(ds.targets, dtype=np.int64)
+
+    def builder(nn):
+        return nn.Sequential(fashion_cnn_layers(nn=nn))
+    model = _model(lib_name, builder)
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    data = lib.utils.data.TensorDataset(lib.from_numpy(x), lib.from_numpy(y))
+    loader = lib.utils.data.DataLoader(data, batch_size=128, shuffle=True)
+    loss_fn = lib.nn.CrossEntropyLoss()
+
+    def epoch():
+        model.train()
+        for xb, yb in loader:
+            opt.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            opt.step()
+    return epoch
+
+
 WORKLOADS = {
     "tiny_chain": build_tiny_chain,
     "two_layer": build_two_layer,
@@ -255,6 +284,7 @@ WORKLOADS = {
     "batchnorm2d": build_batchnorm2d,
     "cross_entropy": build_cross_entropy,
     "dataloader": build_dataloader,
+    "fashion_epoch": build_fashion_epoch,
 }
 # repeats per workload (slow ones fewer) and the inner-loop floor for fast ones
 SETTINGS = {"tiny_chain": dict(repeats=30, min_time=0.02), "two_layer": dict(repeats=30, min_time=0.02),
@@ -264,7 +294,7 @@ SETTINGS = {"tiny_chain": dict(repeats=30, min_time=0.02), "two_layer": dict(rep
             "conv2d_k5": dict(repeats=10), "conv2d_s2": dict(repeats=10), "conv_transpose2d": dict(repeats=10),
             "maxpool2d": dict(repeats=10), "maxpool2d_overlap": dict(repeats=10), "batchnorm2d": dict(repeats=10),
             "cross_entropy": dict(repeats=30, min_time=0.02),
-            "dataloader": dict(repeats=3, warmup=1)}
+            "dataloader": dict(repeats=3, warmup=1), "fashion_epoch": dict(repeats=1, warmup=0)}
 DEFAULT = ["tiny_chain", "two_layer", "mlp", "cnn", "cifar10", "resnet18", "lstm", "adam_10m", "sgd_10m",
            "conv2d", "conv2d_k5", "conv2d_s2", "conv_transpose2d", "maxpool2d", "maxpool2d_overlap",
            "batchnorm2d", "cross_entropy", "dataloader"]
