@@ -113,7 +113,16 @@ def main(argv=None):
     p.add_argument("--skip-torch", action="store_true")
     p.add_argument("--skip-ember", action="store_true")
     p.add_argument("--json", help="also write the results to this JSON file")
+    p.add_argument("--threads", type=int, help="BLAS/OpenMP threads for both frameworks "
+                   "(ember.set_num_threads and torch.set_num_threads)")
     args = p.parse_args(argv)
+    if args.threads:
+        ember.set_num_threads(args.threads)
+        try:
+            import torch
+            torch.set_num_threads(args.threads)
+        except ImportError:
+            pass
     results = []
     for name in args.recipes:
         recipe = recipes.get_recipe(name)
