@@ -19,7 +19,7 @@ import os
 import numpy as np
 
 __all__ = ["ntuple", "conv_out_size", "pad_spatial", "crop_spatial", "im2col", "col2im",
-           "window_slices", "kernel_offsets", "sample_windows", "batch_chunks", "fold_windows"]
+           "window_slices", "kernel_offsets", "sample_windows", "batch_chunks", "fold_windows", "split_over_threads"]
 
 
 def ntuple(value, n, name, op):
@@ -105,6 +105,55 @@ def parallel_chunks(xp, n, size, fn):
     futs = [_POOL.submit(fn, a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
     for f in futs:
         f.result()
+
+
+_BLAS = False      # unresolved; then None or threadpoolctl's BLAS controllers
+
+
+def _blas_libs():
+    global _BLAS
+    if _BLAS is False:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _BLAS = [c for c in ThreadpoolController().lib_controllers
+                     if c.user_api == "blas"] or None
+        except Exception:   # pragma: no cover - threadpoolctl missing or failing
+            _BLAS = None
+    return _BLAS
+
+
+def split_over_threads(xp, items, fn):
+    """Run ``fn(part)`` over ``items`` split into contiguous parts, one per BLAS thread.
+
+    Many small GEMMs (one per sample) parallelise badly inside BLAS: each call syncs its
+    threads, and on a busy machine a sync can wait a whole scheduler slice. So when BLAS
+    has ``t > 1`` threads, BLAS is set to ONE thread for the duration and the items are
+    split over ``t`` Python threads instead (NumPy releases the GIL in GEMMs and copies):
+    one sync per call, and the copies run in parallel too. Returns the list of results.
+    """
+    libs = _blas_libs() if xp is np else None
+    t = 1
+    if libs and len(items) > 1:
+        t = min(len(items), max(c.get_num_threads() or 1 for c in libs), _THREADS)
+    if t < 2:
+        return [fn(items)]
+    global _POOL
+    if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+        _POOL = ThreadPoolExecutor(_THREADS, thread_name_prefix="ember-im2col")
+    bounds = [len(items) * i // t for i in range(t + 1)]
+    parts = [items[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    saved = [c.get_num_threads() for c in libs]
+    for c in libs:
+        c.set_num_threads(1)
+    try:
+        futs = [_POOL.submit(fn, part) for part in parts[1:]]
+        out = [fn(parts[0])]
+        out += [f.result() for f in futs]
+    finally:
+        for c, n in zip(libs, saved):
+            c.set_num_threads(n)
+    return out
 
 
 def _as_strided(xp, a, shape, strides):

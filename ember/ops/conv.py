@@ -16,7 +16,8 @@ import math
 
 from ..autograd.function import Function
 from ._im2col import (ntuple, conv_out_size, pad_spatial, crop_spatial, im2col, col2im,
-                      sample_windows, batch_chunks, kernel_offsets, window_slices)
+                      sample_windows, batch_chunks, kernel_offsets, window_slices,
+                      split_over_threads)
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -48,6 +49,7 @@ def _per_sample(p):
 # prod(O[1:]) per output row) and the extra ones are dropped: worth it while that waste is
 # at most FLAT_MAX_WASTE.
 FLAT_MAX_WASTE = 1.2
+FLAT_WASTE_PER_CHANNEL = 12.0
 
 
 class _Columns:
@@ -63,22 +65,26 @@ class _Columns:
     outputs; the others are garbage to drop, or multiplied by zeros in the weight
     gradient)."""
 
-    def __init__(self, xp, x, plo, phi, ksize, osize, stride, dilation):
+    def __init__(self, xp, x, plo, phi, ksize, osize, stride, dilation, out_channels):
+        self._args = (xp, x, plo, phi, ksize, osize, stride, dilation, out_channels)
         n, c = x.shape[:2]
         self.x = x
         self.xp = xp
         self.buf = None
         psize = tuple(s + a + b for s, a, b in zip(x.shape[2:], plo, phi))
         nk = math.prod(ksize)
+        # the extra GEMM work, (waste - 1) * out_channels per column element, against the
+        # copy time saved: break-even near waste 1 + 12 / out_channels
+        limit = min(FLAT_MAX_WASTE, 1.0 + FLAT_WASTE_PER_CHANNEL / max(1, out_channels))
         self.flat = (all(s == 1 for s in stride)
-                     and math.prod(psize[1:]) <= FLAT_MAX_WASTE * math.prod(osize[1:]))
+                     and math.prod(psize[1:]) <= limit * math.prod(osize[1:]))
         if self.flat:
             self.ext = (osize[0],) + psize[1:]
             length = math.prod(self.ext)
             sf = [math.prod(psize[i + 1:]) for i in range(len(psize))]
             tail = sum((k - 1) * d * f for k, d, f in zip(ksize[1:], dilation[1:], sf[1:]))
             self.chunks = batch_chunks(n, c * nk * length * x.itemsize)
-            nb = self.chunks[0][1]
+            self.nb = nb = self.chunks[0][1]
             plane = math.prod(psize)
             pbuf = xp.zeros((nb, c, plane + tail), dtype=x.dtype)
             self.inner = crop_spatial(pbuf[:, :, :plane].reshape((nb, c) + psize), plo,
@@ -92,7 +98,7 @@ class _Columns:
             return
         self.ext = tuple(osize)
         self.chunks = batch_chunks(n, c * nk * math.prod(osize) * x.itemsize)
-        nb = self.chunks[0][1]
+        self.nb = nb = self.chunks[0][1]
         self.padded = any(plo) or any(phi)
         if self.padded:
             pbuf = xp.zeros((nb, c) + psize, dtype=x.dtype)
@@ -100,6 +106,10 @@ class _Columns:
             self.view = sample_windows(xp, pbuf, ksize, osize, stride, dilation)
         else:
             self.view = sample_windows(xp, x, ksize, osize, stride, dilation)
+
+    def clone(self):
+        """Same columns, own buffers (for another thread)."""
+        return _Columns(*self._args)
 
     def get(self, a, e):
         m = e - a
@@ -129,27 +139,32 @@ def _forward_per_sample(xp, x, w, b, plo, phi, ksize, osize, stride, dilation, g
     o = w.shape[0]
     og = o // g
     osize = tuple(osize)
-    cols = _Columns(xp, x, plo, phi, ksize, osize, stride, dilation)
-    lp = math.prod(cols.ext)
+    cols0 = _Columns(xp, x, plo, phi, ksize, osize, stride, dilation, o)
+    ext = cols0.ext
+    lp = math.prod(ext)
     kp = c // g * math.prod(ksize)
     y = xp.empty((n, o) + osize, dtype=x.dtype)
-    direct = cols.ext == osize
+    direct = ext == osize
     y3 = y.reshape(n, o, lp) if direct else None
-    tmp = None if direct else xp.empty((cols.chunks[0][1], o, lp), dtype=x.dtype)
     wg = w.reshape(o, kp) if g == 1 else w.reshape(g, og, kp)
     bias = None if b is None else b.reshape((o,) + (1,) * len(osize))
-    for a, e in cols.chunks:
-        m = e - a
-        cb = cols.get(a, e)
-        dst = y3[a:e] if direct else tmp[:m]
-        if g == 1:
-            xp.matmul(wg, cb.reshape(m, kp, lp), out=dst)
-        else:
-            xp.matmul(wg, cb.reshape(m, g, kp, lp), out=dst.reshape(m, g, og, lp))
-        if not direct:
-            y[a:e] = _real(dst.reshape((m, o) + cols.ext), osize)
-        if bias is not None:
-            y[a:e] += bias
+
+    def run(chunks):
+        cols = cols0 if chunks[0] == cols0.chunks[0] else cols0.clone()
+        tmp = None if direct else xp.empty((cols.nb, o, lp), dtype=x.dtype)
+        for a, e in chunks:
+            m = e - a
+            cb = cols.get(a, e)
+            dst = y3[a:e] if direct else tmp[:m]
+            if g == 1:
+                xp.matmul(wg, cb.reshape(m, kp, lp), out=dst)
+            else:
+                xp.matmul(wg, cb.reshape(m, g, kp, lp), out=dst.reshape(m, g, og, lp))
+            if not direct:
+                y[a:e] = _real(dst.reshape((m, o) + ext), osize)
+            if bias is not None:
+                y[a:e] += bias
+    split_over_threads(xp, cols0.chunks, run)
     return y
 
 
@@ -161,31 +176,40 @@ def _weight_per_sample(xp, x, gy, wshape, plo, phi, stride, dilation, g):
     ksize = tuple(wshape[2:])
     osize = tuple(gy.shape[2:])
     kp = c // g * math.prod(ksize)
-    cols = _Columns(xp, x, plo, phi, ksize, osize, stride, dilation)
-    lp = math.prod(cols.ext)
-    nb = cols.chunks[0][1]
-    if cols.ext == osize:
-        gyt = gy.reshape(n, g, og, lp).swapaxes(2, 3)      # (N, G, P, O/G), a view
-        gext = None
-    else:          # gy in the zero-padded output grid of the columns
-        gext = xp.zeros((nb, o) + cols.ext, dtype=gy.dtype)
-        gin = _real(gext, osize)
-        gyt = gext.reshape(nb, g, og, lp).swapaxes(2, 3)
-    acc = xp.zeros((g, kp, og), dtype=gy.dtype)
-    tmp = xp.empty((nb, g, kp, og), dtype=gy.dtype)
-    for a, e in cols.chunks:
-        m = e - a
-        t = tmp[:m]
-        if gext is None:
-            gm = gyt[a:e]
-        else:
-            gin[:m] = gy[a:e]
-            gm = gyt[:m]
-        xp.matmul(cols.get(a, e).reshape(m, g, kp, lp), gm, out=t)
-        if m == 1:
-            acc += t[0]
-        else:
-            acc += t.sum(axis=0)
+    cols0 = _Columns(xp, x, plo, phi, ksize, osize, stride, dilation, o)
+    ext = cols0.ext
+    lp = math.prod(ext)
+    nb = cols0.nb
+
+    def run(chunks):
+        cols = cols0 if chunks[0] == cols0.chunks[0] else cols0.clone()
+        if ext == osize:
+            gyt = gy.reshape(n, g, og, lp).swapaxes(2, 3)      # (N, G, P, O/G), a view
+            gext = None
+        else:          # gy in the zero-padded output grid of the columns
+            gext = xp.zeros((nb, o) + ext, dtype=gy.dtype)
+            gin = _real(gext, osize)
+            gyt = gext.reshape(nb, g, og, lp).swapaxes(2, 3)
+        acc = xp.zeros((g, kp, og), dtype=gy.dtype)
+        tmp = xp.empty((nb, g, kp, og), dtype=gy.dtype)
+        for a, e in chunks:
+            m = e - a
+            t = tmp[:m]
+            if gext is None:
+                gm = gyt[a:e]
+            else:
+                gin[:m] = gy[a:e]
+                gm = gyt[:m]
+            xp.matmul(cols.get(a, e).reshape(m, g, kp, lp), gm, out=t)
+            if m == 1:
+                acc += t[0]
+            else:
+                acc += t.sum(axis=0)
+        return acc
+    parts = split_over_threads(xp, cols0.chunks, run)
+    acc = parts[0]
+    for more in parts[1:]:
+        acc += more
     return acc.swapaxes(1, 2).reshape(wshape)
 
 
@@ -201,23 +225,42 @@ def _input_per_sample(xp, gy, w, pshape, ksize, stride, dilation, g):
     gy4 = gy.reshape(n, g, og, p)
     gpad = xp.zeros(pshape, dtype=gy.dtype)
     chunks = batch_chunks(n, c * math.prod(ksize) * p * gy.itemsize)
-    buf = xp.empty((chunks[0][1], g, kp, p), dtype=gy.dtype)
     disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, ksize))
     view = sample_windows(xp, gpad, ksize, osize, stride, dilation) if disjoint else None
     offsets = list(kernel_offsets(ksize))
     head = (slice(None), slice(None))
-    for a, e in chunks:
-        m = e - a
-        cb = buf[:m]
-        xp.matmul(wt, gy4[a:e], out=cb)
-        cols = cb.reshape((m, c) + tuple(ksize) + osize)
-        if disjoint:
-            view[a:e] = cols
-            continue
-        dst = gpad[a:e]
-        for off in offsets:
-            dst[head + window_slices(off, osize, stride, dilation)] += cols[head + off]
+
+    def run(part):
+        buf = xp.empty((chunks[0][1], g, kp, p), dtype=gy.dtype)
+        for a, e in part:
+            m = e - a
+            cb = buf[:m]
+            xp.matmul(wt, gy4[a:e], out=cb)
+            cols = cb.reshape((m, c) + tuple(ksize) + osize)
+            if disjoint:
+                view[a:e] = cols
+                continue
+            dst = gpad[a:e]
+            for off in offsets:
+                dst[head + window_slices(off, osize, stride, dilation)] += cols[head + off]
+    split_over_threads(xp, chunks, run)
     return gpad
+
+
+def _batched_matmul(xp, a, b, out_shape, dtype):
+    """``matmul(a, b)`` with ``b`` batched over samples (axis 0), the samples split over
+    threads (see ``split_over_threads``) rather than every per-sample GEMM over BLAS's."""
+    n = b.shape[0]
+    out = xp.empty(out_shape, dtype=dtype)
+    if xp.__name__ != "numpy" or n < 2:
+        return xp.matmul(a, b, out=out)
+    step = max(1, n // 8)
+
+    def run(part):
+        for s0, s1 in part:
+            xp.matmul(a, b[s0:s1], out=out[s0:s1])
+    split_over_threads(xp, [(i, min(i + step, n)) for i in range(0, n, step)], run)
+    return out
 
 
 def _conv_forward(xp, x, w, b, stride, plo, phi, dilation, groups, osize=None):
@@ -238,7 +281,8 @@ def _conv_forward(xp, x, w, b, stride, plo, phi, dilation, groups, osize=None):
                                                      for s, m in zip(stride, osize))]
         x = x[(slice(None), slice(None)) + tuple(slice(0, m) for m in osize)]
         xm = x.reshape(n, g, cg, p)
-        y = xp.matmul(w.reshape(g, og, cg), xm).reshape((n, o) + tuple(osize))
+        y = _batched_matmul(xp, w.reshape(g, og, cg), xm, (n, g, og, p), x.dtype)
+        y = y.reshape((n, o) + tuple(osize))
         if b is not None:
             y += b.reshape((o,) + (1,) * len(osize))
         return y, None
@@ -301,7 +345,8 @@ def _conv_input(xp, gy, w, b, in_size, stride, plo, phi, dilation, groups):
     thi = tuple(sz - m - a + d * (k - 1) for sz, m, a, d, k in zip(in_size, osize, tlo, dilation, ksize))
     if _is_pointwise(ksize, plo, phi) and all(s == 1 for s in stride) and \
             tuple(in_size) == osize:
-        gx = xp.matmul(w.reshape(g, og, cg).swapaxes(1, 2), gy.reshape(n, g, og, p))
+        gx = _batched_matmul(xp, w.reshape(g, og, cg).swapaxes(1, 2), gy.reshape(n, g, og, p),
+                             (n, g, cg, p), gy.dtype)
         gx = gx.reshape((n, c) + osize)
     elif all(s == 1 for s in stride) and min(tlo + thi) >= 0 and \
             o * math.prod(in_size) <= c * p:

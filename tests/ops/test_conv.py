@@ -105,7 +105,8 @@ def per_sample(request, monkeypatch):
     import ember.ops.conv as conv_mod
     nb, flat = request.param
     monkeypatch.setattr(conv_mod, "PER_SAMPLE_MIN_P", 1)
-    monkeypatch.setattr(conv_mod, "FLAT_MAX_WASTE", 100.0 if flat else 0.0)
+    monkeypatch.setattr(conv_mod, "FLAT_MAX_WASTE", 1e9 if flat else 0.0)
+    monkeypatch.setattr(conv_mod, "FLAT_WASTE_PER_CHANNEL", 1e9)
     monkeypatch.setattr(conv_mod, "batch_chunks",
                         lambda n, sample_bytes, budget=None: [(a, min(a + nb, n))
                                                               for a in range(0, n, nb)])
