@@ -161,8 +161,11 @@ def _forward_per_sample(xp, x, w, b, plo, phi, ksize, osize, stride, dilation, g
             else:
                 xp.matmul(wg, cb.reshape(m, g, kp, lp), out=dst.reshape(m, g, og, lp))
             if not direct:
-                y[a:e] = _real(dst.reshape((m, o) + ext), osize)
-            if bias is not None:
+                if bias is not None:
+                    xp.add(_real(dst.reshape((m, o) + ext), osize), bias, out=y[a:e])
+                else:
+                    y[a:e] = _real(dst.reshape((m, o) + ext), osize)
+            elif bias is not None:
                 y[a:e] += bias
     split_over_threads(xp, cols0.chunks, run)
     return y
