@@ -137,6 +137,14 @@ def test_conv_transpose_per_sample_path_matches_torch(case, per_sample):
              shapes)
 
 
+def test_conv2d_per_sample_path_noncontiguous(per_sample):
+    require_torch()
+    tf = torch.nn.functional
+    for kw in (dict(padding=1), dict(padding=0, dilation=2), dict(stride=2, padding=1)):
+        check_op(lambda x, w: F.conv2d(x, w, **kw), lambda x, w: tf.conv2d(x, w, **kw),
+                 [(3, 2, 6, 7), (3, 2, 3, 3)], noncontiguous=True, gradcheck=False)
+
+
 def test_conv2d_per_sample_float32_large():
     """The default per-sample path at a realistic size, float32 against torch."""
     require_torch()
