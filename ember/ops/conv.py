@@ -1,16 +1,28 @@
 """Convolution and transposed convolution (1-d, 2-d, 3-d, one N-d implementation).
 
-Forward: im2col (one strided view + one copy) and ONE GEMM per layer (a batched GEMM over
-groups when ``groups > 1``). 1x1 convolutions skip im2col entirely: the GEMM runs on the
-input itself. Backward: the weight gradient is one GEMM against the columns kept from the
-forward; the input gradient is a transposed convolution (one GEMM and a col2im that loops
-over kernel offsets only). The three linear maps
+Two kernels, chosen by the size P of one sample's output plane:
+
+- P >= PER_SAMPLE_MIN_P: per-sample GEMMs. The columns of a few samples at a time (~2 MB)
+  are built into a small reused buffer (padding applied per chunk; stride-1 columns as one
+  contiguous slice per kernel offset, see ``_Columns``) and multiplied sample by sample,
+  ``(O, C*K) @ (C*K, P)``, straight into ``y[n]``. The weight gradient rebuilds the columns
+  the same way (nothing is kept from the forward). With several BLAS threads the samples
+  are split over Python threads with single-threaded BLAS (``split_over_threads``).
+- smaller planes: im2col of the whole batch (one strided view + one copy) and ONE wide GEMM
+  (a batched GEMM over groups when ``groups > 1``); the columns are kept for the weight
+  gradient.
+
+1x1 convolutions skip im2col entirely: the GEMM runs on the input itself. The input
+gradient is a transposed convolution: for stride 1 a convolution of the gradient with the
+flipped kernel, otherwise a GEMM and a col2im that loops over kernel offsets only. The
+three linear maps
 
     conv(x, w)  ->  y             (_ConvNd)
     conv_input(g, w)   -> gx      (_ConvInput, = conv_transpose)
     conv_weight(x, g)  -> gw      (_ConvWeight)
 
-are each other's derivatives, so every order of backward works.
+are each other's derivatives, so every order of backward works. Profile and measurements:
+benchmarks/PROFILE_CONV.md.
 """
 import math
 

@@ -1,9 +1,10 @@
 """Pooling ops: max / average (1-d, 2-d, 3-d), adaptive average / max, max-unpooling.
 
-Max and average pooling loop over the kernel offsets only (prod(kernel) vectorised passes
-over output-sized strided views of the input); windows are never materialised. The max
-pool keeps, per output, which kernel offset won (the first maximum, as PyTorch; NaN wins);
-its backward routes the gradient through the same offset loop. Each op's backward is a
+Max and average pooling copy the windows once into contiguous ``(prod(K), N, C, *O)``
+columns and reduce them with prod(K) vectorised passes (no Python loop over pixels). The
+max pool keeps, per output, which kernel offset won (the first maximum, as PyTorch; a NaN
+wins, the last one of its window as in PyTorch); its backward writes ``g * (arg == i)``
+per kernel offset into the offset's strided view of the input gradient. Each op's backward is a
 Function whose own backward is the forward map again (these maps are linear in the
 gradient), so double backward works.
 
