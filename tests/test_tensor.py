@@ -120,3 +120,11 @@ def test_import_ember_as_torch_snippet():
             w -= 0.1 * w.grad
             w.grad.zero_()
     assert loss.item() < 1.5
+
+
+def test_keep_freed_memory_toggle():
+    import sys
+    from ember.backend import keep_freed_memory
+    if sys.platform.startswith("linux"):
+        assert keep_freed_memory(True) in (True, False)  # False on a non-glibc libc
+    assert keep_freed_memory(True) == keep_freed_memory(True)
