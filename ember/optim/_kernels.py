@@ -1,9 +1,12 @@
 """Array-level building blocks of the optimizer updates: PyTorch's hyperparameter
 checks, in-place ``lerp``/``addcmul``/``addcdiv`` with PyTorch's evaluation order,
 cache-sized blocking of elementwise updates, and the ``step`` counters."""
+import threading
+
 import numpy as np
 
 from ..backend import get_array_module
+from ..ops._im2col import split_over_threads
 from .optimizer import _is_tensor, _to_float, _wrap
 
 
@@ -79,6 +82,29 @@ def _chunks(*arrays):
     flats = [a.reshape(-1) for a in arrays]
     for s in range(0, n, _CHUNK):
         yield tuple(f[s:s + _CHUNK] for f in flats)
+
+
+def foreach_chunk(opt, body, *arrays):
+    """Run ``body(chunk, scratch)`` over the cache-sized blocks of ``arrays``.
+
+    ``scratch(slot, like)`` gives a reusable buffer of the calling thread. With several
+    threads (``ember.set_num_threads`` / BLAS threads > 1) a large parameter's blocks are
+    split over that many Python threads (NumPy releases the GIL in its loops), as
+    PyTorch's multi-threaded elementwise kernels do; small ones stay on this thread.
+    """
+    chunks = list(_chunks(*arrays))
+    if len(chunks) < 4:
+        body(chunks[0], opt._scratch) if len(chunks) == 1 else [body(c, opt._scratch) for c in chunks]
+        return
+
+    def run(part):
+        tid = threading.get_ident()
+
+        def scratch(slot, like, dtype=None):
+            return opt._scratch((slot, tid), like, dtype)
+        for c in part:
+            body(c, scratch)
+    split_over_threads(np, chunks, run)
 
 
 def _scalar_np_dtype():

@@ -1,8 +1,8 @@
 """Adam (Kingma & Ba, 2015), with AMSGrad and optional decoupled weight decay."""
 import numpy as np
 
-from ._kernels import (_addcdiv_, _addcmul_, _bump_version, _check_betas, _check_lr,
-                       _check_nonneg, _chunks, _incr_step, _lerp_, _new_step, _zeros_like)
+from ._kernels import (_addcdiv_, _addcmul_, _bump_version, _check_betas, foreach_chunk, _check_lr,
+                       _check_nonneg, _incr_step, _lerp_, _new_step, _zeros_like)
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["Adam"]
@@ -95,15 +95,15 @@ class Adam(Optimizer):
                 arrays = (pa, ga, state["exp_avg"]._data, state["exp_avg_sq"]._data)
                 if amsgrad:
                     arrays += (state["max_exp_avg_sq"]._data,)
-                for chunk in _chunks(*arrays):
+                def update(chunk, scratch):
                     pc, gc, m, v = chunk[:4]
                     if wd != 0 and decoupled:
                         np.multiply(pc, dt(1 - lr * wd), out=pc)
-                        g = self._grad_with_decay(pc, gc, 0, maximize)
+                        g = self._grad_with_decay(pc, gc, 0, maximize, scratch)
                     else:
-                        g = self._grad_with_decay(pc, gc, wd, maximize)
-                    tmp1 = self._scratch(1, pc)
-                    tmp2 = self._scratch(2, pc)
+                        g = self._grad_with_decay(pc, gc, wd, maximize, scratch)
+                    tmp1 = scratch(1, pc)
+                    tmp2 = scratch(2, pc)
                     _lerp_(np, m, g, 1 - beta1, tmp1)
                     np.multiply(v, dt(beta2), out=v)
                     _addcmul_(np, v, g, g, 1 - beta2, tmp1)
@@ -116,5 +116,6 @@ class Adam(Optimizer):
                     np.divide(denom, dt(bias_correction2_sqrt), out=denom)
                     np.add(denom, dt(eps), out=denom)
                     _addcdiv_(np, pc, m, denom, -step_size, tmp2)
+                foreach_chunk(self, update, *arrays)
                 _bump_version(p)
         return loss

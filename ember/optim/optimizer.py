@@ -418,16 +418,18 @@ class Optimizer:
             self._scratch_bufs[key] = buf
         return buf[:n].reshape(like.shape)
 
-    def _grad_with_decay(self, p_arr, g_arr, weight_decay, maximize):
+    def _grad_with_decay(self, p_arr, g_arr, weight_decay, maximize, scratch=None):
         """``(-grad if maximize else grad) + weight_decay * param`` as PyTorch computes
-        it; the gradient array itself when neither applies (never modified)."""
+        it; the gradient array itself when neither applies (never modified). ``scratch``:
+        the calling thread's buffer source (default: this optimizer's)."""
+        scratch = scratch or self._scratch
         if weight_decay == 0:
             if not maximize:
                 return g_arr
-            out = self._scratch(0, g_arr)
+            out = scratch(0, g_arr)
             np.negative(g_arr, out=out)
             return out
-        out = self._scratch(0, g_arr)
+        out = scratch(0, g_arr)
         np.multiply(p_arr, p_arr.dtype.type(weight_decay), out=out)
         if maximize:
             np.subtract(out, g_arr, out=out)

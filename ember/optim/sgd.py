@@ -1,7 +1,7 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum and weight decay."""
 import numpy as np
 
-from ._kernels import _bump_version, _chunks
+from ._kernels import _bump_version, foreach_chunk
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["SGD"]
@@ -75,11 +75,13 @@ class SGD(Optimizer):
             for p, pa, ga in self._params_with_grad(group):
                 dt = pa.dtype.type
                 if momentum == 0:
-                    for pc, gc in _chunks(pa, ga):
-                        g = self._grad_with_decay(pc, gc, wd, maximize)
-                        tmp = self._scratch(1, pc)
+                    def update(chunk, scratch):
+                        pc, gc = chunk
+                        g = self._grad_with_decay(pc, gc, wd, maximize, scratch)
+                        tmp = scratch(1, pc)
                         np.multiply(g, dt(-lr), out=tmp)
                         np.add(pc, tmp, out=pc)
+                    foreach_chunk(self, update, pa, ga)
                     _bump_version(p)
                     continue
                 state = self.state[p]
@@ -87,9 +89,10 @@ class SGD(Optimizer):
                 first = buf_t is None
                 if first:
                     buf_t = state["momentum_buffer"] = _wrap(np.empty_like(pa))
-                for pc, gc, buf in _chunks(pa, ga, buf_t._data):
-                    g = self._grad_with_decay(pc, gc, wd, maximize)
-                    tmp = self._scratch(1, pc)
+                def update(chunk, scratch, first=first):
+                    pc, gc, buf = chunk
+                    g = self._grad_with_decay(pc, gc, wd, maximize, scratch)
+                    tmp = scratch(1, pc)
                     if first:                       # buf <- g
                         np.copyto(buf, g)
                     else:                           # buf <- momentum*buf + (1-dampening)*g
@@ -100,7 +103,7 @@ class SGD(Optimizer):
                             np.multiply(g, dt(1 - dampening), out=tmp)
                             np.add(buf, tmp, out=buf)
                     if nesterov:                    # g <- g + momentum*buf
-                        out = self._scratch(0, pc)
+                        out = scratch(0, pc)
                         np.multiply(buf, dt(momentum), out=tmp)
                         np.add(g, tmp, out=out)     # g may itself be scratch 0: fine
                         g = out
@@ -108,5 +111,6 @@ class SGD(Optimizer):
                         g = buf
                     np.multiply(g, dt(-lr), out=tmp)
                     np.add(pc, tmp, out=pc)
+                foreach_chunk(self, update, pa, ga, buf_t._data)
                 _bump_version(p)
         return loss
