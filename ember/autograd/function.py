@@ -56,18 +56,17 @@ class Function:
                                 for t in args)
                 break
         arrays = [None if t is None else t._data for t in tensors]
-        record = False
         if STATE.enabled:
-            for t in tensors:
-                if t is not None and t._rg:
-                    record = True
-                    break
+            need = tuple([t is not None and t._rg for t in tensors])
+            record = True in need
+        else:
+            record = False
         a0 = arrays[0]
         if a0.__class__ is not np.ndarray and a0 is not None:
             from ..backend import get_array_module
             fn.xp = get_array_module(a0)
         if record:
-            fn.needs_input_grad = tuple(t is not None and t._rg for t in tensors)
+            fn.needs_input_grad = need
             fn._inputs = tensors
         else:
             fn.needs_input_grad = (False,) * len(tensors)
@@ -84,13 +83,13 @@ class Function:
         res._retains_grad = False
         if record:
             fn._inputs = None
-            fn.next_functions = tuple(None if t is None or not t._rg else
-                                      (t.grad_fn if t.grad_fn is not None else _edge(t)) for t in tensors)
+            fn.next_functions = tuple([(t.grad_fn or _edge(t)) if n else None
+                                       for t, n in zip(tensors, need)])
             res._rg = True
             res.grad_fn = fn
             saved = fn._saved
             if saved is not None:
-                fn._saved = tuple(_pack(s, out, res) for s in saved)
+                fn._saved = tuple([_pack(s, out, res) for s in saved])
         else:
             res._rg = False
             res.grad_fn = None
