@@ -1,8 +1,8 @@
 """Adam (Kingma & Ba, 2015), with AMSGrad and optional decoupled weight decay."""
 import numpy as np
 
-from ._kernels import (_addcdiv_, _addcmul_, _bump_version, _check_betas, foreach_chunk, _check_lr,
-                       _check_nonneg, _incr_step, _lerp_, _new_step, _zeros_like)
+from ._kernels import (_adam_grad, _adam_moments_, _addcdiv_, _bump_version, _check_betas, _check_lr,
+                       _check_nonneg, _incr_step, _new_step, _zeros_like, foreach_chunk)
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["Adam"]
@@ -97,16 +97,10 @@ class Adam(Optimizer):
                     arrays += (state["max_exp_avg_sq"]._data,)
                 def update(chunk, scratch):
                     pc, gc, m, v = chunk[:4]
-                    if wd != 0 and decoupled:
-                        np.multiply(pc, dt(1 - lr * wd), out=pc)
-                        g = self._grad_with_decay(pc, gc, 0, maximize, scratch)
-                    else:
-                        g = self._grad_with_decay(pc, gc, wd, maximize, scratch)
+                    g = _adam_grad(self, pc, gc, lr, wd, decoupled, maximize, scratch)
                     tmp1 = scratch(1, pc)
                     tmp2 = scratch(2, pc)
-                    _lerp_(np, m, g, 1 - beta1, tmp1)
-                    np.multiply(v, dt(beta2), out=v)
-                    _addcmul_(np, v, g, g, 1 - beta2, tmp1)
+                    _adam_moments_(m, v, g, beta1, beta2, tmp1)
                     if amsgrad:
                         vmax = chunk[4]
                         np.maximum(vmax, v, out=vmax)

@@ -1,9 +1,8 @@
 """NAdam (Dozat, 2016): Adam with Nesterov momentum and a momentum-decay schedule."""
 import numpy as np
 
-from ._kernels import (_addcdiv_, _addcmul_, _bump_version, _check_betas, _check_lr,
-                       _check_nonneg, _chunks, _incr_step, _lerp_, _new_step,
-                       _scalar_np_dtype, _zeros_like)
+from ._kernels import (_adam_grad, _adam_moments_, _addcdiv_, _bump_version, _check_betas, _check_lr,
+                       _check_nonneg, _chunks, _incr_step, _new_step, _scalar_np_dtype, _zeros_like)
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["NAdam"]
@@ -86,16 +85,10 @@ class NAdam(Optimizer):
                 c_avg = (-lr * mu_next) / (1.0 - mu_product_next)
                 for pc, gc, m, v in _chunks(pa, ga, state["exp_avg"]._data,
                                             state["exp_avg_sq"]._data):
-                    if wd != 0 and decoupled:
-                        np.multiply(pc, dt(1 - lr * wd), out=pc)
-                        g = self._grad_with_decay(pc, gc, 0, group["maximize"])
-                    else:
-                        g = self._grad_with_decay(pc, gc, wd, group["maximize"])
+                    g = _adam_grad(self, pc, gc, lr, wd, decoupled, group["maximize"])
                     denom = self._scratch(1, pc)
                     tmp = self._scratch(2, pc)
-                    _lerp_(np, m, g, 1 - beta1, tmp)
-                    np.multiply(v, dt(beta2), out=v)
-                    _addcmul_(np, v, g, g, 1 - beta2, tmp)
+                    _adam_moments_(m, v, g, beta1, beta2, tmp)
                     np.divide(v, dt(bias_correction2), out=denom)
                     np.sqrt(denom, out=denom)
                     np.add(denom, dt(eps), out=denom)

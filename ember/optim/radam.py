@@ -1,8 +1,8 @@
 """RAdam (Liu et al., 2020): Adam with a rectified adaptive learning rate."""
 import numpy as np
 
-from ._kernels import (_addcmul_, _bump_version, _check_betas, _check_lr, _check_nonneg,
-                       _chunks, _incr_step, _lerp_, _new_step, _zeros_like)
+from ._kernels import (_adam_grad, _adam_moments_, _bump_version, _check_betas, _check_lr, _check_nonneg,
+                       _chunks, _incr_step, _new_step, _zeros_like)
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["RAdam"]
@@ -80,16 +80,10 @@ class RAdam(Optimizer):
                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
                 for pc, gc, m, v in _chunks(pa, ga, state["exp_avg"]._data,
                                             state["exp_avg_sq"]._data):
-                    if wd != 0 and decoupled:
-                        np.multiply(pc, dt(1 - lr * wd), out=pc)
-                        g = self._grad_with_decay(pc, gc, 0, group["maximize"])
-                    else:
-                        g = self._grad_with_decay(pc, gc, wd, group["maximize"])
+                    g = _adam_grad(self, pc, gc, lr, wd, decoupled, group["maximize"])
                     upd = self._scratch(1, pc)
                     tmp = self._scratch(2, pc)
-                    _lerp_(np, m, g, 1 - beta1, tmp)
-                    np.multiply(v, dt(beta2), out=v)
-                    _addcmul_(np, v, g, g, 1 - beta2, tmp)
+                    _adam_moments_(m, v, g, beta1, beta2, tmp)
                     np.divide(m, dt(bias_correction1), out=upd)      # m_hat
                     np.multiply(upd, dt(lr), out=upd)
                     if rect is not None:
