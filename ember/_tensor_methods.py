@@ -218,7 +218,6 @@ Tensor.bincount = _bincount
 
 def _new(fill):
     def m(self, *size, dtype=None, device=None, requires_grad=False):
-        from . import creation
         shape = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
         npd = self._data.dtype if dtype is None else _dt.to_numpy_dtype(dtype)
         t = Tensor._wrap(fill(tuple(shape), npd))

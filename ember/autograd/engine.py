@@ -56,7 +56,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     (only for ``inputs`` if given); otherwise (autograd.grad) the gradients of
     ``inputs`` are returned and no ``.grad`` is touched.
     """
-    Tensor = _function._Tensor
     roots = []
     grads = {}
     shared = set()  # ids of gradient tensors that someone else also holds

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
-from ._im2col import (ntuple, pad_spatial, crop_spatial, kernel_offsets, window_slices,
+from ._im2col import (ntuple, pad_spatial, crop_spatial,
                       pool_cols, pool_uncols, fold_windows)
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",

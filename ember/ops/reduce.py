@@ -7,7 +7,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap_dim
-from .elementwise import Expand, unbroadcast, where, exp, log, sqrt, abs, sign
+from .elementwise import Expand, where, exp, sqrt, abs
 
 __all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "prod", "max", "min", "amax",
            "amin", "argmax", "argmin", "logsumexp", "norm", "cumsum", "cumprod", "all", "any",
