@@ -6,6 +6,14 @@ See README.md for a tour and docs/internals.md for how the pieces fit.
 """
 __version__ = "0.1.0"
 
+import os as _os
+
+# OpenBLAS's idle worker threads spin for ~2^28 cycles after each call by default; on a
+# 2-core laptop that spinning steals the core ember's own Python thread (or anything else)
+# needs. Make them sleep almost at once, like PyTorch's passive OpenMP threads. Only takes
+# effect when NumPy is first imported here; an explicit user setting wins.
+_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+
 from . import dtypes
 from .dtypes import (dtype, float16, half, float32, float64, double, uint8, int8, int16, short,
                      int32, int64, long, bool, get_default_dtype, set_default_dtype, promote_types)
