@@ -90,9 +90,11 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     STATE.enabled = create_graph
     try:
         ready = list(roots)
+        pop = grads.pop
+        plain = targets is None  # Tensor.backward() without inputs=: accumulate everywhere
         while ready:
             node = ready.pop()
-            g = grads.pop(node, None)
+            g = pop(node, None)
             if g is None:  # no gradient reached this node: just release its children
                 for nxt in node.next_functions:
                     if nxt is not None:
@@ -105,24 +107,29 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     r = hook(g)
                     if r is not None:
                         g = r
-            if targets is not None and node in targets:
-                for i in targets[node]:
-                    results[i] = g
-                if not accumulate and type(node) is AccumulateGrad:
-                    continue
-            if type(node) is AccumulateGrad:
-                if needed is None or node in needed:
+            if node.__class__ is AccumulateGrad:
+                if not plain and node in targets:
+                    for i in targets[node]:
+                        results[i] = g
+                    if not accumulate:
+                        continue
+                if plain or node in needed:
                     _accumulate(node, g, create_graph, id(g) in shared)
                 continue
-            if needed is not None and node not in needed:
-                continue
-            if not retain_graph and node._saved is None and node._freed:
+            if not plain:
+                if node in targets:
+                    for i in targets[node]:
+                        results[i] = g
+                if node not in needed:
+                    continue
+            if node._saved is None and node._freed:
                 node.saved_tensors  # raises the "backward through the graph a second time" error
             in_grads = node.backward(g)
-            if not isinstance(in_grads, tuple):
+            if in_grads.__class__ is not tuple:
                 in_grads = (in_grads,)
-            if not retain_graph:
-                node._release()
+            if not retain_graph and node._saved is not None:
+                node._saved = None
+                node._freed = True
             nexts = node.next_functions
             if len(in_grads) != len(nexts):
                 raise RuntimeError(f"function {node.name()} returned {len(in_grads)} gradients, "
@@ -131,8 +138,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 if nxt is None:
                     continue
                 if ig is not None:
-                    if ig is g or id(g) in shared:
-                        shared.add(id(ig))
+                    # (a gradient passed through unchanged keeps its id, so a shared one
+                    # stays marked as shared)
                     if nxt in grads:
                         grads[nxt] = grads[nxt] + ig
                     else:
