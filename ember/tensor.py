@@ -8,6 +8,7 @@ Operators and math methods are attached in ``ember._tensor_methods``.
 import numpy as np
 
 from . import dtypes as _dt
+from .autograd import engine as _engine
 from .autograd import function as _function
 from .autograd.grad_mode import STATE
 from .backend import CPU, as_device, device_of, to_device_array
@@ -184,9 +185,9 @@ class Tensor:
         ``ember.autograd.backward``)."""
         if gradient is None and inputs is None and self._rg and self._data.size == 1:
             # the common `loss.backward()`: skip the argument normalisation
-            from .autograd.engine import run_backward
-            one = Tensor._wrap(np.ones(self._data.shape, dtype=self._data.dtype))
-            run_backward((self,), (one,), bool(retain_graph) or create_graph, create_graph)
+            one = self._data.dtype.type(1)
+            one = Tensor._wrap(np.full(self._data.shape, one) if self._data.ndim else np.asarray(one))
+            _engine.run_backward((self,), (one,), bool(retain_graph) or create_graph, create_graph)
             return
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)

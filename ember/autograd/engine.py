@@ -169,11 +169,10 @@ def _accumulate(node, g, create_graph, is_shared):
     leaf = node._leaf()
     if leaf is None:
         return
-    Tensor = _function._Tensor
-    if g.shape != leaf.shape:
+    if g._data.shape != leaf._data.shape:
         # a broadcast gradient reaching a leaf is a bug in an op's backward
-        raise RuntimeError(f"{node.name()}: gradient of shape {tuple(g.shape)} does not match "
-                           f"leaf of shape {tuple(leaf.shape)}")
+        raise RuntimeError(f"{node.name()}: gradient of shape {g._data.shape} does not match "
+                           f"leaf of shape {leaf._data.shape}")
     old = leaf._grad
     if create_graph:
         leaf._grad = g if old is None else old + g
@@ -184,9 +183,8 @@ def _accumulate(node, g, create_graph, is_shared):
             arr = arr.copy()
         if arr.dtype != leaf._data.dtype:
             arr = arr.astype(leaf._data.dtype)
-        leaf._grad = Tensor._wrap(arr)
+        leaf._grad = _function._Tensor._wrap(arr)
     elif old._rg or old.grad_fn is not None:
         leaf._grad = (old + g).detach()
     else:
-        np.add(old._data, g._data, out=old._data, casting="unsafe") if type(old._data) is np.ndarray \
-            else old._data.__iadd__(g._data)
+        old._data += g._data
