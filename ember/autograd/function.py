@@ -134,7 +134,7 @@ class Function:
                     "Specify retain_graph=True if you need to backward through the graph a second "
                     "time or to access saved tensors after calling backward.")
             return ()
-        return tuple(_unpack(self, s) for s in saved)
+        return tuple([_unpack(self, s) for s in saved])
 
     def forward(self, *arrays):
         raise NotImplementedError(f"{type(self).__name__}.forward")

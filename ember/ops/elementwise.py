@@ -116,6 +116,9 @@ def _as_tensor(x, like):
 def _binary(a, b, op, sop=None, rsop=None, float_only=False):
     """Dispatch a binary op: promote dtypes like PyTorch, use the scalar variant of the
     op for Python numbers (``sop(x, c=b)`` or reflected ``rsop(x, c=a)``)."""
+    if a.__class__ is Tensor and b.__class__ is Tensor and a._data.dtype == b._data.dtype \
+            and not float_only:
+        return op.apply(a, b)  # the common case, first
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             da, db = a._data.dtype, b._data.dtype
