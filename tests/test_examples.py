@@ -14,3 +14,9 @@ def _load(name):
 def test_pytorch_style_script_trains():
     acc = _load("pytorch_style_mlp").main(epochs=1)
     assert acc > 0.85
+
+
+def test_readme_tour_runs():
+    text = (ROOT / "README.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "README.md", "exec"), {})
