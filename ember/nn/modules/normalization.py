@@ -9,6 +9,28 @@ from .module import Module
 __all__ = ["LayerNorm", "GroupNorm", "LocalResponseNorm", "RMSNorm"]
 
 
+class _AffineNorm(Module):
+    """Shared by the normalization layers: an optional per-element scale (ones) and shift
+    (zeros), registered as None when absent, as PyTorch does."""
+
+    def _init_affine(self, enabled, bias, shape, kw):
+        if enabled:
+            self.weight = Parameter(ember.ones(shape, **kw))
+            if bias:
+                self.bias = Parameter(ember.zeros(shape, **kw))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            self.weight._data[...] = 1
+        if getattr(self, "bias", None) is not None:
+            self.bias._data[...] = 0
+
+
 def _kw(device, dtype):
     kw = {}
     if dtype is not None:
@@ -18,7 +40,7 @@ def _kw(device, dtype):
     return kw
 
 
-class LayerNorm(Module):
+class LayerNorm(_AffineNorm):
     """Layer normalization over the trailing ``normalized_shape`` dimensions (one fused op):
     ``y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias``, statistics per sample.
 
@@ -47,21 +69,7 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         kw = _kw(device, dtype)
-        if elementwise_affine:
-            self.weight = Parameter(ember.ones(self.normalized_shape, **kw))
-            if bias:
-                self.bias = Parameter(ember.zeros(self.normalized_shape, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self):
-        if self.weight is not None:
-            self.weight._data[...] = 1
-        if self.bias is not None:
-            self.bias._data[...] = 0
+        self._init_affine(elementwise_affine, bias, self.normalized_shape, kw)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -71,7 +79,7 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
-class GroupNorm(Module):
+class GroupNorm(_AffineNorm):
     """Group normalization: channels split into ``num_groups`` groups, each (sample,
     group) normalized over its channels and positions, then a per-channel affine.
 
@@ -101,21 +109,7 @@ class GroupNorm(Module):
         self.eps = eps
         self.affine = affine
         kw = _kw(device, dtype)
-        if affine:
-            self.weight = Parameter(ember.ones(num_channels, **kw))
-            if bias:
-                self.bias = Parameter(ember.zeros(num_channels, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self):
-        if self.weight is not None:
-            self.weight._data[...] = 1
-        if self.bias is not None:
-            self.bias._data[...] = 0
+        self._init_affine(affine, bias, num_channels, kw)
 
     def forward(self, input):
         if input.ndim >= 2 and input.shape[1] != self.num_channels:
@@ -158,7 +152,7 @@ class LocalResponseNorm(Module):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
 
 
-class RMSNorm(Module):
+class RMSNorm(_AffineNorm):
     """Root-mean-square normalization over the trailing ``normalized_shape`` dims:
     ``y = x / sqrt(mean(x^2) + eps) * weight``.
 
@@ -183,10 +177,6 @@ class RMSNorm(Module):
             self.weight = Parameter(ember.ones(self.normalized_shape, **_kw(device, dtype)))
         else:
             self.register_parameter("weight", None)
-
-    def reset_parameters(self):
-        if self.weight is not None:
-            self.weight._data[...] = 1
 
     def forward(self, input):
         return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
