@@ -72,8 +72,15 @@ def is_storage(obj):
     return False
 
 
+from ._shims import (compile, use_deterministic_algorithms, are_deterministic_algorithms_enabled,  # noqa: E402,A004
+    is_deterministic_algorithms_warn_only_enabled, set_printoptions, set_float32_matmul_precision,
+    get_float32_matmul_precision)
+
 _LAZY = {"nn", "optim", "utils", "vision", "models", "train", "distributed", "text", "serialization",
-         "summary", "save", "load", "backends"}
+         "summary", "save", "load", "backends", "linalg", "special", "distributions", "accelerator"}
+# torch.<name> functions that live in ember.special
+_SPECIAL = {"lgamma": "gammaln", "digamma": "digamma", "polygamma": "polygamma",
+            "mvlgamma": "multigammaln", "logit": "logit", "sinc": "sinc", "i0": "i0"}
 
 
 def __getattr__(name):
@@ -86,4 +93,6 @@ def __getattr__(name):
         return importlib.import_module(".summary", __name__).summary
     if name in _LAZY:
         return importlib.import_module("." + name, __name__)
+    if name in _SPECIAL:
+        return getattr(importlib.import_module(".special", __name__), _SPECIAL[name])
     raise AttributeError(f"module 'ember' has no attribute '{name}'")

@@ -3,23 +3,31 @@ import numpy as np
 
 _DEFAULT_SHOWN = {"float32", "int64", "bool"}
 
+# ember.set_printoptions writes here (PyTorch's defaults)
+OPTIONS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
+
 
 def _format_array(arr, indent):
     if arr.size == 0:
         return "[]"
-    opts = dict(separator=", ", prefix=" " * indent, threshold=1000, edgeitems=3, max_line_width=80)
+    o = OPTIONS
+    opts = dict(separator=", ", prefix=" " * indent, threshold=o["threshold"],
+                edgeitems=o["edgeitems"], max_line_width=o["linewidth"])
     if arr.dtype.kind == "f":
         finite = arr[np.isfinite(arr)]
         ints = finite.size == 0 or np.all(finite == np.round(finite))
         mags = np.abs(finite[finite != 0])
         sci = mags.size and (mags.max() >= 1e8 or mags.min() < 1e-4 or
                              (mags.max() / mags.min() > 1e3 and not ints))
+        if o["sci_mode"] is not None:
+            sci = o["sci_mode"]
+        p = o["precision"]
         if sci:
-            fmt = "{:.4e}".format
+            fmt = ("{:.%de}" % p).format
         elif ints:
             fmt = lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)  # noqa: E731
         else:
-            fmt = "{:.4f}".format
+            fmt = ("{:.%df}" % p).format
         sample = np.concatenate([arr.reshape(-1)[:1000], finite.reshape(-1)[[0, -1]] if finite.size else [],
                                  [finite.min(), finite.max()] if finite.size else []])
         width = max(len(fmt(v)) if np.isfinite(v) else len(str(v)) for v in sample)
