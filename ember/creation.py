@@ -7,6 +7,8 @@ import numpy as np
 
 from . import dtypes as _dt
 from .backend import as_device, to_device_array, CPU
+from . import _random_draws as _draws
+from . import random as _random
 from .random import get_numpy_rng
 from .tensor import Tensor, _to_array
 
@@ -197,19 +199,29 @@ def complex(real, imag):
 
 # -- random -------------------------------------------------------------------------
 
+def _draw_float(npd, shape, fill):
+    """An array of ``shape`` filled by ``fill(arr)`` in float32/float64 (other float
+    dtypes draw in float32 and convert)."""
+    work = npd if npd in (np.float32, np.float64) else np.float32
+    arr = np.empty(shape, dtype=work)
+    fill(arr)
+    return arr.astype(npd, copy=False)
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    """Uniform samples on [0, 1)."""
+    """Uniform samples on [0, 1): PyTorch's numbers for the same seed."""
     npd = _float_dtype(dtype)
-    arr = get_numpy_rng(generator).random(_shape(size), dtype=np.float64).astype(npd, copy=False)
+    gen = _random._gen(generator)
+    arr = _draw_float(npd, _shape(size), lambda a: _draws.uniform(gen, a))
     return _finish(arr, device=device, requires_grad=requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    """Standard normal samples."""
+    """Standard normal samples: PyTorch's numbers for the same seed."""
     npd = _float_dtype(dtype)
-    rng = get_numpy_rng(generator)
-    arr = rng.standard_normal(_shape(size), dtype=np.float32 if npd == np.float32 else np.float64)
-    return _finish(arr.astype(npd, copy=False), device=device, requires_grad=requires_grad)
+    gen = _random._gen(generator)
+    arr = _draw_float(npd, _shape(size), lambda a: _draws.normal(gen, a))
+    return _finish(arr, device=device, requires_grad=requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
@@ -220,14 +232,13 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         raise TypeError("randint() missing required argument 'high'")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    arr = get_numpy_rng(generator).integers(low, high, size=tuple(size), dtype=np.int64)
-    return _finish(arr.astype(_dt.to_numpy_dtype(dtype or _dt.int64), copy=False), device=device,
-                   requires_grad=requires_grad)
+    arr = np.empty(tuple(size), dtype=_dt.to_numpy_dtype(dtype or _dt.int64))
+    _draws.randint(_random._gen(generator), arr, low, high)
+    return _finish(arr, device=device, requires_grad=requires_grad)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Normal samples: tensor means/stds broadcast, or scalars with ``size``."""
-    rng = get_numpy_rng(generator)
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
     if np.any(np.asarray(s) < 0):
@@ -244,7 +255,14 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         npd = std._data.dtype
     else:
         npd = _dt.get_default_dtype().numpy
-    arr = (m + s * rng.standard_normal(shape)).astype(npd)
+    gen = _random._gen(generator)
+    if np.ndim(m) == 0 and np.ndim(s) == 0:
+        # scalar mean/std: PyTorch's normal_ kernel, so the numbers match it
+        arr = _draw_float(npd, shape, lambda a: _draws.normal(gen, a, float(m), float(s)))
+    else:
+        # tensor mean/std: standard normals scaled and shifted, as PyTorch does
+        z = _draw_float(npd, shape, lambda a: _draws.normal(gen, a))
+        arr = (z * np.asarray(s, dtype=npd) + np.asarray(m, dtype=npd)).astype(npd, copy=False)
     return _finish(arr, device=device, requires_grad=requires_grad)
 
 
@@ -263,7 +281,7 @@ def poisson(input, generator=None):
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0..n-1."""
-    arr = get_numpy_rng(generator).permutation(int(n)).astype(_dt.to_numpy_dtype(dtype or _dt.int64))
+    arr = _draws.randperm(_random._gen(generator), n).astype(_dt.to_numpy_dtype(dtype or _dt.int64))
     return _finish(arr, device=device)
 
 

@@ -11,7 +11,8 @@ import warnings
 
 import numpy as np
 
-from ..random import get_numpy_rng
+from .. import _random_draws as _draws
+from .. import random as _random
 from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
@@ -79,44 +80,76 @@ def _float_dtype(tensor):
     return dt if dt.kind == "f" and dt.itemsize >= 4 else np.dtype(np.float64)
 
 
+def _draw(tensor, fill, generator):
+    """A host array laid out like ``tensor`` and filled by ``fill(gen, arr)`` with one of
+    the PyTorch-compatible kernels of ember/_random_draws.py (float32 or float64)."""
+    arr = tensor._data
+    dt = np.dtype(np.float64) if arr.dtype == np.float64 else np.dtype(np.float32)
+    if type(arr) is np.ndarray:
+        out = np.empty_like(arr, dtype=dt, order="K")  # same memory order as PyTorch fills
+    else:
+        out = np.empty(arr.shape, dtype=dt)
+    fill(_random._gen(generator), out)
+    return out
+
+
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    """Fill with draws from ``U(a, b)``."""
+    """Fill with draws from ``U(a, b)`` (PyTorch's numbers for the same seed)."""
     _check(tensor, "uniform_")
-    rng = get_numpy_rng(generator)
-    return _fill(tensor, rng.uniform(a, b, tensor._data.shape))
+    return _fill(tensor, _draw(tensor, lambda g, o: _draws.uniform(g, o, a, b), generator))
 
 
 _no_grad_uniform_ = uniform_
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    """Fill with draws from ``N(mean, std^2)``."""
+    """Fill with draws from ``N(mean, std^2)`` (PyTorch's numbers for the same seed)."""
     _check(tensor, "normal_")
-    rng = get_numpy_rng(generator)
-    return _fill(tensor, rng.normal(mean, std, tensor._data.shape))
+    return _fill(tensor, _draw(tensor, lambda g, o: _draws.normal(g, o, mean, std), generator))
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """Fill with draws from ``N(mean, std^2)`` truncated to ``[a, b]`` (bounds are
-    absolute values, as in PyTorch), by vectorised rejection sampling."""
+    absolute values, as in PyTorch), by PyTorch's rejection sampling, so the numbers
+    match PyTorch's for the same seed: when ``[a, b]`` holds more than 30% of the mass,
+    redraw the whole tensor from the normal and keep new values where old ones fell
+    outside; otherwise draw uniforms on ``[a, b]`` and accept by the density ratio."""
     _check(tensor, "trunc_normal_")
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
                       "distribution of values may be incorrect.", stacklevel=2)
-    rng = get_numpy_rng(generator)
-    n = tensor._data.size
-    out = np.empty(n)
-    filled = 0
-    # acceptance probability of the interval, to size each batch of draws
-    lo, hi = (a - mean) / std, (b - mean) / std
-    p = max(0.5 * (math.erf(hi / math.sqrt(2)) - math.erf(lo / math.sqrt(2))), 1e-6)
-    while filled < n:
-        need = n - filled
-        draw = rng.normal(mean, std, int(need / p * 1.1) + 16)
-        ok = draw[(draw >= a) & (draw <= b)][:need]
-        out[filled:filled + ok.size] = ok
-        filled += ok.size
-    return _fill(tensor, out.reshape(tensor._data.shape))
+
+    def cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    def normal():
+        return _draw(tensor, lambda g, o: _draws.normal(g, o, mean, std), generator)
+
+    def uniform(lo, hi):
+        return _draw(tensor, lambda g, o: _draws.uniform(g, o, lo, hi), generator)
+
+    if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
+        result = normal()
+        lo, hi = result.dtype.type(a), result.dtype.type(b)
+        while True:
+            bad = (result < lo) | (result > hi)
+            if not bad.any():
+                return _fill(tensor, result)
+            result = np.where(bad, normal(), result)
+    dt = np.float64 if tensor._data.dtype == np.float64 else np.float32
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+    def log_ratio(x):  # log pdf relative to the peak, in the tensor's dtype as PyTorch
+        return ((x - dt(mean)) / dt(std)) ** 2 * dt(-0.5) - dt(log_peak)
+
+    result = uniform(a, b)
+    pending = np.log(uniform(0.0, 1.0)) > log_ratio(result)
+    while pending.any():
+        cand = uniform(a, b)
+        result = np.where(pending, cand, result)
+        pending = np.where(pending, np.log(uniform(0.0, 1.0)) > log_ratio(cand), pending)
+    return _fill(tensor, result)
 
 
 def constant_(tensor, val):
@@ -238,8 +271,10 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    rng = get_numpy_rng(generator)
-    flat = rng.normal(0.0, 1.0, (rows, cols))
+    # PyTorch's draws: a (rows, cols) standard normal matrix in the tensor's dtype
+    flat = np.empty((rows, cols), dtype=np.float64 if tensor._data.dtype == np.float64 else np.float32)
+    _draws.normal(_random._gen(generator), flat)
+    flat = flat.astype(np.float64)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -257,11 +292,11 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))
-    rng = get_numpy_rng(generator)
-    w = rng.normal(0.0, std, (rows, cols))
-    if num_zeros:
-        order = np.argsort(rng.random((rows, cols)), axis=0)[:num_zeros]
-        w[order, np.arange(cols)] = 0
+    # PyTorch's draws: normal_(0, std), then one randperm(rows) per column
+    gen = _random._gen(generator)
+    w = _draw(tensor, lambda g, o: _draws.normal(g, o, 0.0, std), generator)
+    for col in range(cols):
+        w[_draws.randperm(gen, rows)[:num_zeros], col] = 0
     return _fill(tensor, w)
 
 
