@@ -65,7 +65,8 @@ bincount = Tensor.bincount
 numel = Tensor.numel
 is_tensor = lambda obj: isinstance(obj, Tensor)  # noqa: E731
 is_floating_point = Tensor.is_floating_point
-FloatTensor = DoubleTensor = LongTensor = Tensor  # isinstance checks in older course code
+from ._legacy_tensors import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,  # noqa: E402
+    ShortTensor, CharTensor, ByteTensor, BoolTensor)
 
 
 def is_storage(obj):
