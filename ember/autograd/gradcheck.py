@@ -1,5 +1,7 @@
 """Finite-difference gradient checks (the lectures' check, public as
 ``ember.autograd.gradcheck`` / ``gradgradcheck``)."""
+import warnings
+
 import numpy as np
 
 
@@ -71,6 +73,12 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
     if isinstance(inputs, Tensor):
         inputs = (inputs,)
     inputs = tuple(inputs)
+    for idx, t in enumerate(inputs):
+        if isinstance(t, Tensor) and t.requires_grad and t._data.dtype != np.float64:
+            # PyTorch's warning, word for word
+            warnings.warn(f"Input #{idx} requires gradient and is not a double precision floating "
+                          "point or complex. This check will likely fail if all the inputs are not "
+                          "of double precision floating point or complex. ", stacklevel=2)
     outs = _outputs(fn, inputs)
     rng = np.random.default_rng(seed)
     if grad_outputs is None:
@@ -87,14 +95,17 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
     for i, (a, n) in enumerate(zip(analytic, numeric)):
         a = np.zeros_like(n) if a is None else a._data.astype(np.float64)
         if a.shape != n.shape:
-            msg = f"gradcheck: gradient of input {i} has shape {a.shape}, expected {n.shape}"
+            msg = (f"gradcheck: gradient of input {i} has shape {tuple(a.shape)}, expected "
+                   f"{tuple(n.shape)}")
         elif np.allclose(a, n, atol=atol, rtol=rtol):
             continue
         else:
             err = np.abs(a - n)
             j = np.unravel_index(np.argmax(err), err.shape) if err.ndim else ()
-            msg = (f"gradcheck: Jacobian mismatch for input {i} (shape {n.shape}): max abs error "
-                   f"{err.max():.3e} at index {j}: analytic {a[j]!r} vs numerical {n[j]!r}")
+            j = tuple(int(k) for k in j)  # plain ints: no np.int64(...) in the message
+            msg = (f"gradcheck: Jacobian mismatch for input {i} (shape {tuple(n.shape)}): max abs "
+                   f"error {float(err.max()):.3e} at index {j}: analytic {float(a[j]):.6g} vs "
+                   f"numerical {float(n[j]):.6g}")
         if raise_exception:
             raise RuntimeError(msg)
         return False
