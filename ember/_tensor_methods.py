@@ -5,6 +5,7 @@ import numpy as np
 from . import dtypes as _dt
 from .ops import elementwise as E, reduce as R, shape as S, index as I, linalg as L, activation as A
 from .ops.inplace import inplace
+from .ops._args import wrap_dim
 from .ops.nn_activation import erf as _erf, erfc as _erfc
 from .random import get_numpy_rng
 from .tensor import Tensor
@@ -154,34 +155,48 @@ for _name in ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]:
     setattr(Tensor, _name, _method(getattr(A, _name)))
 
 
-def _sort(self, dim=-1, descending=False, stable=False):
+def _sort(self, dim=-1, descending=False, stable=False, op="sort"):
     import collections
     X = self._data
-    d = dim if dim >= 0 else dim + max(X.ndim, 1)
+    d = wrap_dim(dim, X.ndim, op)
+    r = collections.namedtuple("sort", ["values", "indices"])
+    if X.ndim == 0:
+        return r(self.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
     idx = np.argsort(-X if descending and X.dtype.kind != "b" else X, axis=d, kind="stable")
     if descending and X.dtype.kind == "b":
         idx = np.flip(np.argsort(X, axis=d, kind="stable"), d)
     it = Tensor._wrap(idx.astype(np.int64))
-    r = collections.namedtuple("sort", ["values", "indices"])
     return r(I.gather(self, d, it), it)
 
 
 def _argsort(self, dim=-1, descending=False, stable=False):
-    return _sort(self, dim, descending).indices
+    return _sort(self, dim, descending, op="argsort").indices
 
 
 def _topk(self, k, dim=-1, largest=True, sorted=True):
     import collections
-    s = _sort(self, dim, descending=largest)
-    d = dim if dim >= 0 else dim + self._data.ndim
+    if self._data.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    d = wrap_dim(dim, self._data.ndim, "topk")
+    n = self._data.shape[d] if self._data.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"topk(): selected index k out of range (k={k}, dim {d} has size {n})")
+    s = _sort(self, d, descending=largest, op="topk")
     r = collections.namedtuple("topk", ["values", "indices"])
+    if self._data.ndim == 0:
+        return r(*s)
     return r(S.narrow(s.values, d, 0, k), S.narrow(s.indices, d, 0, k))
 
 
 def _kthvalue(self, k, dim=-1, keepdim=False):
     import collections
-    s = _sort(self, dim)
-    d = dim if dim >= 0 else dim + self._data.ndim
+    d = wrap_dim(dim, self._data.ndim, "kthvalue")
+    n = self._data.shape[d] if self._data.ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    s = _sort(self, d, op="kthvalue")
+    if self._data.ndim == 0:
+        return collections.namedtuple("kthvalue", ["values", "indices"])(*s)
     v, i = S.narrow(s.values, d, k - 1, 1), S.narrow(s.indices, d, k - 1, 1)
     if not keepdim:
         v, i = v.squeeze(d), i.squeeze(d)
@@ -307,14 +322,29 @@ def _fill_(self, value):
     return _fill_raw(self, np.asarray(v, dtype=self._data.dtype))
 
 
+def _draw_like(self, fill):
+    """An array shaped and laid out like ``self._data`` (so serial kernels fill it in
+    PyTorch's memory order), filled by ``fill(arr)`` (ember/_random_draws.py)."""
+    dt = self._data.dtype
+    work = dt if dt in (np.float32, np.float64) or dt.kind != "f" else np.dtype(np.float32)
+    if isinstance(self._data, np.ndarray):
+        arr = np.empty_like(self._data, dtype=work, order="K")
+    else:  # a device array: draw on the host in logical order
+        arr = np.empty(self._data.shape, dtype=work)
+    fill(arr)
+    return arr.astype(dt, copy=False)
+
+
 def _normal_(self, mean=0.0, std=1.0, *, generator=None):
-    rng = get_numpy_rng(generator)
-    return _fill_raw(self, (mean + std * rng.standard_normal(self._data.shape)).astype(self._data.dtype))
+    from . import _random_draws, random
+    gen = random._gen(generator)
+    return _fill_raw(self, _draw_like(self, lambda a: _random_draws.normal(gen, a, mean, std)))
 
 
 def _uniform_(self, a=0.0, b=1.0, *, generator=None):
-    rng = get_numpy_rng(generator)
-    return _fill_raw(self, (a + (b - a) * rng.random(self._data.shape)).astype(self._data.dtype))
+    from . import _random_draws, random
+    gen = random._gen(generator)
+    return _fill_raw(self, _draw_like(self, lambda arr: _random_draws.uniform(gen, arr, a, b)))
 
 
 def _bernoulli_(self, p=0.5, *, generator=None):
@@ -324,10 +354,13 @@ def _bernoulli_(self, p=0.5, *, generator=None):
 
 
 def _random_(self, from_=0, to=None, *, generator=None):
-    rng = get_numpy_rng(generator)
+    from . import _random_draws, random
+    gen = random._gen(generator)
+    if to is None and not from_:
+        return _fill_raw(self, _draw_like(self, lambda arr: _random_draws.random_full(gen, arr)))
     if to is None:
-        from_, to = 0, from_ if from_ else 2 ** 24
-    return _fill_raw(self, rng.integers(from_, to, self._data.shape).astype(self._data.dtype))
+        from_, to = 0, from_
+    return _fill_raw(self, _draw_like(self, lambda arr: _random_draws.randint(gen, arr, from_, to)))
 
 
 def _exponential_(self, lambd=1.0, *, generator=None):

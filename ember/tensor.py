@@ -9,7 +9,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from .autograd import engine as _engine
-from .autograd import function as _function
+from .autograd import op as _op
 from .autograd.grad_mode import STATE
 from .backend import CPU, as_device, device_of, to_device_array
 
@@ -31,40 +31,40 @@ class Tensor:
                 [6., 8.]])
     """
     __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_vc", "_base", "_view_chain",
-                 "_acc", "_retains_grad", "__weakref__")
+                 "_acc", "_retains_grad", "_out_nr", "__weakref__")
 
     def __init__(self, *args, dtype=None, device=None):
         if len(args) == 1 and not isinstance(args[0], int):
+            if dtype is None and not isinstance(args[0], Tensor):
+                dtype = _dt.get_default_dtype()  # ember.Tensor([1, 2]) is float, as in PyTorch
             arr = _to_array(args[0], dtype)
         else:
             shape = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
             arr = np.empty(tuple(shape), dtype=_dt.to_numpy_dtype(dtype))
+        self._init(arr, False, None)
+
+    @classmethod
+    def _wrap(cls, arr, requires_grad=False, grad_fn=None):
+        """Internal constructor: wrap ``arr`` as is (no copy, no checks). Every Tensor
+        ember makes (ops, creation functions, the engine) is built here or in __init__,
+        both through ``_init``."""
+        if arr.__class__ is not np.ndarray and isinstance(arr, np.generic):
+            arr = np.asarray(arr)  # NumPy math on 0-d arrays returns scalars
+        t = object.__new__(cls)
+        t._init(arr, requires_grad, grad_fn)
+        return t
+
+    def _init(self, arr, requires_grad, grad_fn):
         self._data = arr
-        self._rg = False
+        self._rg = requires_grad
         self._grad = None
-        self.grad_fn = None
+        self.grad_fn = grad_fn
         self._vc = None
         self._base = None
         self._view_chain = ()
         self._acc = None
         self._retains_grad = False
-
-    @classmethod
-    def _wrap(cls, arr, requires_grad=False, grad_fn=None):
-        """Internal constructor: wrap ``arr`` as is (no copy, no checks)."""
-        if arr.__class__ is not np.ndarray and isinstance(arr, np.generic):
-            arr = np.asarray(arr)  # NumPy math on 0-d arrays returns scalars
-        t = object.__new__(cls)
-        t._data = arr
-        t._rg = requires_grad
-        t._grad = None
-        t.grad_fn = grad_fn
-        t._vc = None
-        t._base = None
-        t._view_chain = ()
-        t._acc = None
-        t._retains_grad = False
-        return t
+        self._out_nr = 0   # which output of grad_fn this tensor is
 
     # -- autograd state ------------------------------------------------------------
     @property
@@ -128,7 +128,7 @@ class Tensor:
             vc[0] += 1
 
     def _acc_node(self):
-        return _function._edge(self)
+        return _op._edge(self)[0]
 
     def detach(self):
         """A new tensor sharing storage, cut from the graph (requires_grad=False)."""
@@ -169,7 +169,7 @@ class Tensor:
             if t is not None:
                 g = grad.detach() if not STATE.enabled else grad
                 t._grad = Tensor._wrap(g._data.copy()) if t._grad is None else t._grad + g
-        self.grad_fn.register_prehook(_retain)
+        self.grad_fn._register_tensor_hook(self._out_nr, _retain)
         self._retains_grad = True
 
     def register_hook(self, hook):
@@ -177,8 +177,29 @@ class Tensor:
         replaces the gradient. Returns a handle with ``.remove()``."""
         if not self._rg:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        node = self.grad_fn if self.grad_fn is not None else self._acc_node()
-        return node.register_prehook(hook)
+        node, nr = _op._edge(self)
+        return node._register_tensor_hook(nr, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` after a backward has accumulated into this leaf's
+        ``.grad`` (e.g. to start an optimizer step or a gradient all-reduce for this
+        parameter while the rest of backward still runs). Returns a handle with
+        ``.remove()``.
+
+        Example:
+            >>> w = ember.ones(3, requires_grad=True)
+            >>> h = w.register_post_accumulate_grad_hook(lambda p: print(p.grad))
+            >>> (w * 2).sum().backward()
+            tensor([2., 2., 2.])
+        """
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        node = _op._edge(self)[0]
+        hooks = node.__dict__.setdefault("_post_acc_hooks", [])
+        hooks.append(hook)
+        return _op._RemovableHandle(hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor w.r.t. the graph leaves (see
@@ -470,4 +491,4 @@ def _tensors_to_lists(data):
     return data
 
 
-_function._Tensor = Tensor
+_op._Tensor = Tensor

@@ -1,15 +1,27 @@
-"""Reverse-mode automatic differentiation: ``backward``, ``grad``, ``Function``, grad
-modes and finite-difference checks."""
+"""Reverse-mode automatic differentiation (PyTorch's ``torch.autograd``): ``backward``,
+``grad``, user ``Function``s, grad modes, anomaly detection, ``functional`` (jacobian,
+hessian, vjp, jvp, hvp) and finite-difference checks."""
 import numpy as np
 
-from . import function as _function
-from .function import Function
+from . import op as _function
+from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
+from .anomaly_mode import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .gradcheck import gradcheck, gradgradcheck
 from .engine import run_backward
+from . import graph  # noqa: E402,F401
 
-__all__ = ["backward", "grad", "Function", "no_grad", "enable_grad", "set_grad_enabled",
-           "is_grad_enabled", "inference_mode", "gradcheck", "gradgradcheck"]
+__all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "no_grad",
+           "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode", "gradcheck",
+           "gradgradcheck", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+           "functional", "graph"]
+
+
+def __getattr__(name):
+    if name == "functional":  # imported on first use (it builds on the rest of ember)
+        import importlib
+        return importlib.import_module(".functional", __name__)
+    raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")
 
 
 def _make_grads(outputs, grad_outputs):

@@ -1,11 +1,14 @@
 """The backward pass: walks the graph from the outputs in dependency order (iteratively,
-so a 10,000-op chain needs no recursion), sums gradients arriving at each node, runs
-hooks, and accumulates into the leaves' ``.grad``."""
-import numpy as np
+so a 10,000-op chain needs no recursion), sums the gradients arriving at each output of
+each node, runs hooks, calls the node's backward (its raw-array fast path when no graph
+is recorded), releases what the node held, and accumulates into the leaves' ``.grad``.
 
-from . import function as _function
-from .function import AccumulateGrad
+Edges are ``(node, input_nr)`` pairs as in PyTorch: ``input_nr`` is the output number
+of ``node`` that the edge carries a gradient to.
+"""
+from . import op as _op
 from .grad_mode import STATE
+from .op import AccumulateGrad
 
 __all__ = ["run_backward"]
 
@@ -18,7 +21,7 @@ def _collect(roots, want_order):
         seen = set(roots)
         stack = list(roots)
         while stack:
-            for nxt in stack.pop().next_functions:
+            for nxt, _ in stack.pop().next_functions:
                 if nxt is not None:
                     if nxt in deps:
                         deps[nxt] += 1
@@ -40,12 +43,27 @@ def _collect(roots, want_order):
             continue
         seen.add(node)
         stack.append((node, True))
-        for nxt in node.next_functions:
+        for nxt, _ in node.next_functions:
             if nxt is not None:
                 deps[nxt] = deps.get(nxt, 0) + 1
                 if nxt not in seen:
                     stack.append((nxt, False))
     return deps, order
+
+
+def _add(grads, node, nr, g):
+    """Sum gradient ``g`` into output ``nr`` of ``node``."""
+    if node._n_out == 1:
+        cur = grads.get(node)
+        grads[node] = g if cur is None else cur + g
+        return cur is None
+    slots = grads.get(node)
+    fresh = slots is None
+    if fresh:
+        slots = grads[node] = [None] * node._n_out
+    cur = slots[nr]
+    slots[nr] = g if cur is None else cur + g
+    return fresh
 
 
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
@@ -60,14 +78,11 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     grads = {}
     shared = set()  # ids of gradient tensors that someone else also holds
     for out, g in zip(outputs, grad_outputs):
-        node = out.grad_fn if out.grad_fn is not None else (out._acc_node() if out._rg else None)
-        if node is None:
+        if not out._rg:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        node, nr = _op._edge(out)
         shared.add(id(g))
-        if node in grads:
-            grads[node] = grads[node] + g
-        else:
-            grads[node] = g
+        if _add(grads, node, nr, g):
             roots.append(node)
     deps, order = _collect(roots, inputs is not None)
 
@@ -76,11 +91,11 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     if inputs is not None:
         targets = {}
         for i, t in enumerate(inputs):
-            node = t.grad_fn if t.grad_fn is not None else t._acc_node()
-            targets.setdefault(node, []).append(i)
+            node, nr = _op._edge(t)
+            targets.setdefault(node, []).append((i, nr))
         needed = set()
         for node in order:  # children come before parents in post-order
-            if node in targets or any(n in needed for n in node.next_functions if n is not None):
+            if node in targets or any(n in needed for n, _ in node.next_functions if n is not None):
                 needed.add(node)
     else:
         needed = None
@@ -88,6 +103,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
 
     prev = STATE.enabled
     STATE.enabled = create_graph
+    anomaly = STATE.anomaly
     try:
         ready = list(roots)
         pop = grads.pop
@@ -96,20 +112,20 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             node = ready.pop()
             g = pop(node, None)
             if g is None:  # no gradient reached this node: just release its children
-                for nxt in node.next_functions:
+                for nxt, _ in node.next_functions:
                     if nxt is not None:
                         deps[nxt] -= 1
                         if deps[nxt] == 0:
                             ready.append(nxt)
                 continue
-            if node._pre_hooks:
-                for hook in list(node._pre_hooks):
-                    r = hook(g)
-                    if r is not None:
-                        g = r
+            multi = node._n_out != 1
+            if node._tensor_hooks or node._pre_hooks:
+                g = _run_pre_hooks(node, g if multi else [g])
+                if not multi:
+                    g = g[0]
             if node.__class__ is AccumulateGrad:
                 if not plain and node in targets:
-                    for i in targets[node]:
+                    for i, _ in targets[node]:
                         results[i] = g
                     if not accumulate:
                         continue
@@ -118,32 +134,47 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 continue
             if not plain:
                 if node in targets:
-                    for i in targets[node]:
-                        results[i] = g
+                    for i, nr in targets[node]:
+                        results[i] = g[nr] if multi else g
                 if node not in needed:
                     continue
-            if node._saved is None and node._freed:
-                node.saved_tensors  # raises the "backward through the graph a second time" error
-            in_grads = node.backward(g)
-            if in_grads.__class__ is not tuple:
-                in_grads = (in_grads,)
-            if not retain_graph and node._saved is not None:
-                node._saved = None
-                node._freed = True
+            if node._freed:
+                node._check_not_freed()
+            gs = _materialize(node, g) if multi else (g,)
+            raw = node.backward_raw
+            if raw is not None and not create_graph:
+                in_grads = raw(*[None if x is None else x._data for x in gs])
+                wrap = _op._Tensor._wrap
+                in_grads = tuple([None if a is None else wrap(a) for a in in_grads]) \
+                    if in_grads.__class__ is tuple else (wrap(in_grads),)
+            else:
+                in_grads = node.backward(*gs)
+                if in_grads.__class__ is not tuple:
+                    in_grads = (in_grads,)
+            if node._post_hooks:
+                for hook in list(node._post_hooks):
+                    r = hook(in_grads, tuple(gs))
+                    if r is not None:
+                        in_grads = tuple(r)
+            if anomaly:
+                _check_anomaly(node, in_grads)
+            if not retain_graph:
+                node._release()
             nexts = node.next_functions
             if len(in_grads) != len(nexts):
                 raise RuntimeError(f"function {node.name()} returned {len(in_grads)} gradients, "
                                    f"expected {len(nexts)}")
-            for nxt, ig in zip(nexts, in_grads):
+            for (nxt, nr), ig in zip(nexts, in_grads):
                 if nxt is None:
                     continue
                 if ig is not None:
                     # (a gradient passed through unchanged keeps its id, so a shared one
                     # stays marked as shared)
-                    if nxt in grads:
-                        grads[nxt] = grads[nxt] + ig
+                    if nxt._n_out == 1:
+                        cur = grads.get(nxt)
+                        grads[nxt] = ig if cur is None else cur + ig
                     else:
-                        grads[nxt] = ig
+                        _add(grads, nxt, nr, ig)
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
@@ -165,6 +196,53 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     return None
 
 
+def _run_pre_hooks(node, gl):
+    """Tensor hooks (per output) first, then the node's pre-hooks, as PyTorch orders them."""
+    gl = list(gl)
+    th = node._tensor_hooks
+    if th:
+        for nr, hooks in list(th.items()):
+            if gl[nr] is None:
+                continue
+            for hook in list(hooks):
+                r = hook(gl[nr])
+                if r is not None:
+                    gl[nr] = r
+    if node._pre_hooks:
+        for hook in list(node._pre_hooks):
+            r = hook(tuple(gl))
+            if r is not None:
+                gl = list(r)
+    return gl
+
+
+def _materialize(node, gl):
+    """Per-output gradients of a multi-output node; a missing one becomes zeros when the
+    op asks for it (``materialize_grads``, the default), as PyTorch does."""
+    meta = node.__dict__.get("_out_meta")
+    if meta is None or not getattr(node, "materialize_grads", True):
+        return tuple(gl)
+    xp = node.xp
+    wrap = _op._Tensor._wrap
+    return tuple([wrap(xp.zeros(m[0], dtype=m[1])) if x is None and m is not None else x
+                  for x, m in zip(gl, meta)])
+
+
+def _check_anomaly(node, in_grads):
+    """Anomaly mode: a NaN in a gradient names the node and the forward call that made it."""
+    for i, g in enumerate(in_grads):
+        if g is None or g._data.dtype.kind not in "fc":
+            continue
+        if node.xp.isnan(g._data).any():
+            trace = node.__dict__.get("_anomaly_trace")
+            where = ("\nTraceback of forward call that caused the error:\n" + trace) if trace else (
+                "\n(no forward traceback: the forward ran before anomaly detection was enabled)")
+            import warnings
+            warnings.warn(f"Error detected in {node.name()}.{where}", RuntimeWarning, stacklevel=2)
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output."
+                               + where)
+
+
 def _accumulate(node, g, create_graph, is_shared):
     leaf = node._leaf()
     if leaf is None:
@@ -176,15 +254,18 @@ def _accumulate(node, g, create_graph, is_shared):
     old = leaf._grad
     if create_graph:
         leaf._grad = g if old is None else old + g
-        return
-    if old is None:
+    elif old is None:
         arr = g._data
         if is_shared or not arr.flags.owndata or not arr.flags.writeable:
             arr = arr.copy()
         if arr.dtype != leaf._data.dtype:
             arr = arr.astype(leaf._data.dtype)
-        leaf._grad = _function._Tensor._wrap(arr)
+        leaf._grad = _op._Tensor._wrap(arr)
     elif old._rg or old.grad_fn is not None:
         leaf._grad = (old + g).detach()
     else:
         old._data += g._data
+    hooks = node.__dict__.get("_post_acc_hooks")
+    if hooks:
+        for hook in list(hooks):
+            hook(leaf)

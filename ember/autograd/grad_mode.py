@@ -6,10 +6,11 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inf
 
 
 class _State:
-    __slots__ = ("enabled",)
+    __slots__ = ("enabled", "anomaly")
 
     def __init__(self):
         self.enabled = True
+        self.anomaly = False  # anomaly detection (ember.autograd.detect_anomaly)
 
 
 STATE = _State()

@@ -1,1 +1,1 @@
-"""ember's ops: one ``Function`` subclass per op, grouped by family (see docs/internals.md)."""
+"""ember's ops: one ``Op`` subclass per op, grouped by family (see docs/internals.md)."""

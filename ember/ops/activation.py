@@ -2,13 +2,14 @@
 (numerically stable: the max is subtracted before exponentiating)."""
 import numpy as np
 
-from ..autograd.function import Function
-from ..tensor import Tensor, _wrap_dim
+from ..autograd.op import Op
+from ..tensor import Tensor
+from ._args import wrap_dim as _wrap_dim, not_implemented_for
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
 
 
-class Relu(Function):
+class Relu(Op):
     def forward(self, x):
         y = np.maximum(x, 0, dtype=x.dtype) if type(x) is np.ndarray else self.xp.maximum(x, 0)
         self.save_for_backward(y)
@@ -19,7 +20,7 @@ class Relu(Function):
         return grad * Tensor._wrap((y._data > 0).astype(grad._data.dtype))
 
 
-class Sigmoid(Function):
+class Sigmoid(Op):
     def forward(self, x):
         xp = self.xp
         # split by sign so exp never overflows
@@ -33,7 +34,7 @@ class Sigmoid(Function):
         return SigmoidBackward.apply(grad, y)
 
 
-class SigmoidBackward(Function):
+class SigmoidBackward(Op):
     """grad * y * (1 - y) as one op (its own backward makes double backward work)."""
 
     def forward(self, g, y):
@@ -47,7 +48,7 @@ class SigmoidBackward(Function):
                 gg * g * (1 - 2 * y) if ny else None)
 
 
-class Tanh(Function):
+class Tanh(Op):
     def forward(self, x):
         y = self.xp.tanh(x)
         self.save_for_backward(y)
@@ -58,7 +59,7 @@ class Tanh(Function):
         return TanhBackward.apply(grad, y)
 
 
-class TanhBackward(Function):
+class TanhBackward(Op):
     """grad * (1 - y^2) as one op (its own backward makes double backward work)."""
 
     def forward(self, g, y):
@@ -72,7 +73,7 @@ class TanhBackward(Function):
                 gg * g * y * -2.0 if ny else None)
 
 
-class Softmax(Function):
+class Softmax(Op):
     def forward(self, x):
         ax = self.axis
         e = self.xp.exp(x - x.max(axis=ax, keepdims=True))
@@ -86,7 +87,7 @@ class Softmax(Function):
         return gy - y * gy.sum(self.axis, keepdim=True)
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Op):
     def forward(self, x):
         ax = self.axis
         s = x - x.max(axis=ax, keepdims=True)
@@ -105,6 +106,8 @@ def _float(x):
 
 def relu(input):
     """max(x, 0)."""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("relu: Boolean inputs not supported for relu")
     return Relu.apply(input)
 
 
@@ -117,21 +120,31 @@ def tanh(input):
     return Tanh.apply(_float(input))
 
 
-def _softmax_dim(input, dim, op):
+def _softmax_args(input, dim, dtype, op):
+    """The input (cast to ``dtype``) and the axis; None for an input with nothing to
+    normalise (empty or 0-d), which PyTorch returns as it is."""
+    if dtype is not None:
+        input = input.to(dtype)
     if dim is None:  # PyTorch's legacy implicit dim
         dim = 0 if input._data.ndim in (0, 1, 3) else 1
-    return _wrap_dim(dim, input._data.ndim, op)
+    axis = _wrap_dim(dim, input._data.ndim, op)
+    if input._data.size == 0:
+        return input, None
+    not_implemented_for(op, input, "biu")  # integer inputs need an explicit float `dtype=`
+    return input, (axis if input._data.ndim else None)
 
 
 def softmax(input, dim=None, dtype=None):
     """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
-    if dtype is not None:
-        input = input.to(dtype)
-    return Softmax.apply(_float(input), axis=_softmax_dim(input, dim, "softmax"))
+    input, axis = _softmax_args(input, dim, dtype, "softmax")
+    if axis is None:
+        return input.clone() if input._data.size == 0 else Softmax.apply(input.reshape(1), axis=0).reshape(())
+    return Softmax.apply(input, axis=axis)
 
 
 def log_softmax(input, dim=None, dtype=None):
     """x - logsumexp(x) along ``dim``, computed stably."""
-    if dtype is not None:
-        input = input.to(dtype)
-    return LogSoftmax.apply(_float(input), axis=_softmax_dim(input, dim, "log_softmax"))
+    input, axis = _softmax_args(input, dim, dtype, "log_softmax")
+    if axis is None:
+        return input.clone() if input._data.size == 0 else LogSoftmax.apply(input.reshape(1), axis=0).reshape(())
+    return LogSoftmax.apply(input, axis=axis)

@@ -26,7 +26,7 @@ benchmarks/PROFILE_CONV.md.
 """
 import math
 
-from ..autograd.function import Function
+from ..autograd.op import Op
 from ._im2col import (ntuple, conv_out_size, pad_spatial, crop_spatial, im2col, col2im,
                       sample_windows, batch_chunks, kernel_offsets, window_slices,
                       split_over_threads)
@@ -390,14 +390,15 @@ def _conv_input(xp, gy, w, b, in_size, stride, plo, phi, dilation, groups):
     return gx
 
 
-# ---------------------------------------------------------------- autograd Functions
+# ---------------------------------------------------------------- autograd ops
 def _params(fn):
     return dict(stride=fn.stride, plo=fn.plo, phi=fn.phi, dilation=fn.dilation,
                 groups=fn.groups, opname=fn.opname)
 
 
-class _ConvNd(Function):
+class _ConvNd(Op):
     """y = conv(x, w) + b. Params: stride, plo, phi, dilation, groups, opname, osize."""
+    torch_name = "Convolution"
     osize = None
 
     def forward(self, x, w, b):
@@ -426,7 +427,7 @@ class _ConvNd(Function):
         return "ConvolutionBackward0"
 
 
-class _ConvInput(Function):
+class _ConvInput(Op):
     """gx = conv_transpose(gy, w) + b (the input gradient of conv). Params: in_size, ..."""
 
     def forward(self, gy, w, b):
@@ -450,7 +451,7 @@ class _ConvInput(Function):
         return "ConvolutionBackward0"
 
 
-class _ConvWeight(Function):
+class _ConvWeight(Op):
     """gw = dL/dw of conv(x, w) given gy. Params: col (or None), wshape, ..."""
 
     def forward(self, x, gy):

@@ -6,8 +6,7 @@ pre-scaled mask (``keep / (1 - p)``), the backward by the same mask.
 """
 import numpy as np
 
-from ..autograd.function import Function
-from ..autograd.grad_mode import STATE
+from ..autograd.op import Op
 from ..random import get_numpy_rng
 from ..tensor import Tensor
 
@@ -27,8 +26,9 @@ def _keep_mask(xp, shape, p, dtype, generator):
     return keep
 
 
-class _MaskMul(Function):
+class _MaskMul(Op):
     """y = x * mask (+ shift); backward grad * mask. ``self.mask`` is a raw array."""
+    torch_name = "Mul"
 
     def forward(self, x):
         y = x * self.mask
@@ -37,9 +37,10 @@ class _MaskMul(Function):
         return y
 
     def backward(self, grad):
-        if STATE.enabled:
-            return grad * Tensor._wrap(self.mask)
-        return Tensor._wrap(grad._data * self.mask)
+        return grad * Tensor._wrap(self.mask)
+
+    def backward_raw(self, grad):
+        return grad * self.mask
 
 
 def _mask_shape(x, feature_dims):

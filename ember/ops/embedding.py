@@ -2,8 +2,7 @@
 gradient rows back (sort + ``add.reduceat``, or a one-hot GEMM for small vocabularies)."""
 import numpy as np
 
-from ..autograd.function import Function
-from ..autograd.grad_mode import STATE
+from ..autograd.op import Op
 from ..tensor import Tensor
 
 __all__ = ["embedding_op", "embedding_renorm_"]
@@ -61,7 +60,7 @@ def _scatter_rows(xp, flat_idx, rows, num):
     return out
 
 
-class Embedding(Function):
+class Embedding(Op):
     """out = weight[indices]; ``self.indices`` is the raw index array."""
 
     def forward(self, weight):
@@ -73,7 +72,7 @@ class Embedding(Function):
                                        scale_grad_by_freq=self.scale_grad_by_freq)
 
 
-class EmbeddingBackward(Function):
+class EmbeddingBackward(Op):
     """Scatter-add of the output gradient into a (num_embeddings, D) weight gradient."""
 
     def forward(self, grad):
@@ -91,12 +90,8 @@ class EmbeddingBackward(Function):
     def backward(self, gg):
         # the adjoint of a scatter-add is a gather
         idx = self.indices
-        g = gg._data.take(idx, axis=0) if not STATE.enabled else None
-        if STATE.enabled:
-            g_t = Embedding.apply(gg, indices=idx, num=self.num, padding_idx=None,
-                                  scale_grad_by_freq=False)
-        else:
-            g_t = Tensor._wrap(g)
+        g_t = Embedding.apply(gg, indices=idx, num=self.num, padding_idx=None,
+                              scale_grad_by_freq=False)
         factor = None
         if self.scale_grad_by_freq:
             xp = self.xp

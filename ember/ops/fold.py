@@ -3,13 +3,13 @@ into an image), PyTorch's ``F.unfold`` / ``F.fold``. Each is the other's adjoint
 one's backward is the other."""
 import math
 
-from ..autograd.function import Function
+from ..autograd.op import Op
 from ._im2col import ntuple, conv_out_size, pad_spatial, crop_spatial, im2col, col2im
 
 __all__ = ["unfold", "fold"]
 
 
-class _Unfold(Function):
+class _Unfold(Op):
     """(N, C, H, W) -> (N, C*kh*kw, L). Params: k, d, p, s."""
 
     def forward(self, x):
@@ -29,7 +29,7 @@ class _Unfold(Function):
         return "Im2ColBackward0"
 
 
-class _Fold(Function):
+class _Fold(Op):
     """(N, C*kh*kw, L) -> (N, C, *size). Params: size, k, d, p, s."""
 
     def forward(self, g):

@@ -2,7 +2,7 @@
 boolean masks), ``t[...] = v``, gather/scatter, index_select, masked_fill, take."""
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.op import Op
 from ..tensor import Tensor, _wrap_dim
 from .elementwise import unbroadcast
 
@@ -26,10 +26,12 @@ def _index_key(key):
                 raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, got {k.dtype}")
             out.append(a)
             basic = False
-        elif isinstance(k, (list, np.ndarray)):
+        elif isinstance(k, (list, np.ndarray, range)):
             a = np.asarray(k)
             if a.dtype.kind == "O":
                 a = np.asarray([x._data if isinstance(x, Tensor) else x for x in k])
+            if a.size == 0 and a.dtype.kind not in "iub":  # `[]` selects nothing, as an int64 index
+                a = a.astype(np.int64)
             out.append(a)
             basic = False
         elif isinstance(k, (int, np.integer)) and not isinstance(k, bool):
@@ -80,8 +82,9 @@ def _check_bounds(x_shape, key):
         dim += 1
 
 
-class GetItem(Function):
+class GetItem(Op):
     """``x[key]``: a view for basic keys, a copy for advanced ones."""
+    torch_name = "Index"
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -102,7 +105,7 @@ class GetItemView(GetItem):
     is_view = True
 
 
-class IndexBackward(Function):
+class IndexBackward(Op):
     """Scatter a gradient into zeros of ``shape`` at ``key`` (adding on repeated indices)."""
 
     def forward(self, g):
@@ -122,7 +125,7 @@ def getitem(x, key):
     return (GetItemView if basic else GetItem).apply(x, key=k, basic=basic)
 
 
-class IndexPut(Function):
+class IndexPut(Op):
     """Out-of-place ``x[key] = v`` (used by ``__setitem__`` through the in-place machinery)."""
 
     def forward(self, x, v):
@@ -149,7 +152,7 @@ class IndexPut(Function):
         return gx, gv
 
 
-class Gather(Function):
+class Gather(Op):
     def forward(self, x):
         self.in_shape = x.shape
         return np.take_along_axis(x, self.index, self.axis)
@@ -158,7 +161,7 @@ class Gather(Function):
         return ScatterInto.apply(grad, index=self.index, axis=self.axis, shape=self.in_shape, add=True)
 
 
-class ScatterInto(Function):
+class ScatterInto(Op):
     """Zeros of ``shape`` with ``grad`` put (or added) at ``index`` along ``axis``."""
     add = False
 
@@ -212,7 +215,7 @@ def take_along_dim(input, indices, dim=None):
     return gather(input, dim, indices)
 
 
-class Scatter(Function):
+class Scatter(Op):
     """Out-of-place scatter of ``src`` into ``x`` at ``index`` along ``axis`` (reduce None or 'add')."""
 
     def forward(self, x, src):
@@ -266,7 +269,7 @@ def scatter_add(input, dim, index, src):
     return Scatter.apply(input, src, index=idx, axis=d, reduce="add")
 
 
-class IndexSelect(Function):
+class IndexSelect(Op):
     def forward(self, x):
         self.in_shape = x.shape
         return np.take(x, self.index, axis=self.axis)
@@ -275,7 +278,7 @@ class IndexSelect(Function):
         return IndexAddInto.apply(grad, index=self.index, axis=self.axis, shape=self.in_shape)
 
 
-class IndexAddInto(Function):
+class IndexAddInto(Op):
     def forward(self, g):
         z = np.zeros(self.shape, dtype=g.dtype)
         idx = (slice(None),) * self.axis + (self.index,)
@@ -320,7 +323,7 @@ def index_fill(input, dim, index, value):
     return IndexPut.apply(input, v, key=key)
 
 
-class MaskedFill(Function):
+class MaskedFill(Op):
     def forward(self, x, v):
         self.vshape = v.shape
         return np.where(self.mask, v, x)

@@ -8,7 +8,7 @@ flows to the old base outside the view region and through the op inside it.
 """
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.op import Op
 from ..autograd.grad_mode import STATE
 from ..tensor import Tensor
 
@@ -21,7 +21,7 @@ def _replay(chain, arr):
     return arr
 
 
-class ViewRegion(Function):
+class ViewRegion(Op):
     """The region of a base-shaped gradient that the view chain selects (a copy)."""
 
     def forward(self, g):
@@ -31,7 +31,7 @@ class ViewRegion(Function):
         return EmbedRegion.apply(grad, chain=self.chain, shape=self.shape)
 
 
-class EmbedRegion(Function):
+class EmbedRegion(Op):
     """Zeros of the base's shape with ``v`` written into the view region."""
 
     def forward(self, v):
@@ -43,7 +43,7 @@ class EmbedRegion(Function):
         return ViewRegion.apply(grad, chain=self.chain, shape=self.shape)
 
 
-class ZeroRegion(Function):
+class ZeroRegion(Op):
     """A copy of the gradient with the view region zeroed."""
 
     def forward(self, g):
@@ -55,7 +55,7 @@ class ZeroRegion(Function):
         return ZeroRegion.apply(grad, chain=self.chain)
 
 
-class CopySlices(Function):
+class CopySlices(Op):
     """Node of a base tensor after one of its views was modified in place."""
 
     def forward(self, base, new_view):
@@ -67,7 +67,7 @@ class CopySlices(Function):
                 ViewRegion.apply(grad, chain=self.chain, shape=self.shape) if nv else None)
 
 
-class ReplayView(Function):
+class ReplayView(Op):
     def forward(self, base):
         return _replay(self.chain, base)
 

@@ -2,8 +2,9 @@
 addmm, baddbmm."""
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.op import Op
 from ..tensor import Tensor
+from ._args import not_implemented_for
 from .elementwise import unbroadcast
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "einsum", "addmm", "baddbmm",
@@ -14,11 +15,14 @@ def _shape_str(s):
     return "(" + ", ".join(str(x) for x in s) + ")" if len(s) != 1 else f"({s[0]},)"
 
 
-class MatMul(Function):
+class MatMul(Op):
     """``a @ b`` for a, b of at least 2 dims (1-d operands are reshaped by ``matmul``)."""
+    torch_name = "Mm"
 
     def forward(self, a, b):
         self.save_for_backward(a, b)
+        if a.ndim > 2 or b.ndim > 2:  # PyTorch's node for batched products
+            self._name = "BmmBackward0" if a.ndim == b.ndim == 3 else "UnsafeViewBackward0"
         return a @ b
 
     def backward(self, grad):
@@ -41,6 +45,7 @@ def _check_dtypes(op, a, b):
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"{op}: expected both operands to have the same dtype, but got {a.dtype} "
                            f"and {b.dtype} (shapes {_shape_str(a._data.shape)} and {_shape_str(b._data.shape)})")
+    not_implemented_for(op, a, "b")  # no bool matrix products in PyTorch's kernels
 
 
 def matmul(input, other):
@@ -100,7 +105,7 @@ def mv(input, vec):
     return matmul(input, vec)
 
 
-class Dot(Function):
+class Dot(Op):
     def forward(self, a, b):
         self.save_for_backward(a, b)
         return np.asarray(a @ b)
@@ -163,7 +168,7 @@ def tensordot(a, b, dims=2):
     return einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)
 
 
-class Einsum(Function):
+class Einsum(Op):
     def forward(self, *xs):
         self.save_for_backward(*xs)
         self.shapes = [x.shape for x in xs]

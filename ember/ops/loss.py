@@ -2,15 +2,15 @@
 cross-entropy and binary cross-entropy with logits.
 
 Each op computes its forward in NumPy and a closed-form backward
-(``softmax - onehot`` for cross-entropy). When the backward is recorded
-(``create_graph=True``) the gradient is built from ember ops on the graph-connected
-inputs, so double backward works.
+(``softmax - onehot`` for cross-entropy) on raw arrays (``backward_raw``, what training
+runs); ``backward`` builds the same gradient from ember ops on the graph-connected
+inputs, which the engine uses when it records the backward (``create_graph=True``), so
+double backward works.
 
 Class-index targets are raw integer arrays given as keyword params (they are never
 differentiable); probability targets are positional Tensors.
 """
-from ember.autograd.function import Function
-from ember.autograd.grad_mode import STATE
+from ember.autograd.op import Op
 from ember.tensor import Tensor
 
 __all__ = ["CrossEntropyIndex", "CrossEntropyProb", "NLL", "BinaryCrossEntropy",
@@ -23,9 +23,8 @@ def _cshape(shape):
     return (1, shape[1]) + (1,) * (len(shape) - 2)
 
 
-def _grad_coef(node, grad):
-    """Per-sample coefficient array (target shape, or scalar) from the upstream grad."""
-    g = grad._data
+def _grad_coef(node, g):
+    """Per-sample coefficient array (target shape, or scalar) from the upstream grad array."""
     if node.reduction == "none":
         return g
     if node.reduction == "mean":
@@ -52,7 +51,7 @@ def _reduce_raw(xp, loss, reduction, denom):
         return xp.asarray(total / loss.dtype.type(denom))
 
 
-class CrossEntropyIndex(Function):
+class CrossEntropyIndex(Op):
     """Cross-entropy of logits (N, C, *d) against class indices (N, *d).
 
     Keyword params: ``target`` (int array), ``weight`` (array (C,) or None),
@@ -62,6 +61,7 @@ class CrossEntropyIndex(Function):
     ``q_ic = (1 - eps) w_{t_i} [c == t_i] + eps / C * w_c`` (0 for ignored samples);
     'mean' divides by ``sum_i w_{t_i}`` over the kept samples, like PyTorch.
     """
+    torch_name = "NllLoss"
 
     def forward(self, x):
         xp = self.xp
@@ -148,37 +148,36 @@ class CrossEntropyIndex(Function):
         return q
 
     def backward(self, grad):
-        with self.xp.errstate(divide="ignore", invalid="ignore"):   # all-ignored 'mean'
-            return self._backward(grad)
-
-    def _backward(self, grad):
         (x,) = self.saved_tensors
         xp = self.xp
         dtype = x._data.dtype
-        if STATE.enabled:
-            p = x.softmax(1)
-            sq = xp.broadcast_to(xp.asarray(self.sq, dtype=dtype), self.ts.shape)
-            sq = Tensor._wrap(sq[:, None].astype(dtype))
-            q = Tensor._wrap(self._q(x.shape, dtype))
+        p = x.softmax(1)
+        sq = xp.broadcast_to(xp.asarray(self.sq, dtype=dtype), self.ts.shape)
+        sq = Tensor._wrap(sq[:, None].astype(dtype))
+        q = Tensor._wrap(self._q(x.shape, dtype))
+        with xp.errstate(divide="ignore", invalid="ignore"):   # all-ignored 'mean'
             return (p * sq - q) * _coef_tensor(self, grad, x.ndim)
+
+    def backward_raw(self, grad):
+        with self.xp.errstate(divide="ignore", invalid="ignore"):   # all-ignored 'mean'
+            return self._backward_raw(grad)
+
+    def _backward_raw(self, grad):
+        xp = self.xp
+        dtype = self.e.dtype
         c = _grad_coef(self, grad)
         k = xp.asarray(c * self.sq / self.s, dtype=dtype)
         dx = self.e * k[:, None]
         cy = xp.asarray((1.0 - self.label_smoothing) * c * self.wy, dtype=dtype)
         self._scatter_sub(dx, cy)
         if self.label_smoothing > 0:
-            sp = self._smooth_part(x.shape, dtype)
+            sp = self._smooth_part(dx.shape, dtype)
             if xp.ndim(c):
                 sp = sp * c[:, None]
             else:
                 sp = sp * dtype.type(c)
             dx -= sp
-        return Tensor._wrap(dx)
-
-    def _release(self):
-        super()._release()
-        for name in ("e", "s"):
-            self.__dict__.pop(name, None)
+        return dx
 
 
 def cross_entropy_index(x, target, weight, ignore_index, reduction, label_smoothing,
@@ -191,7 +190,7 @@ def cross_entropy_index(x, target, weight, ignore_index, reduction, label_smooth
                                    maybe_ignored=maybe_ignored)
 
 
-class CrossEntropyProb(Function):
+class CrossEntropyProb(Op):
     """Cross-entropy of logits (N, C, *d) against class probabilities of the same shape.
 
     ``loss_i = -sum_c w_c q_ic log_softmax(x)_ic`` with ``q = (1 - eps) t + eps / C``;
@@ -216,33 +215,41 @@ class CrossEntropyProb(Function):
         self.save_for_backward(x, t)
         return _reduce_raw(xp, loss.astype(x.dtype, copy=False), self.reduction, self.denom)
 
+    def _class_weight(self, x):
+        if self.weight is None:
+            return None
+        return self.weight.reshape(_cshape(x.shape)).astype(x.dtype, copy=False)
+
     def backward(self, grad):
         x, t = self.saved_tensors
-        xp = self.xp
         eps = self.label_smoothing
         C = x.shape[1]
-        wc = None
-        if self.weight is not None:
-            wc = self.weight.reshape(_cshape(x.shape)).astype(x._data.dtype, copy=False)
+        wc = self._class_weight(x._data)
         needs = self.needs_input_grad
-        if STATE.enabled:
-            cf = _coef_tensor(self, grad, x.ndim)
-            logp = x.log_softmax(1)
-            q = t * (1.0 - eps) + eps / C if eps > 0 else t
+        cf = _coef_tensor(self, grad, x.ndim)
+        logp = x.log_softmax(1)
+        q = t * (1.0 - eps) + eps / C if eps > 0 else t
+        if wc is not None:
+            q = q * Tensor._wrap(wc)
+        dx = dt = None
+        if needs[0]:
+            dx = (logp.exp() * q.sum(1, keepdim=True) - q) * cf
+        if needs[1]:
+            dt = -logp * cf * (1.0 - eps)
             if wc is not None:
-                q = q * Tensor._wrap(wc)
-            dx = dt = None
-            if needs[0]:
-                dx = (logp.exp() * q.sum(1, keepdim=True) - q) * cf
-            if needs[1]:
-                dt = -logp * cf * (1.0 - eps)
-                if wc is not None:
-                    dt = dt * Tensor._wrap(wc)
-            return dx, dt
+                dt = dt * Tensor._wrap(wc)
+        return dx, dt
+
+    def backward_raw(self, grad):
+        xd, td = self.saved_arrays
+        xp = self.xp
+        eps = self.label_smoothing
+        C = xd.shape[1]
+        wc = self._class_weight(xd)
+        needs = self.needs_input_grad
         c = _grad_coef(self, grad)
         c = c[:, None] if xp.ndim(c) else c
         logp = self.logp
-        td = t._data
         q = td * (1.0 - eps) + eps / C if eps > 0 else td
         if wc is not None:
             q = q * wc
@@ -252,12 +259,12 @@ class CrossEntropyProb(Function):
             p *= q.sum(axis=1, keepdims=True)
             p -= q
             p *= c
-            dx = Tensor._wrap(p.astype(x._data.dtype, copy=False))
+            dx = p.astype(xd.dtype, copy=False)
         if needs[1]:
             d = logp * (-(1.0 - eps) * c)
             if wc is not None:
                 d *= wc
-            dt = Tensor._wrap(d.astype(td.dtype, copy=False))
+            dt = d.astype(td.dtype, copy=False)
         return dx, dt
 
 
@@ -267,12 +274,13 @@ def cross_entropy_prob(x, target, weight, reduction, label_smoothing):
                                   label_smoothing=float(label_smoothing))
 
 
-class NLL(Function):
+class NLL(Op):
     """Negative log-likelihood of log-probabilities (N, C, *d) against class indices.
 
     Keyword params: ``target`` (int array), ``weight`` (array or None), ``ignore_index``,
     ``reduction``. 'mean' divides by the summed weights of the kept samples.
     """
+    torch_name = "NllLoss"
 
     def forward(self, x):
         xp = self.xp
@@ -296,12 +304,13 @@ class NLL(Function):
         return m
 
     def backward(self, grad):
-        m = self._mask(grad._data.dtype)
-        if STATE.enabled:
-            return Tensor._wrap(m) * _coef_tensor(self, grad, len(self.xshape))
+        return Tensor._wrap(self._mask(grad._data.dtype)) * _coef_tensor(self, grad, len(self.xshape))
+
+    def backward_raw(self, grad):
+        m = self._mask(grad.dtype)
         c = _grad_coef(self, grad)
         m *= c[:, None] if self.xp.ndim(c) else c
-        return Tensor._wrap(m)
+        return m
 
 
 def nll(x, target, weight, ignore_index, reduction):
@@ -310,7 +319,7 @@ def nll(x, target, weight, ignore_index, reduction):
                      reduction=reduction)
 
 
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropy(Op):
     """Elementwise ``-w (t log x + (1 - t) log(1 - x))`` with each log clamped to
     ``>= -100`` like PyTorch. Positional: input, target, weight (None or broadcastable,
     constant)."""
@@ -329,25 +338,27 @@ class BinaryCrossEntropy(Function):
 
     def backward(self, grad):
         x, t = self.saved_tensors
+        needs = self.needs_input_grad
+        w = self.w
+        g = grad * Tensor._wrap(w) if w is not None else grad
+        dx = dt = None
+        if needs[0]:
+            dx = g * (x - t) / (x * (1 - x)).clamp(min=1e-12)
+        if needs[1]:
+            dt = g * Tensor._wrap(self.l1x - self.lx)
+        return dx, dt, None
+
+    def backward_raw(self, grad):
+        xd, td = self.saved_arrays
         xp = self.xp
         needs = self.needs_input_grad
         w = self.w
-        if STATE.enabled:
-            g = grad * Tensor._wrap(w) if w is not None else grad
-            dx = dt = None
-            if needs[0]:
-                dx = g * (x - t) / (x * (1 - x)).clamp(min=1e-12)
-            if needs[1]:
-                dt = g * Tensor._wrap(self.l1x - self.lx)
-            return dx, dt, None
-        g = grad._data if w is None else grad._data * w
-        xd, td = x._data, t._data
+        g = grad if w is None else grad * w
         dx = dt = None
         if needs[0]:
-            dx = Tensor._wrap((g * (xd - td) / xp.maximum(xd * (1 - xd), 1e-12)).astype(
-                xd.dtype, copy=False))
+            dx = (g * (xd - td) / xp.maximum(xd * (1 - xd), 1e-12)).astype(xd.dtype, copy=False)
         if needs[1]:
-            dt = Tensor._wrap((g * (self.l1x - self.lx)).astype(td.dtype, copy=False))
+            dt = (g * (self.l1x - self.lx)).astype(td.dtype, copy=False)
         return dx, dt, None
 
 
@@ -356,7 +367,7 @@ def binary_cross_entropy_elementwise(x, target, weight=None):
     return BinaryCrossEntropy.apply(x, target, weight)
 
 
-class BinaryCrossEntropyWithLogits(Function):
+class BinaryCrossEntropyWithLogits(Op):
     """Elementwise, stable ``(1 - t) x + (1 + (pw - 1) t) (log1p(exp(-|x|)) + max(-x, 0))``
     times ``w``. Positional: input, target, weight, pos_weight (the last two None or
     broadcastable constants)."""
@@ -379,27 +390,30 @@ class BinaryCrossEntropyWithLogits(Function):
 
     def backward(self, grad):
         x, t = self.saved_tensors
+        needs = self.needs_input_grad
+        w, pw = self.w, self.pw
+        g = grad * Tensor._wrap(w) if w is not None else grad
+        dx = dt = None
+        if needs[0]:
+            sig_neg = (-x).sigmoid()
+            if pw is not None:
+                lw = (Tensor._wrap(pw) - 1) * t + 1
+                dx = g * ((1 - t) - lw * sig_neg)
+            else:
+                dx = g * ((1 - t) - sig_neg)
+        if needs[1]:
+            d = -x
+            if pw is not None:
+                d = d + Tensor._wrap(pw - 1) * Tensor._wrap(self.sp)
+            dt = g * d
+        return dx, dt, None, None
+
+    def backward_raw(self, grad):
+        xd, td = self.saved_arrays
         xp = self.xp
         needs = self.needs_input_grad
         w, pw = self.w, self.pw
-        if STATE.enabled:
-            g = grad * Tensor._wrap(w) if w is not None else grad
-            dx = dt = None
-            if needs[0]:
-                sig_neg = (-x).sigmoid()
-                if pw is not None:
-                    lw = (Tensor._wrap(pw) - 1) * t + 1
-                    dx = g * ((1 - t) - lw * sig_neg)
-                else:
-                    dx = g * ((1 - t) - sig_neg)
-            if needs[1]:
-                d = -x
-                if pw is not None:
-                    d = d + Tensor._wrap(pw - 1) * Tensor._wrap(self.sp)
-                dt = g * d
-            return dx, dt, None, None
-        g = grad._data if w is None else grad._data * w
-        xd, td = x._data, t._data
+        g = grad if w is None else grad * w
         dx = dt = None
         if needs[0]:
             sig_neg = xp.exp(-xd - self.sp)          # sigmoid(-x) = exp(-softplus(x))
@@ -407,10 +421,10 @@ class BinaryCrossEntropyWithLogits(Function):
                 d = (1 - td) - self.lw * sig_neg
             else:
                 d = (1 - td) - sig_neg
-            dx = Tensor._wrap((g * d).astype(xd.dtype, copy=False))
+            dx = (g * d).astype(xd.dtype, copy=False)
         if needs[1]:
             d = -xd if pw is None else -xd + (pw - 1) * self.sp
-            dt = Tensor._wrap((g * d).astype(td.dtype, copy=False))
+            dt = (g * d).astype(td.dtype, copy=False)
         return dx, dt, None, None
 
 

@@ -1,17 +1,17 @@
 """Fused activation ops of ``ember.nn`` (beyond the core's relu/sigmoid/tanh/softmax).
 
-Each activation is ONE op: the forward is a few NumPy calls on the raw array and the
-backward multiplies the incoming gradient by the derivative, computed on raw arrays.
-When the engine runs backward with ``create_graph=True`` (double backward, e.g. a
-gradient penalty) the derivative is instead composed from ember ops so that it is
-itself differentiable.
+Each activation is ONE op: the forward is a few NumPy calls on the raw array; the
+backward multiplies the incoming gradient by the derivative, written once per
+activation as ``deriv(m, x, y)`` over a small math namespace ``m``. The engine runs
+it on raw arrays (``_RawMath``) in training and on ember Tensors (``_GraphMath``) when
+it records the backward (``create_graph=True``), so the derivative is differentiable
+again.
 """
 import math
 
 import numpy as np
 
-from ..autograd.function import Function
-from ..autograd.grad_mode import STATE
+from ..autograd.op import Op
 from ..tensor import Tensor
 from ._erf import erf_array, erfc_array
 
@@ -51,9 +51,57 @@ def _softplus_raw(xp, x):
 # about 20x slower than an elementwise multiply on unpredictable masks.
 
 
-class _Activation(Function):
-    """Elementwise activation. Subclasses define ``fwd(xp, x)``, ``deriv_raw(xp, x, y)``
-    (dy/dx on raw arrays) and ``deriv_graph(x, y)`` (the same with ember ops)."""
+class _RawMath:
+    """The functions ``deriv`` uses, on raw arrays of array module ``xp``."""
+    raw = True
+
+    def __init__(self, xp):
+        self.xp = xp
+
+    def exp(self, x):
+        return self.xp.exp(x)
+
+    def tanh(self, x):
+        return self.xp.tanh(x)
+
+    def abs(self, x):
+        return self.xp.abs(x)
+
+    def min0(self, x):
+        return self.xp.minimum(x, 0)
+
+    def sigmoid(self, x):
+        return _sigmoid_raw(self.xp, x)
+
+    def softplus(self, x):
+        return _softplus_raw(self.xp, x)
+
+    def erfc(self, x):
+        return erfc_array(x, self.xp)
+
+    mask = staticmethod(_mask)
+
+
+class _GraphMath:
+    """The same functions in ember ops (differentiable)."""
+    raw = False
+
+    exp = staticmethod(lambda x: x.exp())
+    tanh = staticmethod(lambda x: x.tanh())
+    abs = staticmethod(lambda x: x.abs())
+    min0 = staticmethod(lambda x: x.clamp(max=0))
+    sigmoid = staticmethod(lambda x: x.sigmoid())
+    softplus = staticmethod(lambda x: softplus(x))
+    erfc = staticmethod(lambda x: erfc(x))
+    mask = staticmethod(_mask)
+
+
+_GRAPH_MATH = _GraphMath()
+
+
+class _Activation(Op):
+    """Elementwise activation. Subclasses define ``fwd(xp, x)`` on raw arrays and
+    ``deriv(m, x, y)``, dy/dx written once over the math namespace ``m``."""
 
     def forward(self, x):
         if x.dtype.kind != "f":
@@ -65,35 +113,31 @@ class _Activation(Function):
 
     def backward(self, grad):
         x, y = self.saved_tensors
-        if STATE.enabled:  # create_graph: build a differentiable derivative
-            return grad * self.deriv_graph(x, y)
-        return Tensor._wrap(grad._data * self.deriv_raw(self.xp, x._data, y._data))
+        return grad * self.deriv(_GRAPH_MATH, x, y)
+
+    def backward_raw(self, grad):
+        x, y = self.saved_arrays
+        d = self.deriv(_RawMath(self.xp), x, y)
+        return grad * (d.astype(x.dtype, copy=False) if d.dtype != x.dtype else d)
 
 
 class Erf(_Activation):
     op_name = "erf"
+    sign = 1.0
 
     def fwd(self, xp, x):
         return erf_array(x, xp)
 
-    def deriv_raw(self, xp, x, y):
-        return xp.exp(-(x * x)) * _c(x, _TWO_OVER_SQRT_PI)
-
-    def deriv_graph(self, x, y):
-        return (-(x * x)).exp() * _TWO_OVER_SQRT_PI
+    def deriv(self, m, x, y):
+        return m.exp(-(x * x)) * (self.sign * _TWO_OVER_SQRT_PI)
 
 
 class Erfc(Erf):
     op_name = "erfc"
+    sign = -1.0
 
     def fwd(self, xp, x):
         return erfc_array(x, xp)
-
-    def deriv_raw(self, xp, x, y):
-        return xp.exp(-(x * x)) * _c(x, -_TWO_OVER_SQRT_PI)
-
-    def deriv_graph(self, x, y):
-        return (-(x * x)).exp() * -_TWO_OVER_SQRT_PI
 
 
 def erf(input):
@@ -103,12 +147,12 @@ def erf(input):
         >>> ember.ops.nn_activation.erf(ember.tensor([0.0, 1.0]))
         tensor([0.0000, 0.8427])
     """
-    return Erf.apply(input)
+    return Erf.apply(input if input._data.dtype.kind == "f" else input.float())
 
 
 def erfc(input):
     """Complementary error function ``1 - erf(x)``, accurate in the tails (no cancellation)."""
-    return Erfc.apply(input)
+    return Erfc.apply(input if input._data.dtype.kind == "f" else input.float())
 
 
 class Hardtanh(_Activation):
@@ -117,30 +161,25 @@ class Hardtanh(_Activation):
     def fwd(self, xp, x):
         return xp.clip(x, _c(x, self.min_val), _c(x, self.max_val))
 
-    def deriv_raw(self, xp, x, y):
-        return _mask((x > self.min_val) & (x < self.max_val), x)
-
-    def deriv_graph(self, x, y):
-        return _mask((x > self.min_val) & (x < self.max_val), x)
+    def deriv(self, m, x, y):
+        return m.mask((x > self.min_val) & (x < self.max_val), x)
 
 
 class LeakyReLU(_Activation):
+    torch_name = "LeakyRelu"
     op_name = "leaky_relu"
 
     def fwd(self, xp, x):
         return xp.maximum(x, 0) + xp.minimum(x, 0) * _c(x, self.negative_slope)
 
-    def deriv_raw(self, xp, x, y):
+    def deriv(self, m, x, y):
         s = self.negative_slope
-        return _mask(x > 0, x) * _c(x, 1 - s) + _c(x, s)
-
-    def deriv_graph(self, x, y):
-        s = self.negative_slope
-        return _mask(x > 0, x) * (1 - s) + s
+        return m.mask(x > 0, x) * (1 - s) + s
 
 
 class ELU(_Activation):
     """scale * (x if x > 0 else alpha * (exp(input_scale * x) - 1)): elu, selu, celu."""
+    torch_name = "Elu"
     op_name = "elu"
 
     def fwd(self, xp, x):
@@ -150,20 +189,14 @@ class ELU(_Activation):
             y *= _c(x, self.scale)
         return y
 
-    def deriv_raw(self, xp, x, y):
+    def deriv(self, m, x, y):
         k = self.scale * self.alpha * self.input_scale
-        d = xp.exp(xp.minimum(x, 0) * _c(x, self.input_scale)) * _c(x, k)
-        d += _mask(x > 0, x) * (_c(x, self.scale) - d)
-        return d
-
-    def deriv_graph(self, x, y):
-        k = self.scale * self.alpha * self.input_scale
-        m = _mask(x > 0, x)
-        neg = (x.clamp(max=0) * self.input_scale).exp() * k
-        return m * self.scale + (1 - m) * neg
+        neg = m.exp(m.min0(x) * self.input_scale) * k
+        return neg + m.mask(x > 0, x) * (self.scale - neg)
 
 
 class GELU(_Activation):
+    torch_name = "Gelu"
     op_name = "gelu"
 
     def fwd(self, xp, x):
@@ -173,44 +206,31 @@ class GELU(_Activation):
         cdf = erfc_array(x * _c(x, -_INV_SQRT_2), xp)
         cdf *= _c(x, 0.5)
         if self.needs_input_grad[0]:
-            self.cdf = cdf  # reused by backward: erfc is the costly part
+            self.cdf = cdf  # reused by the raw backward: erfc is the costly part
         return x * cdf
 
-    def deriv_raw(self, xp, x, y):
+    def deriv(self, m, x, y):
         if self.approximate == "tanh":
             x2 = x * x
-            t = xp.tanh((x + _c(x, 0.044715) * x2 * x) * _c(x, _SQRT_2_OVER_PI))
-            dinner = (x2 * _c(x, 3 * 0.044715) + 1) * _c(x, _SQRT_2_OVER_PI)
-            return ((t + 1) + x * (1 - t * t) * dinner) * _c(x, 0.5)
-        cdf = getattr(self, "cdf", None)
-        if cdf is None:
-            cdf = erfc_array(x * _c(x, -_INV_SQRT_2), xp) * _c(x, 0.5)
-        pdf = xp.exp(x * x * _c(x, -0.5)) * _c(x, _INV_SQRT_2PI)
-        return cdf + x * pdf
-
-    def deriv_graph(self, x, y):
-        if self.approximate == "tanh":
-            x2 = x * x
-            t = ((x + 0.044715 * x2 * x) * _SQRT_2_OVER_PI).tanh()
+            t = m.tanh((x + 0.044715 * x2 * x) * _SQRT_2_OVER_PI)
             dinner = (x2 * (3 * 0.044715) + 1) * _SQRT_2_OVER_PI
             return ((t + 1) + x * (1 - t * t) * dinner) * 0.5
-        cdf = erfc(x * -_INV_SQRT_2) * 0.5
-        pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI
+        cdf = self.__dict__.get("cdf") if m.raw else None
+        if cdf is None:
+            cdf = m.erfc(x * -_INV_SQRT_2) * 0.5
+        pdf = m.exp(x * x * -0.5) * _INV_SQRT_2PI
         return cdf + x * pdf
 
 
 class SiLU(_Activation):
+    torch_name = "Silu"
     op_name = "silu"
 
     def fwd(self, xp, x):
         return x * _sigmoid_raw(xp, x)
 
-    def deriv_raw(self, xp, x, y):
-        s = _sigmoid_raw(xp, x)
-        return s * (x * (1 - s) + 1)
-
-    def deriv_graph(self, x, y):
-        s = x.sigmoid()
+    def deriv(self, m, x, y):
+        s = m.sigmoid(x)
         return s * (x * (1 - s) + 1)
 
 
@@ -220,13 +240,9 @@ class Mish(_Activation):
     def fwd(self, xp, x):
         return x * xp.tanh(_softplus_raw(xp, x))
 
-    def deriv_raw(self, xp, x, y):
-        t = xp.tanh(_softplus_raw(xp, x))
-        return t + x * _sigmoid_raw(xp, x) * (1 - t * t)
-
-    def deriv_graph(self, x, y):
-        t = softplus(x).tanh()
-        return t + x * x.sigmoid() * (1 - t * t)
+    def deriv(self, m, x, y):
+        t = m.tanh(m.softplus(x))
+        return t + x * m.sigmoid(x) * (1 - t * t)
 
 
 class Hardsigmoid(_Activation):
@@ -235,11 +251,8 @@ class Hardsigmoid(_Activation):
     def fwd(self, xp, x):
         return xp.clip(x * _c(x, 1 / 6) + _c(x, 0.5), _c(x, 0), _c(x, 1))
 
-    def deriv_raw(self, xp, x, y):
-        return _mask((x > -3) & (x < 3), x) * _c(x, 1 / 6)
-
-    def deriv_graph(self, x, y):
-        return _mask((x > -3) & (x < 3), x) * (1 / 6)
+    def deriv(self, m, x, y):
+        return m.mask((x > -3) & (x < 3), x) * (1 / 6)
 
 
 class Hardswish(_Activation):
@@ -248,16 +261,9 @@ class Hardswish(_Activation):
     def fwd(self, xp, x):
         return x * xp.clip(x + _c(x, 3), _c(x, 0), _c(x, 6)) * _c(x, 1 / 6)
 
-    def deriv_raw(self, xp, x, y):
-        mid = x * _c(x, 1 / 3) + _c(x, 0.5)
-        mid *= _mask((x >= -3) & (x <= 3), x)
-        mid += _mask(x > 3, x)
-        return mid
-
-    def deriv_graph(self, x, y):
-        lo, hi = _mask(x < -3, x), _mask(x > 3, x)
-        mid = 1 - lo - hi
-        return mid * (x * (1 / 3) + 0.5) + hi
+    def deriv(self, m, x, y):
+        mid = m.mask((x >= -3) & (x <= 3), x)
+        return mid * (x * (1 / 3) + 0.5) + m.mask(x > 3, x)
 
 
 class Softplus(_Activation):
@@ -273,16 +279,10 @@ class Softplus(_Activation):
         xp.copyto(sp, x, where=bx > self.threshold)
         return sp
 
-    def deriv_raw(self, xp, x, y):
-        bx = x * _c(x, self.beta)
-        s = _sigmoid_raw(xp, bx)
-        s += _mask(bx > self.threshold, x) * (1 - s)
-        return s
-
-    def deriv_graph(self, x, y):
+    def deriv(self, m, x, y):
         bx = x * self.beta
-        m = _mask(bx > self.threshold, x)
-        return m + (1 - m) * bx.sigmoid()
+        above = m.mask(bx > self.threshold, x)
+        return above + (1 - above) * m.sigmoid(bx)
 
 
 class Softsign(_Activation):
@@ -291,12 +291,8 @@ class Softsign(_Activation):
     def fwd(self, xp, x):
         return x / (xp.abs(x) + 1)
 
-    def deriv_raw(self, xp, x, y):
-        d = xp.abs(x) + 1
-        return 1 / (d * d)
-
-    def deriv_graph(self, x, y):
-        d = x.abs() + 1
+    def deriv(self, m, x, y):
+        d = m.abs(x) + 1
         return 1 / (d * d)
 
 
@@ -306,11 +302,8 @@ class LogSigmoid(_Activation):
     def fwd(self, xp, x):
         return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
 
-    def deriv_raw(self, xp, x, y):
-        return _sigmoid_raw(xp, -x)
-
-    def deriv_graph(self, x, y):
-        return (-x).sigmoid()
+    def deriv(self, m, x, y):
+        return m.sigmoid(-x)
 
 
 class Tanhshrink(_Activation):
@@ -319,12 +312,8 @@ class Tanhshrink(_Activation):
     def fwd(self, xp, x):
         return x - xp.tanh(x)
 
-    def deriv_raw(self, xp, x, y):
-        t = xp.tanh(x)
-        return t * t
-
-    def deriv_graph(self, x, y):
-        t = x.tanh()
+    def deriv(self, m, x, y):
+        t = m.tanh(x)
         return t * t
 
 
@@ -334,11 +323,8 @@ class Threshold(_Activation):
     def fwd(self, xp, x):
         return xp.where(x > self.threshold, x, _c(x, self.value))
 
-    def deriv_raw(self, xp, x, y):
-        return _mask(x > self.threshold, x)
-
-    def deriv_graph(self, x, y):
-        return _mask(x > self.threshold, x)
+    def deriv(self, m, x, y):
+        return m.mask(x > self.threshold, x)
 
 
 class Hardshrink(_Activation):
@@ -347,11 +333,8 @@ class Hardshrink(_Activation):
     def fwd(self, xp, x):
         return xp.where((x > self.lambd) | (x < -self.lambd), x, _c(x, 0))
 
-    def deriv_raw(self, xp, x, y):
-        return _mask((x > self.lambd) | (x < -self.lambd), x)
-
-    def deriv_graph(self, x, y):
-        return _mask((x > self.lambd) | (x < -self.lambd), x)
+    def deriv(self, m, x, y):
+        return m.mask((x > self.lambd) | (x < -self.lambd), x)
 
 
 class Softshrink(_Activation):
@@ -361,15 +344,13 @@ class Softshrink(_Activation):
         lam = _c(x, self.lambd)
         return xp.where(x > lam, x - lam, xp.where(x < -lam, x + lam, _c(x, 0)))
 
-    def deriv_raw(self, xp, x, y):
-        return _mask((x > self.lambd) | (x < -self.lambd), x)
-
-    def deriv_graph(self, x, y):
-        return _mask((x > self.lambd) | (x < -self.lambd), x)
+    def deriv(self, m, x, y):
+        return m.mask((x > self.lambd) | (x < -self.lambd), x)
 
 
-class PReLU(Function):
+class PReLU(Op):
     """x if x > 0 else w * x, with w broadcast along dim 1 (or a single scalar weight)."""
+    torch_name = "Prelu"
 
     def forward(self, x, w):
         channels = x.shape[1] if x.ndim >= 2 else 1
@@ -378,49 +359,40 @@ class PReLU(Function):
                 f"prelu: weight has {w.size} parameters but the input of shape "
                 f"{tuple(x.shape)} has {channels} channels (dim 1; 1 for inputs with fewer "
                 "than 2 dims)")
-        wb = self._wshape(x, w)
         self.save_for_backward(x, w)
         xp = self.xp
-        return xp.maximum(x, 0) + xp.minimum(x, 0) * wb
+        return xp.maximum(x, 0) + xp.minimum(x, 0) * w.reshape(self._wshape(x, w))
 
     @staticmethod
     def _wshape(x, w):
-        if w.size == 1:
-            return w.reshape(())
-        return w.reshape((1, -1) + (1,) * (x.ndim - 2))
+        """Shape that broadcasts the weight along dim 1 (or everywhere for one weight)."""
+        if math.prod(w.shape) == 1:
+            return ()
+        return (1, -1) + (1,) * (x.ndim - 2)
 
     def backward(self, grad):
         x, w = self.saved_tensors
+        return self._grads(grad, x, w)
+
+    def backward_raw(self, grad):
+        x, w = self.saved_arrays
+        return self._grads(grad, x, w)
+
+    def _grads(self, grad, x, w):
+        """The derivative, written once: on raw arrays or on Tensors alike."""
         gx = gw = None
-        if STATE.enabled:
-            pos = _mask(x > 0, x)
-            wb = w.reshape(self._wshape(x._data, w._data).shape)
-            if self.needs_input_grad[0]:
-                gx = grad * (pos + (1 - pos) * wb)
-            if self.needs_input_grad[1]:
-                gw = _sum_to_weight(grad * x * (1 - pos), w)
-            return gx, gw
-        xp = self.xp
-        X, W, G = x._data, w._data, grad._data
+        pos = _mask(x > 0, x)
         if self.needs_input_grad[0]:
-            wb = self._wshape(X, W)
-            gx = Tensor._wrap(G * (wb + _mask(X > 0, X) * (1 - wb)))
+            wb = w.reshape(self._wshape(x, w))
+            gx = grad * (pos + (1 - pos) * wb)
         if self.needs_input_grad[1]:
-            contrib = G * xp.minimum(X, 0)
-            if W.size == 1:
-                gw = contrib.sum().reshape(W.shape)
+            contrib = grad * x * (1 - pos)
+            axes = () if x.ndim == 0 else (0,) + tuple(range(2, x.ndim))
+            if math.prod(w.shape) == 1:
+                gw = contrib.sum().reshape(w.shape)
             else:
-                axes = (0,) + tuple(range(2, X.ndim))
-                gw = contrib.sum(axis=axes).reshape(W.shape)
-            gw = Tensor._wrap(gw)
+                gw = (contrib.sum(axes) if axes else contrib).reshape(w.shape)
         return gx, gw
-
-
-def _sum_to_weight(t, w):
-    if w.numel() == 1:
-        return t.sum().reshape(tuple(w.shape))
-    dims = [0] + list(range(2, t.dim()))
-    return t.sum(dim=dims).reshape(tuple(w.shape))
 
 
 # -- functional entry points (the docstrings live in ember.nn.functional) -----------

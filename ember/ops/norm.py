@@ -21,30 +21,20 @@ Two kernels cover every layer:
 """
 import math
 
-from ember.autograd.function import Function
-from ember.autograd.grad_mode import STATE
+from ember.autograd.op import Op
 from ember.tensor import Tensor
 
 __all__ = ["BatchNormTrain", "ChannelAffine", "RowNorm", "batch_norm_train",
            "channel_affine", "row_norm"]
 
 
-def _grad_enabled():
-    return STATE.enabled
+class _NormBase(Op):
+    """Shared bits of the normalization ops (each has a composed ``backward`` for double
+    backward and a fused ``backward_raw`` for training)."""
 
-
-class _NormBase(Function):
-    """Shared bits: arrays kept on the node are dropped with the saved tensors."""
-    _kept = ()
-
-    def _release(self):
-        super()._release()
-        for name in self._kept:
-            self.__dict__.pop(name, None)
-
-
-def _wrap(a):
-    return None if a is None else Tensor._wrap(a)
+    def _saved_w_raw(self):
+        saved = self.saved_arrays
+        return saved[1] if self._has_w else None
 
 
 def _rep(xp, v, L):
@@ -104,11 +94,11 @@ def _saved_xw(node):
 class BatchNormTrain(_NormBase):
     """Batch normalization with batch statistics over axes (0, 2, 3, ...).
 
-    Keyword params: ``eps``; ``stats`` (a dict or None) receives the batch ``mean`` and
-    biased ``var`` as raw arrays, for the running-statistics update.
+    Keyword params: ``eps``. Outputs: ``y`` and the batch ``mean`` and biased ``var``
+    (for the running-statistics update; not differentiable).
     """
-
-    _kept = ("xc", "invstd")
+    torch_name = "NativeBatchNorm"
+    differentiable_outputs = (0,)
 
     def forward(self, x, w, b):
         xp = self.xp
@@ -130,23 +120,23 @@ class BatchNormTrain(_NormBase):
         if b is not None:
             y += _rep(xp, b, L)
         self.xc, self.invstd = xc, invstd
-        if getattr(self, "stats", None) is not None:
-            self.stats["mean"], self.stats["var"] = mean, var
         self._has_w = w is not None
         self._b_shape = None if b is None else b.shape
         self.save_for_backward(x, w) if w is not None else self.save_for_backward(x)
-        return y.reshape(x.shape)
+        return y.reshape(x.shape), mean, var
 
-    def backward(self, grad):
+    def backward(self, grad, _grad_mean=None, _grad_var=None):
+        N, C, L = self.NCL
+        x, w = _saved_xw(self)
+        return _composed_backward(grad, x, w, self.needs_input_grad, self.eps, (N, C, L), (0, 2),
+                                  (N, C, L), (1, C, 1), (0, 2), self._b_shape)
+
+    def backward_raw(self, gd, _grad_mean=None, _grad_var=None):
         N, C, L = self.NCL
         needs = self.needs_input_grad
-        x, w = _saved_xw(self)
-        if _grad_enabled():
-            return _composed_backward(grad, x, w, needs, self.eps, (N, C, L), (0, 2),
-                                      (N, C, L), (1, C, 1), (0, 2), self._b_shape)
+        w = self._saved_w_raw()
         xp = self.xp
         n = N * L
-        gd = grad._data
         g2 = gd.reshape(N, C * L)
         s1 = _colsum(xp, g2)
         if L > 1:
@@ -154,7 +144,6 @@ class BatchNormTrain(_NormBase):
         s2 = xp.einsum("ncl,ncl->c", gd.reshape(N, C, L), self.xc.reshape(N, C, L))
         invstd = self.invstd
         dx = dw = db = None
-        w = w._data if w is not None else None
         if needs[0]:
             a = invstd * w if w is not None else invstd
             k2 = a * (invstd * invstd) * s2 / n
@@ -163,20 +152,19 @@ class BatchNormTrain(_NormBase):
             tmp += _rep(xp, k1, L)
             dx = g2 * _rep(xp, a, L)
             dx -= tmp
-            dx = Tensor._wrap(dx.reshape(gd.shape))
+            dx = dx.reshape(gd.shape)
         if len(needs) > 1 and needs[1]:
-            dw = Tensor._wrap((s2 * invstd).astype(gd.dtype, copy=False))
+            dw = (s2 * invstd).astype(gd.dtype, copy=False)
         if len(needs) > 2 and needs[2]:
-            db = Tensor._wrap(s1.astype(gd.dtype, copy=False))
+            db = s1.astype(gd.dtype, copy=False)
         return dx, dw, db
 
 
 def batch_norm_train(x, weight, bias, eps):
     """Run :class:`BatchNormTrain`; returns ``(y, batch_mean, batch_var)`` with the
     statistics as raw arrays (var biased)."""
-    stats = {}
-    y = BatchNormTrain.apply(x, weight, bias, eps=float(eps), stats=stats)
-    return y, stats["mean"], stats["var"]
+    y, mean, var = BatchNormTrain.apply(x, weight, bias, eps=float(eps))
+    return y, mean._data, var._data
 
 
 # ----------------------------------------------------------------------------------
@@ -185,8 +173,6 @@ def batch_norm_train(x, weight, bias, eps):
 class ChannelAffine(_NormBase):
     """``y = (x - mean) / sqrt(var + eps) * w + b`` with per-channel constant ``mean`` and
     ``var`` (raw arrays given as keyword params) on an (N, C, *) input."""
-
-    _kept = ("c_mean", "c_invstd", "c_scale")
 
     def forward(self, x, w, b):
         xp = self.xp
@@ -213,23 +199,27 @@ class ChannelAffine(_NormBase):
         needs = self.needs_input_grad
         x, w = _saved_xw(self)
         dx = dw = db = None
-        if _grad_enabled():
-            mean = Tensor._wrap(self.c_mean.reshape(1, C, 1))
-            invstd = Tensor._wrap(self.c_invstd.reshape(1, C, 1))
-            gv = grad.reshape(N, C, L)
-            if needs[0]:
-                s = invstd * w.reshape(1, C, 1) if w is not None else invstd
-                dx = (gv * s).reshape(x.shape)
-            if len(needs) > 1 and needs[1]:
-                dw = (gv * ((x.reshape(N, C, L) - mean) * invstd)).sum(dim=(0, 2))
-            if len(needs) > 2 and needs[2]:
-                db = gv.sum(dim=(0, 2))
-            return dx, dw, db
+        mean = Tensor._wrap(self.c_mean.reshape(1, C, 1))
+        invstd = Tensor._wrap(self.c_invstd.reshape(1, C, 1))
+        gv = grad.reshape(N, C, L)
+        if needs[0]:
+            s = invstd * w.reshape(1, C, 1) if w is not None else invstd
+            dx = (gv * s).reshape(x.shape)
+        if len(needs) > 1 and needs[1]:
+            dw = (gv * ((x.reshape(N, C, L) - mean) * invstd)).sum(dim=(0, 2))
+        if len(needs) > 2 and needs[2]:
+            db = gv.sum(dim=(0, 2))
+        return dx, dw, db
+
+    def backward_raw(self, gd):
+        N, C, L = self.NCL
+        needs = self.needs_input_grad
+        X = self.saved_arrays[0]
+        dx = dw = db = None
         xp = self.xp
-        gd = grad._data
         g2 = gd.reshape(N, C * L)
         if needs[0]:
-            dx = Tensor._wrap((g2 * _rep(xp, self.c_scale, L)).reshape(gd.shape))
+            dx = (g2 * _rep(xp, self.c_scale, L)).reshape(gd.shape)
         wants_w = len(needs) > 1 and needs[1]
         wants_b = len(needs) > 2 and needs[2]
         if wants_w or wants_b:
@@ -237,11 +227,10 @@ class ChannelAffine(_NormBase):
             if L > 1:
                 s1 = s1.reshape(C, L).sum(1)
             if wants_w:
-                sgx = xp.einsum("ncl,ncl->c", gd.reshape(N, C, L), x._data.reshape(N, C, L))
-                dw = Tensor._wrap(((sgx - self.c_mean * s1) * self.c_invstd).astype(
-                    gd.dtype, copy=False))
+                sgx = xp.einsum("ncl,ncl->c", gd.reshape(N, C, L), X.reshape(N, C, L))
+                dw = ((sgx - self.c_mean * s1) * self.c_invstd).astype(gd.dtype, copy=False)
             if wants_b:
-                db = Tensor._wrap(s1.astype(gd.dtype, copy=False))
+                db = s1.astype(gd.dtype, copy=False)
         return dx, dw, db
 
 
@@ -258,12 +247,12 @@ class RowNorm(_NormBase):
     whose weight (``W`` entries, each repeated over ``G*K // W`` consecutive elements of
     a ``(G, K)`` slab) is shared across ``A``.
 
-    Keyword params: ``view`` (A, G, K), ``eps``, ``stats`` (dict or None receiving the
-    per-row mean and biased var), ``aff_view``/``wview``/``waxes`` (the
-    affine layout, used by the differentiable backward).
+    Keyword params: ``view`` (A, G, K), ``eps``, ``aff_view``/``wview``/``waxes`` (the
+    affine layout, used by the differentiable backward). Outputs: ``y`` and the per-row
+    mean and biased var (not differentiable).
     """
-
-    _kept = ("xhat", "wf", "invstd", "mean")
+    torch_name = "NativeLayerNorm"
+    differentiable_outputs = (0,)
 
     def forward(self, x, w, b):
         xp = self.xp
@@ -275,14 +264,12 @@ class RowNorm(_NormBase):
         invstd = 1.0 / xp.sqrt(var + self.eps)
         xc *= invstd[:, None]                      # xc is now xhat, owned by this node
         self.invstd, self.mean = invstd, mean
-        if getattr(self, "stats", None) is not None:
-            self.stats["mean"], self.stats["var"] = mean, var
         self._has_w = w is not None
         self._b_shape = None if b is None else b.shape
         self.save_for_backward(x, w) if w is not None else self.save_for_backward(x)
         if w is None and b is None:
             self.xhat = None                       # the output is xhat: never keep it
-            return xc.reshape(x.shape)
+            return xc.reshape(x.shape), mean, var
         self.xhat = xc
         xh3 = xc.reshape(A, G, K)
         if w is not None:
@@ -293,7 +280,7 @@ class RowNorm(_NormBase):
         else:
             self.wf = None
             y = xh3 + self._expand(b)
-        return y.reshape(x.shape)
+        return y.reshape(x.shape), mean, var
 
     def _expand(self, v):
         A, G, K = self.view
@@ -306,31 +293,30 @@ class RowNorm(_NormBase):
         size = math.prod(shape)
         return full.reshape(size, (G * K) // size).sum(1).reshape(shape)
 
-    def backward(self, grad):
+    def backward(self, grad, _grad_mean=None, _grad_var=None):
+        x, w = _saved_xw(self)
+        return _composed_backward(grad, x, w, self.needs_input_grad, self.eps, self.view, (2,),
+                                  self.aff_view, self.wview, self.waxes, self._b_shape)
+
+    def backward_raw(self, gd, _grad_mean=None, _grad_var=None):
         needs = self.needs_input_grad
         A, G, K = self.view
-        x, w = _saved_xw(self)
-        if _grad_enabled():
-            return _composed_backward(grad, x, w, needs, self.eps, self.view, (2,),
-                                      self.aff_view, self.wview, self.waxes,
-                                      self._b_shape)
         xp = self.xp
-        gd = grad._data
         g3 = gd.reshape(A, G, K)
         xhat = self.xhat
         if xhat is None:
-            xhat = (x._data.reshape(A * G, K) - self.mean[:, None]) * self.invstd[:, None]
+            X = self.saved_arrays[0]
+            xhat = (X.reshape(A * G, K) - self.mean[:, None]) * self.invstd[:, None]
         xh3 = xhat.reshape(A, G, K)
         dx = dw = db = None
         wants_w = len(needs) > 1 and needs[1]
         wants_b = len(needs) > 2 and needs[2]
         if wants_w:
             full = xp.einsum("agk,agk->gk", g3, xh3)
-            dw = Tensor._wrap(self._reduce_w(full, w.shape).astype(gd.dtype, copy=False))
+            dw = self._reduce_w(full, self._saved_w_raw().shape).astype(gd.dtype, copy=False)
         if wants_b:
             full = _colsum(xp, gd.reshape(A, G * K)).reshape(G, K)
-            db = Tensor._wrap(self._reduce_w(full, self._b_shape).astype(gd.dtype,
-                                                                          copy=False))
+            db = self._reduce_w(full, self._b_shape).astype(gd.dtype, copy=False)
         if needs[0]:
             if self._has_w:
                 dxhat = (g3 * self.wf).reshape(A * G, K)
@@ -342,13 +328,15 @@ class RowNorm(_NormBase):
             t = xhat * m2[:, None]
             dx -= t
             dx *= self.invstd[:, None]
-            dx = Tensor._wrap(dx.reshape(gd.shape))
+            dx = dx.reshape(gd.shape)
         return dx, dw, db
 
 
-def row_norm(x, weight, bias, eps, view, aff_view, wview, waxes, stats=None):
-    """Run :class:`RowNorm` (see its docstring for the layout parameters). ``stats``, a
-    dict, receives the per-row ``mean`` and biased ``var`` as raw (A*G,) arrays."""
-    return RowNorm.apply(x, weight, bias, eps=float(eps), view=tuple(view),
-                         aff_view=tuple(aff_view), wview=tuple(wview), waxes=tuple(waxes),
-                         stats=stats)
+def row_norm(x, weight, bias, eps, view, aff_view, wview, waxes, return_stats=False):
+    """Run :class:`RowNorm` (see its docstring for the layout parameters). With
+    ``return_stats``, returns ``(y, mean, var)``: the per-row mean and biased var as raw
+    (A*G,) arrays."""
+    y, mean, var = RowNorm.apply(x, weight, bias, eps=float(eps), view=tuple(view),
+                                 aff_view=tuple(aff_view), wview=tuple(wview),
+                                 waxes=tuple(waxes))
+    return (y, mean._data, var._data) if return_stats else y

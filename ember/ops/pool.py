@@ -5,7 +5,7 @@ columns and reduce them with prod(K) vectorised passes (no Python loop over pixe
 max pool keeps, per output, which kernel offset won (the first maximum, as PyTorch; a NaN
 wins, the last one of its window as in PyTorch); its backward writes ``g * (arg == i)``
 per kernel offset into the offset's strided view of the input gradient. Each op's backward is a
-Function whose own backward is the forward map again (these maps are linear in the
+Op whose own backward is the forward map again (these maps are linear in the
 gradient), so double backward works.
 
 Adaptive average pooling (and average-based resizing) is a separable linear map: one small
@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.op import Op
 from ._im2col import (ntuple, pad_spatial, crop_spatial,
                       pool_cols, pool_uncols, fold_windows)
 
@@ -162,8 +162,9 @@ def _flat_indices(xp, arg, k, s, plo, d, in_size):
     return idx
 
 
-class _MaxPoolNd(Function):
+class _MaxPoolNd(Op):
     """Params: k, s, plo, phi, d, osize, box (dict receiving 'arg')."""
+    torch_name = "MaxPoolWithIndices"
 
     def forward(self, x):
         y, arg = _max_forward(self.xp, x, self.k, self.s, self.plo, self.phi, self.d, self.osize)
@@ -180,7 +181,7 @@ class _MaxPoolNd(Function):
         return "MaxPoolBackward0"
 
 
-class _MaxScatter(Function):
+class _MaxScatter(Op):
     def forward(self, g):
         return _max_scatter(self.xp, g, self.arg, self.k, self.s, self.plo, self.phi, self.d,
                             self.in_size)
@@ -193,7 +194,7 @@ class _MaxScatter(Function):
         return "MaxPoolBackwardBackward0"
 
 
-class _MaxGather(Function):
+class _MaxGather(Op):
     def forward(self, x):
         return _max_gather(self.xp, x, self.arg, self.k, self.s, self.plo, self.phi, self.d)
 
@@ -247,8 +248,9 @@ def _avg_divisor(xp, in_size, k, s, p, osize, count_include_pad, divisor_overrid
     return xp.asarray(div.astype(dtype))
 
 
-class _AvgPoolNd(Function):
+class _AvgPoolNd(Op):
     """Params: k, s, plo, phi, osize, div (scalar or array over output positions)."""
+    torch_name = "AvgPool"
 
     def forward(self, x):
         xp = self.xp
@@ -268,7 +270,7 @@ class _AvgPoolNd(Function):
         return "AvgPoolBackward0"
 
 
-class _AvgPoolAdjoint(Function):
+class _AvgPoolAdjoint(Op):
     def forward(self, g):
         xp = self.xp
         gd = g / self.div
@@ -328,7 +330,7 @@ def apply_separable(xp, x, mats):
     return xp.ascontiguousarray(x)
 
 
-class SeparableLinear(Function):
+class SeparableLinear(Op):
     """y = x transformed along each spatial dim by a fixed matrix. Params: mats (arrays)."""
 
     def forward(self, x):
@@ -374,7 +376,7 @@ def _adaptive_avgnd(nd, x, output_size):
     return y.squeeze(0) if unb else y
 
 
-class IndexGather(Function):
+class IndexGather(Op):
     """y = x.reshape(N, C, -1) gathered at flat indices idx (N, C, *O). Params: idx."""
 
     def forward(self, x):
@@ -391,7 +393,7 @@ class IndexGather(Function):
         return "GatherBackward0"
 
 
-class IndexScatter(Function):
+class IndexScatter(Op):
     """Sum g into zeros(out_shape) at flat per-plane indices idx (duplicates add)."""
 
     def forward(self, g):
@@ -409,7 +411,7 @@ class IndexScatter(Function):
         return "ScatterAddBackward0"
 
 
-class IndexPut(Function):
+class IndexPut(Op):
     """zeros(out_shape) with g written at flat per-plane indices idx (max_unpool: on duplicate
     indices one value wins, as PyTorch); the backward gathers."""
 

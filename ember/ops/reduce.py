@@ -1,12 +1,14 @@
 """Reductions over dims (with ``keepdim``): sum, mean, var/std, prod, max/min,
 amax/amin, argmax/argmin, logsumexp, norm, cumsum/cumprod, all/any."""
+import builtins
 import collections
 
 import numpy as np
 
 from .. import dtypes as _dt
-from ..autograd.function import Function
-from ..tensor import Tensor, _wrap_dim
+from ..autograd.op import Op
+from ..tensor import Tensor
+from ._args import wrap_dim as _wrap_dim, reduce_axes, check_nonempty_dims, not_implemented_for, require_float
 from .elementwise import Expand, where, exp, sqrt, abs
 
 __all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "prod", "max", "min", "amax",
@@ -18,17 +20,9 @@ return_types_min = collections.namedtuple("min", ["values", "indices"])
 
 
 def _axes(dim, ndim, op):
-    """Normalise ``dim`` (None, int, or sequence) to a sorted tuple of axes, or None for all."""
-    if dim is None:
-        return None
-    if isinstance(dim, (list, tuple)):
-        if len(dim) == 0:
-            return None
-        axes = tuple(sorted(_wrap_dim(d, ndim, op) for d in dim))
-        if len(set(axes)) != len(axes):
-            raise RuntimeError(f"{op}: dim {tuple(dim)} appears multiple times in the list of dims")
-        return axes
-    return (_wrap_dim(dim, ndim, op),)
+    """Normalise ``dim`` (None, int, or sequence) to a sorted tuple of axes, or None for all
+    (``()`` on a 0-d tensor: nothing to reduce)."""
+    return reduce_axes(dim, ndim, op)
 
 
 def _keep_shape(in_shape, axes):
@@ -45,7 +39,7 @@ def _expand_back(grad, in_shape, axes, keepdim):
     return Expand.apply(grad, shape=in_shape)
 
 
-class Sum(Function):
+class Sum(Op):
     def forward(self, x):
         self.in_shape = x.shape
         axes = self.axes
@@ -65,10 +59,13 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def nansum(input, dim=None, keepdim=False):
+    dim = _axes(dim, input._data.ndim, "nansum")
+    if input._data.dtype.kind != "f":
+        return sum(input, dim, keepdim)
     return sum(where(input != input, 0.0, input), dim, keepdim)
 
 
-class Mean(Function):
+class Mean(Op):
     def forward(self, x):
         self.in_shape = x.shape
         y = x.mean(axis=self.axes, keepdims=self.keepdim)
@@ -98,11 +95,15 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def nanmean(input, dim=None, keepdim=False):
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{input.dtype}")
+    dim = _axes(dim, input._data.ndim, "nanmean")
     ok = input == input
     return nansum(input, dim, keepdim) / sum(ok, dim, keepdim)
 
 
-class Var(Function):
+class Var(Op):
     def forward(self, x):
         self.save_for_backward(x)
         axes = self.axes
@@ -131,36 +132,50 @@ def _correction(unbiased, correction):
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim``; Bessel-corrected by default (``correction=1``)."""
+    return _var(input, dim, unbiased, keepdim, correction, "var")
+
+
+def _var(input, dim, unbiased, keepdim, correction, op):
     if isinstance(dim, bool):  # var(x, False): old positional `unbiased`
         unbiased, dim = dim, None
-    return Var.apply(input, axes=_axes(dim, input._data.ndim, "var"), keepdim=keepdim,
+    require_float(op, input)
+    return Var.apply(input, axes=_axes(dim, input._data.ndim, op), keepdim=keepdim,
                      correction=_correction(unbiased, correction))
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation over ``dim``; Bessel-corrected by default."""
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+    return sqrt(_var(input, dim, unbiased, keepdim, correction, "std"))
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    v = _var(input, dim, unbiased, keepdim, correction, "var_mean")
+    return v, mean(input, None if isinstance(dim, bool) else dim, keepdim)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    v = _var(input, dim, unbiased, keepdim, correction, "std_mean")
+    return sqrt(v), mean(input, None if isinstance(dim, bool) else dim, keepdim)
 
 
-class Prod(Function):
+class Prod(Op):
     def forward(self, x):
         self.save_for_backward(x)
         y = x.prod(axis=self.axes, keepdims=self.keepdim)
         return y.astype(np.int64) if x.dtype.kind in "bui" else y
 
     def backward(self, grad):
+        # recorded backward (double backward): the division form, in ember ops (fine
+        # away from zeros; the raw path below is exact with zeros)
         (x,) = self.saved_tensors
+        X = x._data
+        out = x.prod(self.axes, keepdim=True) if self.axes else x.prod().reshape([1] * X.ndim)
+        return _expand_back(grad, X.shape, self.axes, self.keepdim) * out / x
+
+    def backward_raw(self, grad):
         # product of the others, computed without dividing (correct with zeros):
         # exclusive cumulative products from both sides along the flattened reduced axes
-        X = x._data
+        (X,) = self.saved_arrays
         axes = self.axes if self.axes is not None else tuple(range(X.ndim))
         moved = np.moveaxis(X, axes, tuple(range(-len(axes), 0)))
         flat = moved.reshape(moved.shape[:moved.ndim - len(axes)] + (-1,))
@@ -170,16 +185,7 @@ class Prod(Function):
             if flat.shape[-1] else flat
         others = (left * right).reshape(moved.shape)
         others = np.moveaxis(others, tuple(range(-len(axes), 0)), axes)
-        if _grad_enabled():
-            # double backward: express through ember ops (division form; fine away from zeros)
-            out = x.prod(self.axes, keepdim=True) if self.axes else x.prod().reshape([1] * X.ndim)
-            return _expand_back(grad, X.shape, self.axes, self.keepdim) * out / x
-        return _expand_back(grad, X.shape, self.axes, self.keepdim) * Tensor._wrap(others)
-
-
-def _grad_enabled():
-    from ..autograd.grad_mode import STATE
-    return STATE.enabled
+        return grad.reshape(_keep_shape(X.shape, self.axes)) * others
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
@@ -189,8 +195,9 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     return Prod.apply(input, axes=_axes(dim, input._data.ndim, "prod"), keepdim=keepdim)
 
 
-class MaxDim(Function):
+class MaxDim(Op):
     """max/min along one dim; the gradient goes to the selected index."""
+    torch_name = "Max"
 
     def forward(self, x):
         ax = self.axis
@@ -204,21 +211,23 @@ class MaxDim(Function):
         self.in_shape = x.shape
         self.idx = idx
         y = np.take_along_axis(x, idx, ax)
-        self.sink.append(idx if self.keepdim else np.squeeze(idx, ax))
-        return y if self.keepdim else np.squeeze(y, ax)
+        idx = idx.astype(np.int64, copy=False)
+        if self.keepdim:
+            return y, idx
+        return np.squeeze(y, ax), np.squeeze(idx, ax)
 
-    def backward(self, grad):
+    def backward(self, grad, _grad_indices=None):
         from .index import ScatterInto
         g = grad if self.keepdim else grad.unsqueeze(self.axis)
         return ScatterInto.apply(g, index=self.idx, axis=self.axis, shape=self.in_shape)
 
 
-class AMax(Function):
+class AMax(Op):
     """amax/amin over dims; the gradient is split evenly among ties, as in PyTorch."""
+    torch_name = "Amax"
 
     def forward(self, x):
-        if x.size == 0:
-            raise RuntimeError(f"{self.op}(): Expected reduction dim to be specified for input.numel() == 0.")
+        check_nonempty_dims(x.shape, self.axes, self.op)
         y = (x.max if self.is_max else x.min)(axis=self.axes, keepdims=True)
         self.save_for_backward(x, y)
         return y if self.keepdim else y.reshape(_reduced_shape(x.shape, self.axes))
@@ -248,9 +257,7 @@ def _max_min(input, dim, keepdim, is_max, other=None):
         ax = None
         v = input.clone() if input._rg else input
         return (return_types_max if is_max else return_types_min)(v, Tensor._wrap(np.array(0)))
-    sink = []  # forward leaves the indices here (an op has one output)
-    values = MaxDim.apply(input, axis=ax, keepdim=keepdim, is_max=is_max, op=name, sink=sink)
-    indices = Tensor._wrap(sink[0].astype(np.int64, copy=False))
+    values, indices = MaxDim.apply(input, axis=ax, keepdim=keepdim, is_max=is_max, op=name)
     return (return_types_max if is_max else return_types_min)(values, indices)
 
 
@@ -279,28 +286,36 @@ def aminmax(input, *, dim=None, keepdim=False):
     return r(amin(input, () if dim is None else dim, keepdim), amax(input, () if dim is None else dim, keepdim))
 
 
+def _arg_extreme(input, dim, keepdim, op):
+    X = input._data
+    if X.dtype == np.bool_:
+        raise RuntimeError(f"{op}(): does not support bool input")
+    if dim is None:
+        if X.size == 0:
+            raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+        r = np.asarray(getattr(X, op)()).astype(np.int64)
+        return Tensor._wrap(r.reshape((1,) * X.ndim) if keepdim else r)
+    ax = _wrap_dim(dim, X.ndim, op)
+    if X.ndim == 0:
+        return Tensor._wrap(np.zeros((), dtype=np.int64))
+    check_nonempty_dims(X.shape, (ax,), op)
+    return Tensor._wrap(getattr(X, op)(axis=ax, keepdims=keepdim).astype(np.int64, copy=False))
+
+
 def argmax(input, dim=None, keepdim=False):
     """Index of the max (first one on ties), flattened if ``dim`` is None."""
-    X = input._data
-    if dim is None:
-        r = np.asarray(X.argmax())
-        return Tensor._wrap(r.reshape((1,) * X.ndim) if keepdim else r.astype(np.int64))
-    ax = _wrap_dim(dim, X.ndim, "argmax")
-    return Tensor._wrap(X.argmax(axis=ax, keepdims=keepdim).astype(np.int64, copy=False))
+    return _arg_extreme(input, dim, keepdim, "argmax")
 
 
 def argmin(input, dim=None, keepdim=False):
-    X = input._data
-    if dim is None:
-        r = np.asarray(X.argmin())
-        return Tensor._wrap(r.reshape((1,) * X.ndim) if keepdim else r.astype(np.int64))
-    ax = _wrap_dim(dim, X.ndim, "argmin")
-    return Tensor._wrap(X.argmin(axis=ax, keepdims=keepdim).astype(np.int64, copy=False))
+    """Index of the min (first one on ties), flattened if ``dim`` is None."""
+    return _arg_extreme(input, dim, keepdim, "argmin")
 
 
-class LogSumExp(Function):
+class LogSumExp(Op):
+    torch_name = "Logsumexp"
     def forward(self, x):
-        m = x.max(axis=self.axes, keepdims=True)
+        m = x.max(axis=self.axes, keepdims=True, initial=-np.inf)  # -inf: the identity, for empty dims
         m = np.where(np.isfinite(m), m, 0)
         s = np.log(np.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
         out = s if self.keepdim else s.reshape(_reduced_shape(x.shape, self.axes))
@@ -330,6 +345,14 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         p = 2
     if p == "nuc":
         raise NotImplementedError("norm: p='nuc' is not supported by ember")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {input.dtype}")
+    dim = _axes(dim, input._data.ndim, "norm")
+    if p in (float("inf"), float("-inf")) and input._data.size == 0 and (
+            dim is None or builtins.any(input._data.shape[a] == 0 for a in dim)):
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because "
+                           f"the operation does not have an identity")
     if p == 2:
         return _L2Norm.apply(input, axes=_axes(dim, input._data.ndim, "norm"), keepdim=keepdim)
     if p == 1:
@@ -343,7 +366,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return sum(abs(input) ** p, dim, keepdim) ** (1.0 / p)
 
 
-class _L2Norm(Function):
+class _L2Norm(Op):
+    torch_name = "LinalgVectorNorm"
     def forward(self, x):
         y = np.sqrt((x * x).sum(axis=self.axes, keepdims=True))
         out = y if self.keepdim else y.reshape(_reduced_shape(x.shape, self.axes))
@@ -358,7 +382,8 @@ class _L2Norm(Function):
         return _expand_back(grad, x._data.shape, self.axes, self.keepdim) * x / safe
 
 
-class CumSum(Function):
+class CumSum(Op):
+    torch_name = "Cumsum"
     def forward(self, x):
         return np.cumsum(x, axis=self.axis, dtype=np.int64 if x.dtype.kind in "bui" else None)
 
@@ -370,10 +395,14 @@ def cumsum(input, dim, *, dtype=None):
     """Cumulative sum along ``dim``."""
     if dtype is not None:
         input = input.to(dtype)
-    return CumSum.apply(input, axis=_wrap_dim(dim, input._data.ndim, "cumsum"))
+    ax = _wrap_dim(dim, input._data.ndim, "cumsum")
+    if input._data.ndim == 0:  # a 0-d tensor is its own cumulative sum (still 0-d)
+        return CumSum.apply(input.reshape(1), axis=0).reshape(())
+    return CumSum.apply(input, axis=ax)
 
 
-class CumProd(Function):
+class CumProd(Op):
+    torch_name = "Cumprod"
     def forward(self, x):
         y = np.cumprod(x, axis=self.axis)
         self.save_for_backward(x, y)
@@ -389,7 +418,10 @@ class CumProd(Function):
 def cumprod(input, dim, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
-    return CumProd.apply(input, axis=_wrap_dim(dim, input._data.ndim, "cumprod"))
+    ax = _wrap_dim(dim, input._data.ndim, "cumprod")
+    if input._data.ndim == 0:
+        return CumProd.apply(input.reshape(1), axis=0).reshape(())
+    return CumProd.apply(input, axis=ax)
 
 
 def all(input, dim=None, keepdim=False):
@@ -411,17 +443,25 @@ def median(input, dim=None, keepdim=False):
     """Lower median (as PyTorch); with ``dim``, ``(values, indices)``."""
     X = input._data
     if dim is None:
+        if X.size == 0:  # PyTorch: NaN (cast to the dtype), its kernel never runs
+            with np.errstate(invalid="ignore"):
+                return Tensor._wrap(np.array(np.nan).astype(X.dtype))
+        not_implemented_for("median_cpu", input, "b")
         flat = input.reshape(-1)
         k = (flat._data.size - 1) // 2
         idx = int(np.argsort(flat._data, kind="stable")[k])
         return flat[idx]
     ax = _wrap_dim(dim, X.ndim, "median")
+    r = collections.namedtuple("median", ["values", "indices"])
+    if X.ndim == 0:
+        return r(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
+    check_nonempty_dims(X.shape, (ax,), "median")
+    not_implemented_for("median_out", input, "b")
     k = (X.shape[ax] - 1) // 2
     order = np.argsort(X, axis=ax, kind="stable")
     idx = np.take(order, [k], axis=ax)
     from .index import gather
     vals = gather(input, ax, Tensor._wrap(idx.astype(np.int64)))
-    r = collections.namedtuple("median", ["values", "indices"])
     if not keepdim:
         return r(vals.squeeze(ax), Tensor._wrap(np.squeeze(idx, ax).astype(np.int64)))
     return r(vals, Tensor._wrap(idx.astype(np.int64)))

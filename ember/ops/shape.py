@@ -3,8 +3,9 @@ cat/stack/split/chunk, flip/roll, pad, clone, tril/triu. View ops share storage 
 their input, as in PyTorch."""
 import numpy as np
 
-from ..autograd.function import Function
-from ..tensor import Tensor, _wrap_dim
+from ..autograd.op import Op
+from ..tensor import Tensor
+from ._args import wrap_dim as _wrap_dim
 from .elementwise import Expand
 
 __all__ = ["reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
@@ -41,8 +42,9 @@ def _infer(shape, numel, op, in_shape):
     return shape
 
 
-class Reshape(Function):
+class Reshape(Op):
     """Reshape; a view when NumPy can make one (then it shares storage)."""
+    torch_name = "View"
     is_view = True
 
     def forward(self, x):
@@ -85,7 +87,7 @@ def view(input, *shape):
     return Reshape.apply(input, shape=shape, strict=True)
 
 
-class Alias(Function):
+class Alias(Op):
     """Same array, new tensor (the result of a no-op view)."""
     is_view = True
 
@@ -105,10 +107,10 @@ def _alias(t):
 
 def flatten(input, start_dim=0, end_dim=-1):
     nd = input._data.ndim
-    if nd == 0:
-        return reshape(input, 1)
     s = _wrap_dim(start_dim, nd, "flatten")
     e = _wrap_dim(end_dim, nd, "flatten")
+    if nd == 0:
+        return reshape(input, 1)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shp = input._data.shape
@@ -144,7 +146,7 @@ def unsqueeze(input, dim):
     return reshape(input, shp[:d] + (1,) + shp[d:])
 
 
-class Permute(Function):
+class Permute(Op):
     is_view = True
 
     def forward(self, x):
@@ -174,10 +176,10 @@ def permute(input, *dims):
 def transpose(input, dim0, dim1):
     """Swap two dims (a view)."""
     nd = input._data.ndim
+    a, b = _wrap_dim(dim0, nd, "transpose"), _wrap_dim(dim1, nd, "transpose")
     if nd == 0:
         return _alias(input)
     perm = list(range(nd))
-    a, b = _wrap_dim(dim0, nd, "transpose"), _wrap_dim(dim1, nd, "transpose")
     perm[a], perm[b] = perm[b], perm[a]
     return Permute.apply(input, perm=tuple(perm))
 
@@ -245,7 +247,7 @@ def broadcast_tensors(*tensors):
     return tuple(expand(t, shape) for t in tensors)
 
 
-class Repeat(Function):
+class Repeat(Op):
     def forward(self, x):
         self.in_shape = x.shape
         return np.tile(x, self.reps)
@@ -276,7 +278,7 @@ def tile(input, dims):
     return repeat(input, dims)
 
 
-class Cat(Function):
+class Cat(Op):
     def forward(self, *xs):
         self.sizes = [x.shape[self.axis] for x in xs]
         return np.concatenate(xs, axis=self.axis)
@@ -295,21 +297,28 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    # legacy: 1-d empty tensors are skipped, as in PyTorch
-    kept = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or tensors[:1]
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(f"cat(): zero-dimensional tensor (at position {i}) cannot be concatenated")
+    # legacy: 1-d empty tensors are skipped (dims unchecked), but still take part in type promotion
+    kept = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)]
+    if not kept:
+        kept = tensors[:1]
+        d = 0
+    else:
+        d = _wrap_dim(dim, kept[0]._data.ndim, "cat")
     ref = kept[0]._data
-    d = _wrap_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(kept):
         s = t._data.shape
         if len(s) != ref.ndim or any(a != b for j, (a, b) in enumerate(zip(s, ref.shape)) if j != d):
             raise RuntimeError(f"torch.cat(): Sizes of tensors must match except in dimension {d}. "
                                f"Expected shape {tuple(ref.shape)} (any size at dim {d}) but got "
                                f"{tuple(s)} for tensor number {i} in the list.")
-    dts = {t._data.dtype for t in kept}
+    dts = {t._data.dtype for t in tensors}
     if len(dts) > 1:
         from .. import dtypes as _dt
-        dt = kept[0]._data.dtype
-        for t in kept[1:]:
+        dt = tensors[0]._data.dtype
+        for t in tensors[1:]:
             dt = _dt.result_dtype(Tensor._wrap(np.empty((1,), dt)), t)
         kept = [t.to(_dt.from_numpy_dtype(dt)) for t in kept]
     if len(kept) == 1:
@@ -326,11 +335,11 @@ def stack(tensors, dim=0):
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     s0 = tensors[0]._data.shape
+    d = _wrap_dim(dim, len(s0) + 1, "stack")
     for i, t in enumerate(tensors):
         if t._data.shape != s0:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(s0)} at entry 0 "
                                f"and {list(t._data.shape)} at entry {i}")
-    d = _wrap_dim(dim, len(s0) + 1, "stack")
     return cat([unsqueeze(t, d) for t in tensors], d)
 
 
@@ -353,11 +362,17 @@ def atleast_2d(t):
 
 def narrow(input, dim, start, length):
     """The slice ``start:start+length`` along ``dim`` (a view)."""
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, input._data.ndim, "narrow")
     n = input._data.shape[d]
+    if not -n <= start <= n:
+        raise IndexError(f"narrow(): start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     if start < 0:
         start += n
-    if not 0 <= start <= n or length < 0 or start + length > n:
+    if start + length > n:
         raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({n}).")
     idx = (slice(None),) * d + (slice(start, start + length),)
     return input[idx]
@@ -365,13 +380,15 @@ def narrow(input, dim, start, length):
 
 def split(tensor, split_size_or_sections, dim=0):
     """Split into chunks of a size (last may be smaller) or of the given sizes (views)."""
+    if tensor._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _wrap_dim(dim, tensor._data.ndim, "split")
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, int):
         s = split_size_or_sections
         if s <= 0 and n:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
-        sizes = [s] * (n // s) + ([n % s] if n % s else []) if s else [0]
+        sizes = [s] * (n // s) + ([n % s] if n % s else []) if s and n else [0]
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != n:
@@ -388,18 +405,21 @@ def chunk(input, chunks, dim=0):
     """Split into ``chunks`` nearly equal pieces (views)."""
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     n = input._data.shape[_wrap_dim(dim, input._data.ndim, "chunk")]
-    size = -(-n // chunks) if n else 1
-    return split(input, size, dim)
+    if n == 0:  # PyTorch: `chunks` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 def unbind(input, dim=0):
     """The slices along ``dim`` as a tuple (views)."""
-    d = _wrap_dim(dim, input._data.ndim, "unbind")
+    d = _wrap_dim(dim, input._data.ndim, "unbind", scalar_ok=False)
     return tuple(input[(slice(None),) * d + (i,)] for i in range(input._data.shape[d]))
 
 
-class Flip(Function):
+class Flip(Op):
     is_view = False
 
     def forward(self, x):
@@ -413,6 +433,8 @@ def flip(input, dims):
     """Reverse the order of elements along ``dims`` (a copy, as in PyTorch)."""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     axes = tuple(_wrap_dim(d, input._data.ndim, "flip") for d in dims)
+    if input._data.ndim == 0:
+        axes = ()
     return Flip.apply(input, axes=axes)
 
 
@@ -436,7 +458,7 @@ def rot90(input, k=1, dims=(0, 1)):
     return flip(transpose(input, a, b), b)
 
 
-class Roll(Function):
+class Roll(Op):
     def forward(self, x):
         return np.roll(x, self.shifts, self.axes)
 
@@ -446,16 +468,19 @@ class Roll(Function):
 
 def roll(input, shifts, dims=None):
     """Rotate elements along ``dims`` (flattened if None)."""
+    if input._data.size == 0:  # PyTorch returns empty tensors before looking at dims
+        return clone(input)
     if dims is None:
         return reshape(Roll.apply(reshape(input, -1), shifts=(shifts,) if isinstance(shifts, int) else tuple(shifts),
                                   axes=(0,)), input._data.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    axes = tuple(_wrap_dim(d, input._data.ndim, "roll") for d in dims)
+    axes = tuple(_wrap_dim(d, input._data.ndim, "roll", scalar_ok=False) for d in dims)
     return Roll.apply(input, shifts=shifts, axes=axes)
 
 
-class PadConstant(Function):
+class PadConstant(Op):
+    torch_name = "ConstantPadNd"
     def forward(self, x):
         self.in_shape = x.shape
         width = self.width
@@ -509,7 +534,7 @@ def pad(input, pad, mode="constant", value=None):
     return out
 
 
-class Clone(Function):
+class Clone(Op):
     def forward(self, x):
         return x.copy()
 
@@ -528,7 +553,8 @@ def contiguous(input, memory_format=None):
     return Clone.apply(input)
 
 
-class TriMask(Function):
+class TriMask(Op):
+    torch_name = "Tril"
     def forward(self, x):
         self.mask = (np.tril if self.lower else np.triu)(np.ones(x.shape[-2:], dtype=bool), self.k)
         return np.where(self.mask, x, x.dtype.type(0))
@@ -537,15 +563,22 @@ class TriMask(Function):
         return TriMask.apply(grad, lower=self.lower, k=self.k)
 
 
+def _check_matrix(input, op):
+    if input._data.ndim < 2:
+        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
+
+
 def tril(input, diagonal=0):
+    _check_matrix(input, "tril")
     return TriMask.apply(input, lower=True, k=diagonal)
 
 
 def triu(input, diagonal=0):
+    _check_matrix(input, "triu")
     return TriMask.apply(input, lower=False, k=diagonal)
 
 
-class Diagonal(Function):
+class Diagonal(Op):
     is_view = True
 
     def forward(self, x):
@@ -559,7 +592,7 @@ class Diagonal(Function):
         return DiagEmbed.apply(grad, offset=self.offset, a=self.a, b=self.b, shape=self.in_shape)
 
 
-class DiagEmbed(Function):
+class DiagEmbed(Op):
     def forward(self, g):
         z = np.zeros(self.shape, dtype=g.dtype)
         v = np.diagonal(z, self.offset, self.a, self.b)

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.op import Op
 from .pool import SeparableLinear, apply_separable, _adaptive_avgnd
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
@@ -95,7 +95,7 @@ def _onehot(idx, insz, dtype):
     return m
 
 
-class _Nearest(Function):
+class _Nearest(Op):
     """y = x gathered along each spatial dim by index arrays. Params: idxs."""
 
     def forward(self, x):
@@ -115,7 +115,7 @@ class _Nearest(Function):
         return "UpsampleNearestBackward0"
 
 
-class _NearestAdjoint(Function):
+class _NearestAdjoint(Op):
     def forward(self, g):
         xp = self.xp
         nd = len(self.idxs)

@@ -1,61 +1,7 @@
 """``linear`` and ``bilinear`` (``ember.nn.functional``)."""
-from ...autograd.function import Function
-from ...autograd.grad_mode import STATE
-from ...tensor import Tensor
+from ...ops.linear import Linear
 
 __all__ = ["linear", "bilinear"]
-
-
-def _shape(a):
-    return "(" + ", ".join(str(s) for s in a.shape) + ("," if a.ndim == 1 else "") + ")"
-
-
-class Linear(Function):
-    """y = x W^T + b as one op: one GEMM forward, two GEMMs backward."""
-
-    def forward(self, x, w, b):
-        in_f = w.shape[-1]
-        if x.ndim == 0 or x.shape[-1] != in_f:
-            raise RuntimeError(
-                f"linear: input of shape {_shape(x)} does not match in_features={in_f} "
-                f"(weight of shape {_shape(w)})")
-        if x.dtype != w.dtype:
-            raise RuntimeError(
-                f"linear: input of dtype ember.{x.dtype} does not match the weight's dtype "
-                f"ember.{w.dtype} (as in PyTorch, convert one of them: x.float() or "
-                "model.double())")
-        if b is not None and b.shape not in ((w.shape[0],), ()):
-            raise RuntimeError(f"linear: bias of shape {_shape(b)} does not match "
-                               f"out_features={w.shape[0]}")
-        self.save_for_backward(x, w)
-        self.has_bias = b is not None
-        x2 = x.reshape(-1, in_f)
-        y = x2 @ w.T
-        if b is not None:
-            y += b
-        return y.reshape(x.shape[:-1] + (w.shape[0],))
-
-    def backward(self, grad):
-        x, w = self.saved_tensors
-        nx, nw = self.needs_input_grad[0], self.needs_input_grad[1]
-        nb = self.has_bias and self.needs_input_grad[2]
-        out_f, in_f = w.shape[0], w.shape[-1]
-        if STATE.enabled:  # differentiable composition (double backward)
-            g2 = grad.reshape(-1, out_f)
-            gx = (grad @ w) if nx else None
-            gw = (g2.t() @ x.reshape(-1, in_f)) if nw else None
-            gb = g2.sum(0) if nb else None
-            return gx, gw, gb
-        G = grad._data
-        g2 = G.reshape(-1, out_f)
-        gx = gw = gb = None
-        if nx:
-            gx = Tensor._wrap((g2 @ w._data).reshape(x._data.shape))
-        if nw:
-            gw = Tensor._wrap(g2.T @ x._data.reshape(-1, in_f))
-        if nb:
-            gb = Tensor._wrap(g2.sum(0))
-        return gx, gw, gb
 
 
 def linear(input, weight, bias=None):

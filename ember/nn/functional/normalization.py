@@ -192,14 +192,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if L <= 1:
         raise ValueError(f"instance_norm: expected more than 1 spatial element when "
                          f"training, got input size {_shape(input)}")
-    stats = {}
-    y = _ops.row_norm(input, weight, bias, eps, (N, C, L), (N, C, L), (1, C, 1), (0, 2),
-                      stats=stats)
+    y, mean, var = _ops.row_norm(input, weight, bias, eps, (N, C, L), (N, C, L), (1, C, 1),
+                                 (0, 2), return_stats=True)
     if running_mean is not None:
-        _update_running(running_mean, stats["mean"].reshape(N, C).mean(0), momentum)
+        _update_running(running_mean, mean.reshape(N, C).mean(0), momentum)
     if running_var is not None:
-        _update_running(running_var, stats["var"].reshape(N, C).mean(0) * (L / (L - 1)),
-                        momentum)
+        _update_running(running_var, var.reshape(N, C).mean(0) * (L / (L - 1)), momentum)
     return y
 
 

@@ -11,14 +11,14 @@ Limit (ember): a hook may return a replacement ``grad_input`` only when exactly 
 tensor input requires a gradient (the common case); with several it raises, because
 the other inputs' gradients have already been passed on by then.
 """
-from ...autograd.function import Function
+from ...autograd.op import Op
 from ...autograd.grad_mode import STATE
 from ...tensor import Tensor
 
 __all__ = []
 
 
-class _HookIdentity(Function):
+class _HookIdentity(Op):
     def forward(self, x):
         return x
 

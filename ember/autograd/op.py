@@ -1,0 +1,371 @@
+"""The internal op protocol: one ``Op`` subclass per op (a node of the backward graph).
+
+``forward`` works on raw backend arrays and returns one array or a tuple of arrays
+(several outputs: max values + indices, batch-norm output + batch statistics, LSTM
+``h`` + ``c``). ``backward`` receives one gradient Tensor per output and returns one
+per input, written in ember ops, so it is differentiable itself (double backward). An
+op may also define ``backward_raw`` -- the same derivative on raw arrays, or a call of
+a fused backward op's kernel -- which the engine uses when no graph is being recorded
+(``create_graph=False``): ops never branch on the grad mode themselves.
+
+Users write PyTorch-style ``ember.autograd.Function`` subclasses instead (see
+``function.py``); those run through a node of this class too. docs/internals.md has the
+worked example.
+"""
+import weakref
+
+import numpy as np
+
+from .grad_mode import STATE
+
+__all__ = ["Op", "AccumulateGrad"]
+
+_Tensor = None  # ember.tensor.Tensor, bound by ember.tensor at import (avoids a cycle)
+
+# Node attributes that survive ``_release``: graph structure, hooks and names, so a
+# released graph can still be walked (``next_functions``) and printed.
+_KEEP = frozenset(("next_functions", "needs_input_grad", "_n_out", "_pre_hooks",
+                   "_tensor_hooks", "_post_hooks", "_anomaly_trace", "_name", "xp"))
+
+
+class Op:
+    """Base class of ember's ops (nodes of the backward graph once applied).
+
+    Subclasses define ``forward(self, *arrays) -> array | tuple`` and
+    ``backward(self, *grads) -> Tensor | tuple``; optionally
+    ``backward_raw(self, *grad_arrays) -> array | tuple``. Keyword params given to
+    ``apply`` become attributes of the node; ``self.xp`` is the inputs' array module.
+
+    Class attributes:
+        torch_name: PyTorch's node name without ``Backward0`` where it differs from the
+            class name (``"Addmm"``); the node's class is then printed as PyTorch does.
+        is_view: the output shares storage with input 0 (view ops know ``view(arr)``).
+        differentiable_outputs: for multi-output ops, which outputs can carry a
+            gradient (default: the floating-point ones).
+
+    Example:
+        >>> class Square(Op):
+        ...     def forward(self, x):
+        ...         self.save_for_backward(x)
+        ...         return x * x
+        ...     def backward(self, grad):
+        ...         (x,) = self.saved_tensors
+        ...         return grad * 2 * x
+        >>> Square.apply(ember.tensor(3.0, requires_grad=True))
+        tensor(9., grad_fn=<SquareBackward0>)
+    """
+    xp = np
+    is_view = False
+    torch_name = None
+    differentiable_outputs = None
+    backward_raw = None      # optional fast path on raw arrays (see the module doc)
+    next_functions = ()      # ((node, input_nr), ...) as in PyTorch
+    needs_input_grad = ()
+    _n_out = 1               # number of outputs (set per node for multi-output ops)
+    _saved = None
+    _freed = False
+    _pre_hooks = None        # node hooks: hook(grad_outputs) -> new grad_outputs or None
+    _tensor_hooks = None     # {output_nr: [hook(grad) -> grad or None]}
+    _post_hooks = None       # node hooks: hook(grad_inputs, grad_outputs)
+    _inputs = None
+    _anomaly_trace = None
+    _name = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # the class prints as PyTorch's node does (``<class 'MulBackward0'>``); the Python
+        # name stays reachable as ``cls.op_class`` and in its module under its own name
+        cls.op_class = cls.__dict__.get("op_class", cls.__name__)
+        base = cls.__dict__.get("torch_name") or cls.op_class.lstrip("_")
+        if not base.endswith(("Backward0", "Grad")):
+            cls.__name__ = cls.__qualname__ = base + "Backward0"
+
+    @classmethod
+    def apply(cls, *args, **params):
+        # The hot path of every op: kept lean (no per-op validation, few attribute writes).
+        Tensor = _Tensor
+        fn = cls.__new__(cls)
+        if params:
+            fn.__dict__.update(params)
+        tensors = args
+        for a in args:
+            if not isinstance(a, Tensor) and a is not None:
+                tensors = tuple(t if t is None or isinstance(t, Tensor) else Tensor._wrap(np.asarray(t))
+                                for t in args)
+                break
+        arrays = [None if t is None else t._data for t in tensors]
+        if STATE.enabled:
+            need = tuple([t is not None and t._rg for t in tensors])
+            record = True in need
+        else:
+            record = False
+        a0 = arrays[0]
+        if a0.__class__ is not np.ndarray and a0 is not None:
+            from ..backend import get_array_module
+            fn.xp = get_array_module(a0)
+        if record:
+            fn.needs_input_grad = need
+            fn._inputs = tensors
+        else:
+            fn.needs_input_grad = (False,) * len(tensors)
+        out = fn.forward(*arrays)
+        if out.__class__ is tuple:
+            return _finish_multi(fn, cls, tensors, need if record else None, out)
+        wrap = Tensor._wrap
+        if not record:
+            res = wrap(out)
+            fn._saved = None
+        else:
+            fn._inputs = None
+            fn.next_functions = tuple([_edge(t) if n else (None, 0) for t, n in zip(tensors, need)])
+            res = wrap(out, True, fn)
+            saved = fn._saved
+            if saved is not None:
+                fn._saved = tuple([_pack(s, (out,), (res,)) for s in saved])
+            if STATE.anomaly:
+                _record_trace(fn)
+        if cls.is_view:
+            _link_view(res, tensors[0], fn)
+        return res
+
+    # -- forward-side helpers ------------------------------------------------------
+    def save_for_backward(self, *arrays):
+        """Keep arrays for backward (call from ``forward``). Inputs and outputs come back
+        from ``saved_tensors`` as graph-connected Tensors, others as constants."""
+        inputs = self._inputs
+        if inputs is None:  # not recording a graph: nothing will run backward
+            return
+        packed = []
+        for a in arrays:
+            for t in inputs:
+                if t is not None and t._data is a:
+                    packed.append(t)
+                    break
+            else:
+                packed.append(a)
+        self._saved = packed
+
+    # -- backward-side helpers -----------------------------------------------------
+    @property
+    def saved_tensors(self):
+        """The saved values as Tensors (inputs/outputs graph-connected, for double backward)."""
+        saved = self._saved
+        if saved is None:
+            self._check_not_freed()
+            return ()
+        return tuple([_unpack(self, s) for s in saved])
+
+    @property
+    def saved_arrays(self):
+        """The saved values as raw arrays (for ``backward_raw``), version-checked."""
+        saved = self._saved
+        if saved is None:
+            self._check_not_freed()
+            return ()
+        return tuple([_unpack_array(self, s) for s in saved])
+
+    def _check_not_freed(self):
+        if self._freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (or to access saved "
+                f"tensors of {self.name()} after they were freed). Saved intermediate values "
+                "of the graph are freed when you call .backward() or autograd.grad(). "
+                "Specify retain_graph=True if you need to backward through the graph a second "
+                "time or to access saved tensors after calling backward.")
+
+    def forward(self, *arrays):
+        raise NotImplementedError(f"{self.op_class}.forward")
+
+    def backward(self, *grads):
+        raise RuntimeError(f"{self.name()} is not differentiable")
+
+    def view(self, arr):
+        """For view ops: the same view of another array shaped like the input."""
+        raise NotImplementedError
+
+    def name(self):
+        """PyTorch's name of this node (``MulBackward0``, ``AccumulateGrad``)."""
+        return self._name or type(self).__name__
+
+    # -- hooks (PyTorch's Node API) ---------------------------------------------------
+    def register_prehook(self, hook):
+        """``hook(grad_outputs) -> tuple or None`` runs before this node's backward."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(hook)
+        return _RemovableHandle(self._pre_hooks, hook)
+
+    def register_hook(self, hook):
+        """``hook(grad_inputs, grad_outputs) -> tuple or None`` runs after its backward."""
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(hook)
+        return _RemovableHandle(self._post_hooks, hook)
+
+    def _register_tensor_hook(self, output_nr, hook):
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        hooks = self._tensor_hooks.setdefault(output_nr, [])
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    def _release(self):
+        """Drop everything the node holds for backward (saved values and any arrays or
+        parameters kept as attributes); graph structure and hooks stay. View nodes keep
+        their parameters: a live view replays them for later in-place ops."""
+        d = self.__dict__
+        if self.is_view:
+            d.pop("_saved", None)
+        else:
+            keep = {k: d[k] for k in _KEEP.intersection(d)}
+            d.clear()
+            d.update(keep)
+        self._freed = True
+
+    @property
+    def metadata(self):
+        if "_metadata" not in self.__dict__:
+            self._metadata = {}
+        return self._metadata
+
+
+_KEEP = _KEEP | {"_metadata"}
+
+
+class _RemovableHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        try:
+            self._hooks.remove(self._hook)
+        except ValueError:
+            pass
+
+
+class AccumulateGrad(Op):
+    """Graph sink for a leaf tensor: adds the incoming gradient into ``leaf.grad``."""
+    torch_name = "AccumulateGrad"
+
+    def __init__(self, leaf):
+        self._leaf = weakref.ref(leaf)
+        self.next_functions = ()
+
+    def name(self):
+        return "AccumulateGrad"
+
+    @property
+    def variable(self):
+        return self._leaf()
+
+
+
+def _edge(t):
+    """The graph edge to tensor ``t``: ``(its grad_fn, its output number)`` or, for a
+    leaf, ``(its AccumulateGrad, 0)``."""
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._out_nr)
+    acc = t._acc
+    if acc is None:
+        acc = t._acc = AccumulateGrad(t)
+    return (acc, 0)
+
+
+def _link_view(res, src, fn):
+    res._vc = src._get_vc()
+    res._base = src if src._base is None else src._base
+    res._view_chain = src._view_chain + (fn,)
+
+
+def _finish_multi(fn, cls, tensors, need, outs):
+    """``apply`` for ops returning several arrays: one Tensor per output, each knowing
+    its output number; non-differentiable outputs (integer dtype, or not listed in
+    ``differentiable_outputs``) do not require grad."""
+    Tensor = _Tensor
+    fn._n_out = len(outs)
+    outs = tuple([np.asarray(o) if isinstance(o, np.generic) else o for o in outs])
+    if need is None:
+        fn._saved = None
+        res = tuple([Tensor._wrap(o) for o in outs])
+    else:
+        fn._inputs = None
+        fn.next_functions = tuple([_edge(t) if n else (None, 0) for t, n in zip(tensors, need)])
+        diff = cls.differentiable_outputs
+        res = []
+        meta = []
+        for i, o in enumerate(outs):
+            d = (o.dtype.kind in "fc") if diff is None else (i in diff)
+            t = Tensor._wrap(o, d, fn if d else None)
+            t._out_nr = i
+            res.append(t)
+            meta.append((o.shape, o.dtype) if d else None)
+        res = tuple(res)
+        fn._out_meta = tuple(meta)
+        saved = fn._saved
+        if saved is not None:
+            fn._saved = tuple([_pack(s, outs, res) for s in saved])
+        if STATE.anomaly:
+            _record_trace(fn)
+    if cls.is_view:
+        for r in res:
+            _link_view(r, tensors[0], fn)
+    return res
+
+
+def _record_trace(fn):
+    import traceback
+    fn._anomaly_trace = "".join(traceback.format_stack()[:-3])
+
+
+# A saved value is packed as (tensor or marker, array, version counter, version).
+_OUT = object()  # marker: the saved value is one of the op's outputs
+
+
+def _pack(s, outs, res):
+    Tensor = _Tensor
+    for i, o in enumerate(outs):
+        if s is o:
+            r = res[i]
+            vc = r._get_vc()
+            return (_OUT, o, vc, vc[0], (r._rg, r._out_nr))
+    if isinstance(s, Tensor):
+        vc = s._get_vc()
+        return (s, None, vc, vc[0], None)
+    return (None, s, None, 0, None)
+
+
+def _check_version(fn, s):
+    t, arr, vc, version, _ = s
+    if vc is not None and vc[0] != version:
+        shape = tuple(arr.shape if t is _OUT else t.shape)
+        raise RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [tensor of shape {shape}], saved by {fn.name()}, is at version "
+            f"{vc[0]}; expected version {version} instead. Hint: don't modify tensors in place "
+            "(x += ..., x[...] = ..., relu_) while they are still needed for backward; use the "
+            "out-of-place form or .clone() first.")
+
+
+def _unpack(fn, s):
+    _check_version(fn, s)
+    t, arr, vc, _, out = s
+    if t is None:
+        return _Tensor._wrap(arr)
+    if t is _OUT:
+        # rebuilt on each unpack: the node never holds its own output Tensor (no cycle)
+        rg, nr = out
+        res = _Tensor._wrap(arr, rg, fn if rg else None)
+        res._out_nr = nr
+        res._vc = vc
+        return res
+    return t
+
+
+def _unpack_array(fn, s):
+    _check_version(fn, s)
+    t, arr, _, _, _ = s
+    return arr if t is None or t is _OUT else t._data

@@ -1,0 +1,67 @@
+"""Comparisons and logic (never differentiable): eq/ne/lt/le/gt/ge, logical_*,
+bitwise_not, isnan/isinf/isfinite, isclose/allclose/equal. Part of
+``ember.ops.elementwise``, which re-exports every name defined here."""
+import numpy as np
+
+from ..tensor import Tensor
+from ._args import broadcast_shape, not_implemented_for
+
+
+def _cmp(fn, name):
+    def op(input, other):
+        a = input._data if isinstance(input, Tensor) else input
+        b = other._data if isinstance(other, Tensor) else other
+        try:
+            return Tensor._wrap(np.asarray(fn(a, b)))
+        except ValueError:
+            broadcast_shape(name, np.shape(a), np.shape(b))  # PyTorch's RuntimeError, if that was it
+            raise
+    op.__name__ = name
+    return op
+
+
+eq = _cmp(np.equal, "eq")
+ne = _cmp(np.not_equal, "ne")
+lt = _cmp(np.less, "lt")
+le = _cmp(np.less_equal, "le")
+gt = _cmp(np.greater, "gt")
+ge = _cmp(np.greater_equal, "ge")
+logical_and = _cmp(np.logical_and, "logical_and")
+logical_or = _cmp(np.logical_or, "logical_or")
+logical_xor = _cmp(np.logical_xor, "logical_xor")
+
+
+def logical_not(input):
+    return Tensor._wrap(np.logical_not(input._data))
+
+
+def bitwise_not(input):
+    not_implemented_for("bitwise_not_cpu", input, "f")
+    return Tensor._wrap(np.invert(input._data))
+
+
+def equal(input, other):
+    """True if both tensors have the same shape and elements."""
+    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
+
+
+def isnan(input):
+    return Tensor._wrap(np.isnan(input._data))
+
+
+def isinf(input):
+    return Tensor._wrap(np.isinf(input._data))
+
+
+def isfinite(input):
+    return Tensor._wrap(np.isfinite(input._data))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return Tensor._wrap(np.isclose(input._data, other._data if isinstance(other, Tensor) else other,
+                                   rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(np.allclose(input._data, other._data if isinstance(other, Tensor) else other,
+                            rtol=rtol, atol=atol, equal_nan=equal_nan))
