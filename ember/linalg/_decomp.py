@@ -23,7 +23,7 @@ import numpy as np
 from ..autograd.op import Op
 from ..ops.elementwise import unbroadcast
 
-__all__ = ["LinAlgError", "Inv", "Det", "SlogDet", "Solve", "Cholesky", "Eigh", "SVD",
+__all__ = ["LinAlgError", "Inv", "Det", "SlogDet", "Solve", "SolveTriangular", "Cholesky", "Eigh", "SVD",
            "SVDVals", "QR", "Cross", "pack_split"]
 
 
@@ -149,6 +149,46 @@ class Solve(Op):
         ga = -(gb @ _mT(x)) if self.needs_input_grad[0] else None
         return (unbroadcast(ga, a._data.shape) if ga is not None else None,
                 unbroadcast(gb, self.b_shape) if self.needs_input_grad[1] else None)
+
+
+class SolveTriangular(Op):
+    """X = A^-1 B reading only A's lower (``upper=False``) or upper triangle; the gradient
+    of A is confined to that triangle, as in PyTorch."""
+
+    def forward(self, a, b):
+        _check_float("solve_triangular", a)
+        _check_square("solve_triangular", a)
+        if a.dtype != b.dtype or b.ndim < 2 or b.shape[-2] != a.shape[-1]:
+            raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes or dtypes of A and B "
+                               f"for the equation AX = B (A {tuple(a.shape)} {a.dtype}, "
+                               f"B {tuple(b.shape)} {b.dtype})")
+        tri = np.triu(a) if self.upper else np.tril(a)
+        if self.unitriangular:
+            n = a.shape[-1]
+            tri = tri * (1 - np.eye(n, dtype=a.dtype)) + np.eye(n, dtype=a.dtype)
+        self.b_shape = b.shape
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            try:
+                x = np.linalg.solve(np.broadcast_to(tri, batch + a.shape[-2:]),
+                                    np.broadcast_to(b, batch + b.shape[-2:]))
+            except np.linalg.LinAlgError:  # a zero on the diagonal: PyTorch gives inf/nan too
+                x = np.full(batch + b.shape[-2:], np.nan, dtype=b.dtype)
+        self.save_for_backward(a, x)
+        return x
+
+    def backward(self, grad):
+        from ..ops.shape import tril, triu
+        a, x = self.saved_tensors
+        gb = SolveTriangular.apply(_mT(a), grad, upper=not self.upper,
+                                   unitriangular=self.unitriangular)
+        ga = None
+        if self.needs_input_grad[0]:
+            full = -(gb @ _mT(x))
+            ga = triu(full, 1 if self.unitriangular else 0) if self.upper else \
+                tril(full, -1 if self.unitriangular else 0)
+            ga = unbroadcast(ga, a._data.shape)
+        return ga, (unbroadcast(gb, self.b_shape) if self.needs_input_grad[1] else None)
 
 
 class Cholesky(Op):

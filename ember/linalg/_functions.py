@@ -11,7 +11,7 @@ import numpy as np
 from ..tensor import Tensor
 from . import _decomp as D
 
-__all__ = ["inv", "inv_ex", "det", "slogdet", "solve", "cholesky", "cholesky_ex", "eigh",
+__all__ = ["inv", "inv_ex", "det", "slogdet", "solve", "solve_triangular", "cholesky", "cholesky_ex", "eigh",
            "eigvalsh", "svd", "svdvals", "qr", "pinv", "lstsq", "matrix_rank", "cross",
            "norm", "vector_norm", "matrix_norm", "matmul", "vecdot", "multi_dot", "diagonal",
            "matrix_power"]
@@ -94,6 +94,21 @@ def solve(A, B, *, left=True):
     if vector:
         return D.Solve.apply(A, B.unsqueeze(-1)).squeeze(-1)
     return D.Solve.apply(A, B)
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    """Solve ``A X = B`` (``left=False``: ``X A = B``) for triangular ``A``, reading only its
+    upper (``upper=True``) or lower triangle; ``unitriangular``: its diagonal is taken as 1.
+
+    Args:
+        A (Tensor): ``(*, n, n)``.
+        B (Tensor): ``(*, n, k)`` (``(*, k, n)`` when ``left=False``); batch dims broadcast.
+    """
+    _float_check("solve_triangular", A)
+    if not left:
+        return D.SolveTriangular.apply(A.transpose(-2, -1), B.transpose(-2, -1), upper=not upper,
+                                       unitriangular=unitriangular).transpose(-2, -1)
+    return D.SolveTriangular.apply(A, B, upper=upper, unitriangular=unitriangular)
 
 
 def cholesky(A, *, upper=False):

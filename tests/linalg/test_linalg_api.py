@@ -177,3 +177,13 @@ def test_float32_keeps_dtype():
     a = ember.tensor(_wellcond((3, 3)).astype(np.float32))
     for out in (LA.inv(a), LA.det(a), LA.svdvals(a), LA.eigh(a)[0], LA.qr(a)[0], LA.pinv(a)):
         assert out.dtype == ember.float32
+
+
+@pytest.mark.parametrize("upper,left,unit", [(False, True, False), (True, True, False),
+                                             (False, False, False), (True, True, True)])
+def test_solve_triangular(upper, left, unit):
+    a = _wellcond((3, 3))
+    b = make_inputs([(3, 2) if left else (2, 3)], 1)[0]
+    check_op(lambda x, y: LA.solve_triangular(x, y, upper=upper, left=left, unitriangular=unit),
+             (lambda x, y: TL.solve_triangular(x, y, upper=upper, left=left, unitriangular=unit))
+             if TL else None, inputs=[a, b])
