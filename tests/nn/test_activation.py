@@ -248,3 +248,27 @@ def test_gumbel_softmax():
     assert np.allclose(freq, [0.1, 0.6, 0.3], atol=0.03)
     (h * ember.tensor([1.0, 2.0, 3.0])).sum().backward()  # straight-through gradient
     assert logits.grad is not None and np.any(to_np(logits.grad))
+
+
+def test_inplace_true_modifies_its_input_under_autograd_like_torch():
+    """F.relu(h, inplace=True) goes through the one in-place mechanism (ops/inplace.py)."""
+    from tests.helpers import require_torch
+    torch = require_torch()
+    a = np.random.default_rng(0).standard_normal((3, 4))
+    for name, kwargs in [("relu", {}), ("leaky_relu", {"negative_slope": 0.2}), ("elu", {}),
+                         ("hardtanh", {}), ("silu", {}), ("dropout", {"p": 0.0})]:
+        x, tx = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        h, th = x * 2, tx * 2
+        y = getattr(F, name)(h, inplace=True, **kwargs)
+        ty = getattr(torch.nn.functional, name)(th, inplace=True, **kwargs)
+        assert (y is h) == (ty is th), name
+        np.testing.assert_allclose(h.detach().numpy(), th.detach().numpy(), rtol=1e-12)
+        (y * y).sum().backward()
+        (ty * ty).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12, err_msg=name)
+    leaf = ember.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        F.relu(leaf, inplace=True)
+    m = ember.nn.ReLU(inplace=True)
+    h = ember.tensor([-1.0, 2.0])
+    assert m(h) is h and h.tolist() == [0.0, 2.0]

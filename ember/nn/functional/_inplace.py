@@ -1,21 +1,18 @@
-"""The ``inplace=True`` option of activations and dropout."""
+"""The ``inplace=True`` option of activations and dropout.
+
+It goes through ember's one in-place mechanism (``ember.ops.inplace``): the op runs
+out of place on a snapshot, the result is written into ``input``'s storage, the version
+counter is bumped and ``input`` moves to the new graph node, so under autograd it
+differentiates like PyTorch (and a leaf that requires grad raises, as in PyTorch).
+"""
+from ...ops.inplace import inplace as _inplace
+
 __all__ = []
 
 
-def finish_inplace(input, result, inplace):
-    """Return ``result``; with ``inplace`` also write it into ``input`` and return
-    ``input`` when that is allowed.
-
-    ember records no in-place history rewriting, so when autograd is recording through
-    ``input`` the out-of-place result is returned and ``input`` is left unchanged (the
-    returned value is the same as PyTorch's; only the memory saving is lost).
-    """
-    if not inplace or result is input:
-        return result
-    from ...autograd.grad_mode import STATE
-
-    if STATE.enabled and (input.requires_grad or result.requires_grad):
-        return result
-    input._data[...] = result._data
-    input._bump_version()
-    return input
+def maybe_inplace(input, inplace, fn, *args, **kwargs):
+    """``fn(input, *args, **kwargs)``; with ``inplace`` written into ``input``, which is
+    returned."""
+    if not inplace:
+        return fn(input, *args, **kwargs)
+    return _inplace(input, fn, *args, op=getattr(fn, "__name__", "op").strip("_") + "_", **kwargs)

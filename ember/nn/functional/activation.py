@@ -1,13 +1,13 @@
 """Activation functions (``ember.nn.functional``), PyTorch's names and arguments.
 
 Each is a single fused op (see ``ember/ops/nn_activation.py``) whose backward is one
-multiply by the derivative. ``inplace=True`` writes the result into the input when
-autograd is not recording through it (otherwise the result is returned out of place).
+multiply by the derivative. ``inplace=True`` writes the result into the input through
+ember's one in-place mechanism (``ember.ops.inplace``), under autograd too, as PyTorch.
 """
 import warnings
 
 from ...ops import nn_activation as _A
-from ._inplace import finish_inplace
+from ._inplace import maybe_inplace
 
 __all__ = ["threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "hardtanh_",
            "leaky_relu", "leaky_relu_", "prelu", "elu", "elu_", "selu", "selu_", "celu",
@@ -20,6 +20,10 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+def _relu(x):
+    return x.relu()
+
+
 def threshold(input, threshold, value, inplace=False):
     """``y = x if x > threshold else value``.
 
@@ -27,7 +31,7 @@ def threshold(input, threshold, value, inplace=False):
         >>> F.threshold(ember.tensor([-1.0, 0.5, 2.0]), 1.0, 0.0)
         tensor([0., 0., 2.])
     """
-    return finish_inplace(input, _A.threshold(input, threshold, value), inplace)
+    return maybe_inplace(input, inplace, _A.threshold, threshold, value)
 
 
 def threshold_(input, threshold, value):
@@ -42,7 +46,7 @@ def relu(input, inplace=False):
         >>> F.relu(ember.tensor([-1.0, 2.0]))
         tensor([0., 2.])
     """
-    return finish_inplace(input, input.relu(), inplace)
+    return maybe_inplace(input, inplace, _relu)
 
 
 def relu_(input):
@@ -59,7 +63,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """Clamp to ``[min_val, max_val]`` (gradient 1 strictly inside, 0 outside)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return finish_inplace(input, _A.hardtanh(input, min_val, max_val), inplace)
+    return maybe_inplace(input, inplace, _A.hardtanh, min_val, max_val)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -69,7 +73,7 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """``x if x > 0 else negative_slope * x``."""
-    return finish_inplace(input, _A.leaky_relu(input, negative_slope), inplace)
+    return maybe_inplace(input, inplace, _A.leaky_relu, negative_slope)
 
 
 def leaky_relu_(input, negative_slope=0.01):
@@ -85,7 +89,7 @@ def prelu(input, weight):
 
 def elu(input, alpha=1.0, inplace=False):
     """``x if x > 0 else alpha * (exp(x) - 1)``."""
-    return finish_inplace(input, _A.elu(input, alpha), inplace)
+    return maybe_inplace(input, inplace, _A.elu, alpha)
 
 
 def elu_(input, alpha=1.0):
@@ -95,7 +99,7 @@ def elu_(input, alpha=1.0):
 
 def selu(input, inplace=False):
     """``scale * elu(x, alpha)`` with SELU's constants (alpha 1.6733, scale 1.0507)."""
-    return finish_inplace(input, _A.elu(input, _SELU_ALPHA, _SELU_SCALE), inplace)
+    return maybe_inplace(input, inplace, _A.elu, _SELU_ALPHA, _SELU_SCALE)
 
 
 def selu_(input):
@@ -107,7 +111,7 @@ def celu(input, alpha=1.0, inplace=False):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     if alpha == 0:
         raise ValueError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
-    return finish_inplace(input, _A.elu(input, alpha, 1.0, 1.0 / alpha), inplace)
+    return maybe_inplace(input, inplace, _A.elu, alpha, 1.0, 1.0 / alpha)
 
 
 def celu_(input, alpha=1.0):
@@ -129,12 +133,12 @@ def gelu(input, approximate="none"):
 
 def silu(input, inplace=False):
     """``x * sigmoid(x)`` (also called swish)."""
-    return finish_inplace(input, _A.silu(input), inplace)
+    return maybe_inplace(input, inplace, _A.silu)
 
 
 def mish(input, inplace=False):
     """``x * tanh(softplus(x))``."""
-    return finish_inplace(input, _A.mish(input), inplace)
+    return maybe_inplace(input, inplace, _A.mish)
 
 
 def sigmoid(input):
@@ -149,12 +153,12 @@ def tanh(input):
 
 def hardsigmoid(input, inplace=False):
     """``clamp(x / 6 + 1/2, 0, 1)``."""
-    return finish_inplace(input, _A.hardsigmoid(input), inplace)
+    return maybe_inplace(input, inplace, _A.hardsigmoid)
 
 
 def hardswish(input, inplace=False):
     """``x * relu6(x + 3) / 6``."""
-    return finish_inplace(input, _A.hardswish(input), inplace)
+    return maybe_inplace(input, inplace, _A.hardswish)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -276,7 +280,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     noise = (x <= 0).astype(x.dtype)
     noise *= r - 1
     noise += 1
-    return finish_inplace(input, mask_mul_op(input, noise), inplace)
+    return maybe_inplace(input, inplace, mask_mul_op, noise)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):

@@ -2,7 +2,7 @@
 import warnings
 
 from ...ops.dropout import alpha_dropout_op, dropout_op
-from ._inplace import finish_inplace
+from ._inplace import maybe_inplace
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
            "feature_alpha_dropout"]
@@ -29,7 +29,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     if not training or p == 0:
         return input
-    return finish_inplace(input, dropout_op(input, p), inplace)
+    return maybe_inplace(input, inplace, dropout_op, p)
 
 
 def _feature(name, nd, input, p, training, inplace):
@@ -56,7 +56,7 @@ def _feature(name, nd, input, p, training, inplace):
                       "deprecated and will result in an error in a future release.")
     if not training or p == 0:
         return input
-    return finish_inplace(input, dropout_op(input, p, feature_dims=nd), inplace)
+    return maybe_inplace(input, inplace, dropout_op, p, feature_dims=nd)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -85,7 +85,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     _check_p(p)
     if not training or p == 0:
         return input
-    return finish_inplace(input, alpha_dropout_op(input, p), inplace)
+    return maybe_inplace(input, inplace, alpha_dropout_op, p)
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
@@ -93,5 +93,4 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     _check_p(p)
     if not training or p == 0:
         return input
-    return finish_inplace(input, alpha_dropout_op(input, p, feature_dims=input.dim() - 2),
-                          inplace)
+    return maybe_inplace(input, inplace, alpha_dropout_op, p, feature_dims=input.dim() - 2)
