@@ -13,8 +13,11 @@ unknown recipe or flag, a missing or corrupt data file or checkpoint, a checkpoi
 another model) gets one line on stderr and exit status 2.
 """
 import argparse
+import errno
 import importlib.util
+import math
 import os
+import shutil
 import subprocess
 import sys
 
@@ -50,7 +53,7 @@ def _number(kind, ok, what):
 
 _positive_int = _number(int, lambda v: v >= 1, "a positive integer")
 _nonneg_int = _number(int, lambda v: v >= 0, "an integer >= 0")
-_positive_float = _number(float, lambda v: v > 0, "a positive number")
+_positive_float = _number(float, lambda v: 0 < v < math.inf, "a positive finite number")
 
 
 def _parser():
@@ -157,7 +160,7 @@ _KEEP_ON_RESUME = ("batch_size", "lr", "optimizer", "scheduler", "seed", "limit_
 
 
 def _resumed_config(args, ckpt, ckpt_path):
-    from .recipes import get_recipe
+    from .recipes import check_data_dir, get_recipe
     meta = ckpt.get("meta") or {}
     cfg = dict(meta.get("config") or {})
     name = meta.get("recipe") or cfg.get("recipe")
@@ -188,6 +191,7 @@ def _resumed_config(args, ckpt, ckpt_path):
     if args.workers is not None:
         cfg["workers"] = args.workers
     if args.data_dir is not None:
+        check_data_dir(args.data_dir)
         cfg["data_dir"] = args.data_dir
     return cfg
 
@@ -204,10 +208,13 @@ def _missing_extras(quiet):
 
 
 def _train(args):
+    import numpy as np
+
     import ember
     from . import train as T
     from .recipes import DEFAULT_RECIPE, build, get_recipe, make_config
     ckpt_path = None
+    ckpt = {}
     if args.resume:
         ckpt_path, out = _resume_paths(args)
         ckpt = T.load_checkpoint(ckpt_path)
@@ -226,6 +233,14 @@ def _train(args):
             raise _UsageError(f"--out {out} exists and is not a directory")
     missing = _missing_extras(args.quiet)
     run = build(cfg)
+    created, folder = [], os.path.abspath(out)
+    while not os.path.exists(folder):  # the folders this run makes, deepest first
+        created.append(folder)
+        folder = os.path.dirname(folder)
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        raise _UsageError(f"cannot create the run directory {out}: {_os_reason(e)}") from None
     callbacks = [T.CSVLogger(os.path.join(out, "metrics.csv")),
                  T.JSONLogger(os.path.join(out, "metrics.json")),
                  T.CheckpointCallback(out)]
@@ -233,24 +248,80 @@ def _train(args):
         callbacks.append(T.CurvePlotter(os.path.join(out, "curves.png"), cfg["recipe"]))
     if "tensorboardX" not in missing:
         callbacks.append(T.TensorBoardLogger(out))
+    epochs = int(cfg["epochs"])
+    done = int(ckpt.get("epoch", 0)) if ckpt_path else 0
     if not args.quiet:
         callbacks += [T.ProgressBar(), T.EpochPrinter()]
         what = "resuming" if ckpt_path else "training"
         print(f"ember train {cfg['recipe']}: {what} on {run['info']} ({run['train_size']} "
-              f"train / {run['test_size']} test), {cfg['epochs']} epochs, batch "
+              f"train / {run['test_size']} test), {_plural(epochs, 'epoch')}, batch "
               f"{cfg['batch_size']}, {cfg['optimizer']} lr {cfg['lr']:g}, scheduler "
               f"{cfg['scheduler']}, seed {cfg['seed']} -> {out}", flush=True)
+        if ckpt_path and done >= epochs:
+            print(f"the run already finished its {_plural(epochs, 'epoch')}; pass --epochs N "
+                  "to train it further", flush=True)
     meta = {"recipe": cfg["recipe"], "config": cfg, "ember_version": ember.__version__}
-    history = T.fit(run["model"], run["train_loader"], run["optimizer"], run["loss_fn"],
-                    int(cfg["epochs"]), val_loader=run["test_loader"],
-                    scheduler=run["scheduler"], callbacks=callbacks, resume=ckpt_path,
-                    meta=meta, val_name="test")
+    try:
+        # a diverging loss is detected and reported below: no NumPy overflow warnings
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            history = T.fit(run["model"], run["train_loader"], run["optimizer"],
+                            run["loss_fn"], epochs, val_loader=run["test_loader"],
+                            scheduler=run["scheduler"], callbacks=callbacks,
+                            resume=ckpt_path, meta=meta, val_name="test")
+    except T.TrainingDiverged as e:
+        raise _Diverged(_diverged_message(e, out, created)) from None
+    except OSError as e:
+        raise _UsageError(f"cannot write the run's files in {out}: {_os_reason(e)}") from None
     if history:
         acc = history[-1]["test_accuracy"]
     else:
         acc = T.evaluate(run["model"], run["test_loader"], run["loss_fn"])["accuracy"]
     print(f"test accuracy: {100 * acc:.2f}%", flush=True)
     return 0
+
+
+class _Diverged(Exception):
+    """Training diverged: one line on stderr, exit status 1."""
+
+
+def _plural(n, word):
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+_OWN_FILES = ("metrics.csv", "metrics.json", "curves.png")
+
+
+def _diverged_message(e, out, created):
+    """The one line for a diverged run; removes a run directory this call created when
+    it holds nothing worth keeping (no checkpoint)."""
+    from .train import CHECKPOINT_NAME
+    head = (f"training diverged: the loss became {e.value} at epoch {e.epoch}, step "
+            f"{e.step} (lr {e.lr:g})")
+    if os.path.isfile(os.path.join(out, CHECKPOINT_NAME)):
+        kept = (f"the last good checkpoint ({_plural(e.completed_epochs, 'epoch')}) is kept "
+                f"in {out} (--resume continues from it)")
+    else:
+        if created and all(n in _OWN_FILES or n.startswith("events.out.tfevents.")
+                           for n in os.listdir(out)):
+            shutil.rmtree(out, ignore_errors=True)
+            for folder in created[1:]:  # and the parents this run made, if empty
+                try:
+                    os.rmdir(folder)
+                except OSError:
+                    break
+        kept = "it diverged before its first epoch ended, so nothing was saved"
+    return f"{head}; {kept}; try a lower --lr (e.g. {e.lr / 10:g}) in a new run"
+
+
+_ERRNO_HINTS = {errno.ENOSPC: "the disk is full", errno.EROFS: "read-only file system",
+                errno.EACCES: "permission denied", errno.EDQUOT: "disk quota exceeded"}
+
+
+def _os_reason(e):
+    """An OSError in words: what failed on which path, without the raw errno tuple."""
+    reason = _ERRNO_HINTS.get(e.errno) or (e.strerror or str(e)).lower()
+    where = f" ({e.filename})" if e.filename else ""
+    return reason + where
 
 
 # ----------------------------------------------------------------------------- others
@@ -267,7 +338,7 @@ def _recipes(args):
 
 def _eval(args):
     from . import train as T
-    from .recipes import get_recipe
+    from .recipes import check_data_dir, get_recipe
     from .train.checkpoint import _check_model
     path = args.path
     if os.path.isdir(path):
@@ -279,6 +350,8 @@ def _eval(args):
         raise _UsageError(f"{path} was not written by 'ember train' (no recipe in it); "
                           "evaluate it from Python with ember.train.evaluate")
     recipe = get_recipe(meta["recipe"])
+    if args.data_dir is not None:
+        check_data_dir(args.data_dir)
     for key, value in (("data_dir", args.data_dir), ("eval_batch_size", args.batch_size),
                        ("limit_test", args.limit_test)):
         if value is not None:
@@ -341,8 +414,13 @@ def main(argv=None):
     handler = {"train": _train, "recipes": _recipes, "eval": _eval, "bench": _bench}
     try:
         return handler[args.command](args)
-    except (_UsageError, RecipeError, CheckpointError, SerializationError, DatasetError,
-            OSError) as e:
+    except _Diverged as e:
+        print(f"ember: error: {_one_line(e)}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"ember: error: {_os_reason(e)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (_UsageError, RecipeError, CheckpointError, SerializationError, DatasetError) as e:
         print(f"ember: error: {_one_line(e)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

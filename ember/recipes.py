@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Recipe", "RecipeError", "RECIPES", "register", "get_recipe", "make_config",
+__all__ = ["Recipe", "RecipeError", "RECIPES", "register", "get_recipe", "make_config", "check_data_dir",
            "build", "build_optimizer", "build_scheduler", "OPTIMIZERS", "SCHEDULERS",
            "DEFAULT_RECIPE"]
 
@@ -104,7 +104,23 @@ def make_config(recipe, **overrides):
     for key in ("limit_train", "limit_test"):
         if cfg[key] is not None and int(cfg[key]) < 1:
             raise RecipeError(f"{key.replace('_', '-')} must be at least 1, got {cfg[key]}")
+    check_data_dir(cfg["data_dir"])
     return cfg
+
+
+def check_data_dir(data_dir):
+    """A given data root must be an existing folder: never fall back silently to
+    another copy of the data. :class:`RecipeError` otherwise."""
+    if data_dir is None:
+        return
+    import os
+    path = os.path.expanduser(os.fspath(data_dir))
+    if os.path.isfile(path):
+        raise RecipeError(f"--data-dir {data_dir} is a file; give the folder that holds "
+                          "the data (e.g. the one with MNIST/raw/ in it)")
+    if not os.path.isdir(path):
+        raise RecipeError(f"--data-dir {data_dir} does not exist; create it (the data is "
+                          "downloaded into it) or give the folder that holds the data")
 
 
 # ----------------------------------------------------------------------------- data
@@ -161,9 +177,10 @@ def _fashion_data(cfg):
     from ember.vision import datasets
     tr = datasets.FashionMNIST(cfg["data_dir"], train=True, download=True)
     te = datasets.FashionMNIST(cfg["data_dir"], train=False, download=True)
+    # say which copy is used (the data root's, or Debian's package)
     return (_tensor_dataset(*_arrays(tr), *_FASHION_STATS, cfg["limit_train"]),
             _tensor_dataset(*_arrays(te), *_FASHION_STATS, cfg["limit_test"]),
-            "Fashion-MNIST")
+            f"Fashion-MNIST from {tr.source_folder}")
 
 
 def cifar10_train_transform():
@@ -280,15 +297,16 @@ def build(cfg, data=None):
     """
     import ember
     from ember import nn
-    from ember.utils.data import DataLoader, TensorDataset
+    from ember.utils.data import DataLoader
     recipe = get_recipe(cfg["recipe"])
     train_ds, test_ds, info = data if data is not None else recipe.data(cfg)
     ember.manual_seed(int(cfg["seed"]))
     model = recipe.model(cfg)
     gen = ember.Generator().manual_seed(int(cfg["seed"]) + 1)
-    workers = 0 if isinstance(train_ds, TensorDataset) else int(cfg["workers"])
+    # --workers is honoured for every recipe (in-memory datasets too: the batches are
+    # the same, assembled in worker processes)
     train_loader = DataLoader(train_ds, batch_size=int(cfg["batch_size"]), shuffle=True,
-                              generator=gen, num_workers=workers)
+                              generator=gen, num_workers=int(cfg["workers"]))
     # (fresh workers each epoch, seeded from `gen`: a resumed run augments identically)
     test_loader = DataLoader(test_ds, batch_size=int(cfg["eval_batch_size"]), shuffle=False)
     optimizer = build_optimizer(cfg, model.parameters())

@@ -221,6 +221,20 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     atomic_write_bytes(os.fspath(f), payload)
 
 
+def _umask():
+    """The process's umask, read without changing it where the OS allows."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore (not thread-safe, but brief)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path, payload):
     """Write ``payload`` to ``path`` atomically: temp file in the same folder, fsync,
     ``os.replace``; the temp file is removed on any error."""
@@ -231,6 +245,9 @@ def atomic_write_bytes(path, payload):
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
+            # mkstemp makes the file 0600; give it the mode open() would (0644 under
+            # the usual umask), so every file ember writes has the same permissions
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:

@@ -118,7 +118,9 @@ def test_resume_matches_uninterrupted(tmp_path, capsys):
     (["train", "mnist-mlpp"], r"did you mean 'mnist-mlp'"),
     (["train", "--bogus"], r"unrecognized arguments: --bogus"),
     (["train", "--epochs", "0"], r"--epochs: expected a positive integer"),
-    (["train", "--lr", "abc"], r"--lr: expected a positive number"),
+    (["train", "--lr", "abc"], r"--lr: expected a positive finite number"),
+    (["train", "--lr", "inf"], r"--lr: expected a positive finite number, got .inf."),
+    (["train", "--lr", "nan"], r"--lr: expected a positive finite number"),
     (["train", "--optimizer", "sgdx"], r"invalid choice: 'sgdx'"),
     (["frobnicate"], r"invalid choice"),
     ([], r"missing command"),
@@ -171,8 +173,11 @@ def test_missing_and_corrupt_data(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(FashionMNIST, "system_folders", [])
     monkeypatch.setattr(FashionMNIST, "mirrors", ["http://127.0.0.1:9/"])
     out = tmp_path / "out"
-    bad(capsys, "train", "fashion-mlp", "--data-dir", tmp_path / "data", "--out", out,
-        match=r"127\.0\.0\.1")
+    (tmp_path / "data").mkdir()
+    err = bad(capsys, "train", "fashion-mlp", "--data-dir", tmp_path / "data", "--out", out,
+              match=r"127\.0\.0\.1")
+    assert "t10k-labels-idx1-ubyte.gz" in err and "dataset-fashion-mnist" in err
+    assert os.listdir(tmp_path / "data") == []  # no empty FashionMNIST/raw left
     raw = tmp_path / "data" / "FashionMNIST" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",

@@ -16,13 +16,13 @@ Example:
 from .callbacks import Callback, CallbackList, EarlyStopping, LambdaCallback
 from .checkpoint import (BEST_NAME, CHECKPOINT_NAME, CheckpointCallback, CheckpointError,
                          load_checkpoint, restore_checkpoint, training_checkpoint)
-from .loggers import CSVLogger, JSONLogger, TensorBoardLogger
-from .loop import History, TrainState, evaluate, fit
+from .loggers import CSVLogger, JSONLogger, TensorBoardLogger, read_scalars
+from .loop import History, TrainState, TrainingDiverged, evaluate, fit
 from .metrics import Accuracy, Mean, accuracy, correct
 from .plots import CurvePlotter, plot_curves
 from .progress import EpochPrinter, ProgressBar, format_record
 
-__all__ = ["fit", "evaluate", "History", "TrainState", "Callback", "CallbackList",
+__all__ = ["fit", "evaluate", "History", "TrainState", "TrainingDiverged", "read_scalars", "Callback", "CallbackList",
            "EarlyStopping", "LambdaCallback", "CheckpointCallback", "CheckpointError",
            "load_checkpoint", "restore_checkpoint", "training_checkpoint",
            "CHECKPOINT_NAME", "BEST_NAME", "CSVLogger", "JSONLogger", "TensorBoardLogger",

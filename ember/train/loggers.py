@@ -6,17 +6,20 @@ killed after logging but before checkpointing) are dropped, so each epoch appear
 once.
 """
 import csv
+import glob
 import io
 import json
 import math
 import os
+import struct
 import sys
+import time
 
 from ember.serialization import atomic_write_bytes
 
 from .callbacks import Callback
 
-__all__ = ["CSVLogger", "JSONLogger", "TensorBoardLogger", "warn_missing"]
+__all__ = ["CSVLogger", "JSONLogger", "TensorBoardLogger", "read_scalars", "warn_missing"]
 
 _warned = set()
 
@@ -36,7 +39,8 @@ def _jsonable(v):
 
 
 class CSVLogger(Callback):
-    """Append one row per epoch (the epoch record's keys as columns) to a CSV file.
+    """Keep one row per epoch (the epoch record's keys as columns) in a CSV file,
+    rewritten atomically after every epoch (a kill never leaves a half-written row).
 
     Args:
         path (str): the file, e.g. ``"runs/a/metrics.csv"``.
@@ -48,49 +52,44 @@ class CSVLogger(Callback):
     def __init__(self, path):
         self.path = os.fspath(path)
         self.fields = None
+        self.rows = []
 
-    def _read(self):
-        try:
-            with open(self.path, newline="") as f:
-                return list(csv.DictReader(f))
-        except (OSError, csv.Error):
-            return None
-
-    def on_train_begin(self, state):
-        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-        history = list(state.history)
-        if not history:
-            self.fields = None
-            if os.path.exists(self.path) and not state.resumed:
-                os.remove(self.path)
-            return
-        self.fields = list(history[0].keys())
-        rows = self._read() if state.resumed else None
-        expected = [self._format(r) for r in history]
-        if rows is not None and rows[:len(expected)] == expected and len(rows) == len(expected):
-            return  # the file already matches the checkpoint: append from here
+    def _text(self):
         buf = io.StringIO()
         w = csv.DictWriter(buf, self.fields, extrasaction="ignore", lineterminator="\n")
         w.writeheader()
-        for r in history:
+        for r in self.rows:
             w.writerow(self._format(r))
-        atomic_write_bytes(self.path, buf.getvalue().encode())
+        return buf.getvalue()
+
+    def on_train_begin(self, state):
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        # the checkpoint's history is the truth: rows of epochs it does not cover (a run
+        # killed after logging but before checkpointing) are dropped
+        self.rows = list(state.history)
+        self.fields = list(self.rows[0].keys()) if self.rows else None
+        if not self.rows:
+            if os.path.exists(self.path) and not state.resumed:
+                os.remove(self.path)
+            return
+        text = self._text()
+        try:
+            with open(self.path, newline="") as f:
+                if f.read() == text:
+                    return  # already matches the checkpoint
+        except OSError:
+            pass
+        atomic_write_bytes(self.path, text.encode())
 
     def _format(self, record):
         return {k: ("" if v is None else repr(v) if isinstance(v, float) else str(v))
                 for k, v in record.items() if self.fields is None or k in self.fields}
 
     def on_epoch_end(self, state, logs):
-        new = self.fields is None
-        if new:
+        if self.fields is None:
             self.fields = list(logs.keys())
-        with open(self.path, "a", newline="") as f:
-            w = csv.DictWriter(f, self.fields, extrasaction="ignore", lineterminator="\n")
-            if new:
-                w.writeheader()
-            w.writerow(self._format(logs))
-            f.flush()
-            os.fsync(f.fileno())
+        self.rows.append(dict(logs))
+        atomic_write_bytes(self.path, self._text().encode())
 
 
 class JSONLogger(Callback):
@@ -126,8 +125,14 @@ class JSONLogger(Callback):
             self._write()
 
     def _write(self):
-        text = json.dumps(self.records, indent=1)
-        atomic_write_bytes(self.path, (text + "\n").encode())
+        data = (json.dumps(self.records, indent=1) + "\n").encode()
+        try:
+            with open(self.path, "rb") as f:
+                if f.read() == data:
+                    return  # unchanged (e.g. resuming a finished run)
+        except OSError:
+            pass
+        atomic_write_bytes(self.path, data)
 
     def on_epoch_end(self, state, logs):
         self.records.append({k: _jsonable(v) for k, v in logs.items()})
@@ -135,9 +140,16 @@ class JSONLogger(Callback):
 
 
 class TensorBoardLogger(Callback):
-    """Write TensorBoard event files (``tensorboardX``): every epoch's metrics as
-    ``loss/train``, ``accuracy/val``, ``lr``, ... (at the global step) and the
-    training loss every ``log_every`` steps as ``batch/loss``.
+    """Write TensorBoard event files (with ``tensorboardX``'s protocol buffers): every
+    epoch's metrics as ``loss/train``, ``accuracy/val``, ``lr``, ... (at the global
+    step) and the training loss every ``log_every`` steps as ``batch/loss``.
+
+    Events are written synchronously (no background queue) and flushed and fsynced at
+    every epoch end, before the checkpoint of that epoch is written, so a checkpointed
+    epoch is always in TensorBoard. A resumed run starts a new event file with
+    TensorBoard's purge marker at the checkpoint's step + 1: points a killed run
+    logged after its last checkpoint are hidden, and each step appears once. No event
+    file is created until there is something to write.
 
     Args:
         logdir (str): the event files' folder (the run directory).
@@ -146,26 +158,52 @@ class TensorBoardLogger(Callback):
     Without tensorboardX installed, prints a one-line warning and does nothing.
     """
 
+    order = 50  # after the CSV/JSON logs, before the checkpoint
+
     def __init__(self, logdir, log_every=50):
         self.logdir = os.fspath(logdir)
         self.log_every = int(log_every)
         self.writer = None
+        self._enabled = False
+        self._purge_step = None
 
     def on_train_begin(self, state):
         try:
-            from tensorboardX import SummaryWriter
+            import tensorboardX  # noqa: F401
         except ImportError:
             warn_missing("tensorboardX", "TensorBoard logging")
+            self._enabled = False
             return
-        kw = {"purge_step": state.step + 1} if state.resumed else {}
-        self.writer = SummaryWriter(self.logdir, flush_secs=30, **kw)
+        self._enabled = True
+        self._purge_step = state.step + 1 if state.resumed else None
+
+    def _events(self):
+        """The open event file, created (with the purge marker) on first use."""
+        if self.writer is None:
+            from tensorboardX.event_file_writer import EventsWriter
+            from tensorboardX.proto.event_pb2 import Event, SessionLog
+            os.makedirs(self.logdir, exist_ok=True)
+            # a sortable, unique suffix: files of one second sort in creation order
+            suffix = f".{time.time_ns():020d}.{os.getpid()}"
+            self.writer = EventsWriter(os.path.join(self.logdir, "events"), suffix)
+            if self._purge_step is not None:
+                self.writer.write_event(Event(wall_time=time.time(), step=self._purge_step,
+                                              session_log=SessionLog(status=SessionLog.START)))
+            _fsync_dir(self.logdir)
+        return self.writer
+
+    def _scalar(self, tag, value, step):
+        from tensorboardX.proto.event_pb2 import Event
+        from tensorboardX.summary import scalar
+        self._events().write_event(Event(wall_time=time.time(), step=int(step),
+                                         summary=scalar(tag, float(value))))
 
     def on_batch_end(self, state, logs):
-        if self.writer is not None and state.step % self.log_every == 0:
-            self.writer.add_scalar("batch/loss", logs["loss"], state.step)
+        if self._enabled and state.step % self.log_every == 0:
+            self._scalar("batch/loss", logs["loss"], state.step)
 
     def on_epoch_end(self, state, logs):
-        if self.writer is None:
+        if not self._enabled:
             return
         for key, value in logs.items():
             if key == "epoch" or value is None or not isinstance(value, (int, float)) \
@@ -173,10 +211,65 @@ class TensorBoardLogger(Callback):
                 continue
             split, _, metric = key.partition("_")
             tag = f"{metric}/{split}" if metric else key
-            self.writer.add_scalar(tag, value, state.step)
-        self.writer.flush()
+            self._scalar(tag, value, state.step)
+        if self.writer is not None:
+            self.writer.flush()  # flush + fsync: on disk before the checkpoint is written
 
     def on_train_end(self, state):
         if self.writer is not None:
             self.writer.close()
             self.writer = None
+
+
+def _fsync_dir(folder):
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _records(path):
+    """The serialized events of one event file, stopping at a truncated record (the end
+    of a file whose writer was killed)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    pos = 0
+    while pos + 12 <= len(raw):
+        (n,) = struct.unpack("<Q", raw[pos:pos + 8])
+        end = pos + 12 + n + 4
+        if end > len(raw):
+            return
+        yield raw[pos + 12:pos + 12 + n]
+        pos = end
+
+
+def read_scalars(logdir):
+    """The scalars TensorBoard shows for ``logdir``: ``{tag: [(step, value), ...]}``.
+
+    Reads every event file in name (creation) order and applies TensorBoard's purge
+    rule: a session-start marker at step ``s`` hides the points logged before it at
+    steps ``>= s``. Needs tensorboardX (for the protocol buffers), not TensorBoard.
+
+    Example:
+        >>> read_scalars("runs/mnist-cnn")["accuracy/test"][-1]
+        (790, 0.9725)
+    """
+    from tensorboardX.proto.event_pb2 import Event, SessionLog
+    out = {}
+    files = sorted(glob.glob(os.path.join(glob.escape(os.fspath(logdir)), "events.out.tfevents.*")))
+    for path in files:
+        for data in _records(path):
+            ev = Event.FromString(data)
+            if ev.HasField("session_log") and ev.session_log.status == SessionLog.START:
+                for tag in out:
+                    out[tag] = [(s, v) for s, v in out[tag] if s < ev.step]
+            elif ev.HasField("summary"):
+                for val in ev.summary.value:
+                    out.setdefault(val.tag, []).append((ev.step, val.simple_value))
+    return out

@@ -7,7 +7,24 @@ import ember
 from .callbacks import CallbackList
 from .metrics import correct
 
-__all__ = ["fit", "evaluate", "TrainState", "History"]
+__all__ = ["fit", "evaluate", "TrainState", "History", "TrainingDiverged"]
+
+
+class TrainingDiverged(FloatingPointError):
+    """The training loss became NaN or infinite: the run stopped before the optimizer
+    step that would have used it was kept in any checkpoint.
+
+    Attributes:
+        value (float): the loss. epoch (int): the epoch it happened in (1-based).
+        step (int): the optimizer step (1-based). lr (float): the learning rate then.
+        completed_epochs (int): epochs finished (and checkpointed) before it.
+    """
+
+    def __init__(self, value, epoch, step, lr, completed_epochs):
+        self.value, self.epoch, self.step, self.lr = value, epoch, step, lr
+        self.completed_epochs = completed_epochs
+        super().__init__(f"fit: the loss became {value} at epoch {epoch}, step {step} "
+                         f"(lr {lr:g}); lower the learning rate")
 
 # schedulers whose step() is meant to run after every batch rather than every epoch
 _PER_BATCH = ("OneCycleLR", "CyclicLR")
@@ -142,6 +159,9 @@ def _train_epoch(state, limit_batches):
         x, y = _to(x, state.device), _to(y, state.device)
         out = model(x)
         loss = loss_fn(out, y)
+        value = float(loss.item())
+        if not math.isfinite(value):  # before the step, so the weights stay finite
+            raise TrainingDiverged(value, state.epoch + 1, state.step + 1, state.lr, state.epoch)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -149,10 +169,6 @@ def _train_epoch(state, limit_batches):
             state.scheduler.step()
         state.step += 1
         bs = y.shape[0] if isinstance(y, ember.Tensor) and y.dim() else 1
-        value = float(loss.item())
-        if not math.isfinite(value):
-            raise FloatingPointError(f"fit: the loss became {value} at epoch {state.epoch + 1}"
-                                     f", step {state.step}; lower the learning rate")
         total_loss += value * bs
         if classified and _is_classification(out, y):
             hits += correct(out, y)

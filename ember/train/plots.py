@@ -1,4 +1,4 @@
-"""``curves.png``: loss and accuracy per epoch (matplotlib, Agg canvas; pyplot and the
+"""``curves.png``: loss, accuracy and learning rate per epoch (matplotlib, Agg canvas; pyplot and the
 user's backend are never touched)."""
 import io
 import math
@@ -19,8 +19,8 @@ def _series(history, key):
 
 
 def plot_curves(history, path, title=None):
-    """Draw the loss and accuracy of each split over the epochs into a PNG at ``path``
-    (written atomically). Returns False (after a one-line warning) without matplotlib.
+    """Draw the loss and accuracy of each split, and the learning rate, over the epochs
+    into a PNG at ``path`` (written atomically). Returns False (after a one-line warning) without matplotlib.
 
     Args:
         history (list of dict): epoch records as returned by :func:`ember.train.fit`.
@@ -35,11 +35,19 @@ def plot_curves(history, path, title=None):
         warn_missing("matplotlib", "curves.png")
         return False
     keys = list(history[0].keys()) if history else []
-    fig = Figure(figsize=(10, 4), dpi=100)
+    has_lr = any(isinstance(r.get("lr"), (int, float)) for r in history)
+    panels = ("loss", "accuracy") + (("lr",) if has_lr else ())
+    fig = Figure(figsize=(5 * len(panels), 4), dpi=100)
     FigureCanvasAgg(fig)
-    for i, metric in enumerate(("loss", "accuracy")):
-        ax = fig.add_subplot(1, 2, i + 1)
-        for key in keys:
+    for i, metric in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), i + 1)
+        if metric == "lr":
+            xs, ys = _series(history, "lr")
+            ax.plot(xs, ys, marker="o", color="tab:green")
+            ax.set_ylabel("learning rate (start of epoch)")
+            if ys and min(ys) > 0 and max(ys) / min(ys) > 20:
+                ax.set_yscale("log")
+        for key in keys if metric != "lr" else ():
             if key.endswith("_" + metric):
                 xs, ys = _series(history, key)
                 if metric == "accuracy":
@@ -48,9 +56,10 @@ def plot_curves(history, path, title=None):
                     ax.plot(xs, ys, marker="o", label=key[: -len(metric) - 1])
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylabel(metric + (" (%)" if metric == "accuracy" else ""))
+        if metric != "lr":
+            ax.set_ylabel(metric + (" (%)" if metric == "accuracy" else ""))
         ax.grid(True, alpha=0.3)
-        if ax.lines:
+        if ax.get_legend_handles_labels()[0]:
             ax.legend()
     if title:
         fig.suptitle(title)

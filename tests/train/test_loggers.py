@@ -50,7 +50,21 @@ def test_progress_bar_and_printer():
     assert "samples/s" in bar_out.getvalue() and "loss" in bar_out.getvalue()
     text = lines.getvalue()
     assert text.startswith("epoch 1/1 | train loss ") and "val loss" in text
-    assert ProgressBar()._active() is False  # pytest's stdout is not a terminal
+    assert ProgressBar()._mode() == "log"  # pytest's stdout is not a terminal
+
+
+def test_progress_lines_when_not_a_terminal():
+    # a pipe / batch job / CI log gets plain lines with step, loss, samples/s and ETA
+    model, train, val, opt, sched, loss_fn = setup()
+    out = io.StringIO()
+    fit(model, train, opt, loss_fn, 2, callbacks=[ProgressBar(file=out, log_interval=0)])
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2 * len(train)
+    assert lines[0].startswith("epoch 1/2: step 1/6 (17%), loss ")
+    assert "samples/s, ETA 0:0" in lines[0] and lines[-1].startswith("epoch 2/2: step 6/6 (100%)")
+    quiet = io.StringIO()
+    fit(model, train, opt, loss_fn, 1, callbacks=[ProgressBar(enable=False, file=quiet, log_interval=0)])
+    assert quiet.getvalue() == ""
 
 
 def test_format_record():

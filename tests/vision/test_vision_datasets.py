@@ -222,17 +222,30 @@ def test_mnist_checksum_mismatch_leaves_nothing(tmp_path, server, monkeypatch):
     monkeypatch.setattr(MNIST, "resources", [(k, "0" * 32) for k in files])
     with pytest.raises(ChecksumError, match="checksum"):
         MNIST(tmp_path, download=True)
-    raw = tmp_path / "MNIST" / "raw"
-    assert os.listdir(raw) == [] and leftovers(tmp_path) == []
+    assert not (tmp_path / "MNIST").exists() and leftovers(tmp_path) == []
 
 
 def test_mnist_offline_error(tmp_path, monkeypatch):
     monkeypatch.setattr(MNIST, "mirrors", [DEAD])
     with pytest.raises(DownloadError, match="offline") as info:
         MNIST(tmp_path, download=True)
-    assert "train-images-idx3-ubyte.gz" in str(info.value)
+    msg = str(info.value)
+    for name, _ in MNIST.resources:  # all four files named, not just the first
+        assert name in msg
+    assert str(tmp_path / "MNIST" / "raw") in msg and "by hand" in msg
+    # one-line readable: no sentence runs into the next
+    assert "\n" not in msg and ". To install it by hand, put these files" in msg
     assert leftovers(tmp_path) == []
-    assert not any(f.endswith(".gz") for f in os.listdir(tmp_path / "MNIST" / "raw"))
+    assert not (tmp_path / "MNIST").exists()  # no empty MNIST/raw left behind
+
+
+def test_fashion_mnist_offline_error_names_debian_package(tmp_path, monkeypatch):
+    from ember.vision.datasets import FashionMNIST
+    monkeypatch.setattr(FashionMNIST, "mirrors", [DEAD])
+    monkeypatch.setattr(FashionMNIST, "system_folders", [])
+    with pytest.raises(DownloadError, match="apt-get install dataset-fashion-mnist"):
+        FashionMNIST(tmp_path, download=True)
+    assert os.listdir(tmp_path) == []
 
 
 def test_download_truncated_transfer_is_not_kept(tmp_path, server, monkeypatch):
@@ -243,7 +256,7 @@ def test_download_truncated_transfer_is_not_kept(tmp_path, server, monkeypatch):
     monkeypatch.setattr(MNIST, "resources", [(k, md5(v)) for k, v in files.items()])
     with pytest.raises(DownloadError):
         MNIST(tmp_path, download=True)
-    assert os.listdir(tmp_path / "MNIST" / "raw") == [] and leftovers(tmp_path) == []
+    assert not (tmp_path / "MNIST").exists() and leftovers(tmp_path) == []
 
 
 def test_fashion_mnist_system_folder(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from .utils import DatasetError, check_md5, download_url, read_idx
+from .utils import DatasetError, DownloadError, check_md5, download_url, read_idx
 from .vision import VisionDataset, tensor_of
 
 __all__ = ["MNIST", "FashionMNIST", "MNIST_MIRRORS", "FASHION_MNIST_MIRRORS",
@@ -108,18 +108,53 @@ class MNIST(VisionDataset):
                 "download=True to download it, or put the four IDX files "
                 "(train-images-idx3-ubyte[.gz], ...) there")
 
+    def _missing_files(self):
+        return [name for name, _ in self.resources
+                if not os.path.isfile(os.path.join(self.raw_folder, name)) and
+                not os.path.isfile(os.path.join(self.raw_folder, os.path.splitext(name)[0]))]
+
+    def _by_hand_hint(self):
+        """Where else the files may come from (subclasses add a system package)."""
+        return ""
+
     def download(self):
-        """Download the ``.gz`` files that are missing (MD5-checked, atomic)."""
+        """Download the ``.gz`` files that are missing (MD5-checked, atomic).
+
+        Raises:
+            DownloadError: offline or every mirror failed; the message lists the files
+                to put in ``raw_folder`` by hand. Folders this call created are removed
+                again, so a failed download leaves nothing behind.
+        """
         if self._check_exists():
             return
+        created = []
+        folder = self.raw_folder
+        while folder and not os.path.exists(folder):
+            created.append(folder)
+            folder = os.path.dirname(folder)
         os.makedirs(self.raw_folder, exist_ok=True)
-        for name, md5 in self.resources:
-            base = os.path.splitext(name)[0]
-            path = os.path.join(self.raw_folder, name)
-            if os.path.isfile(os.path.join(self.raw_folder, base)) or check_md5(path, md5):
-                continue
-            urls = [m.rstrip("/") + "/" + name for m in type(self).mirrors]
-            download_url(urls, path, md5)
+        try:
+            for name, md5 in self.resources:
+                base = os.path.splitext(name)[0]
+                path = os.path.join(self.raw_folder, name)
+                if os.path.isfile(os.path.join(self.raw_folder, base)) or check_md5(path, md5):
+                    continue
+                urls = [m.rstrip("/") + "/" + name for m in type(self).mirrors]
+                download_url(urls, path, md5)
+        except DownloadError as e:
+            for folder in created:  # deepest first: only the empty ones go
+                try:
+                    os.rmdir(folder)
+                except OSError:
+                    break
+            missing = self._missing_files()
+            first = type(self).mirrors[0] if type(self).mirrors else ""
+            raise type(e)(
+                f"{type(self).__name__} is not in {self.raw_folder} and could not be "
+                f"downloaded ({e.reason}). To install it by hand, put "
+                f"{'these files' if len(missing) > 1 else 'this file'} in that folder: "
+                f"{', '.join(missing)} (from {first}){self._by_hand_hint()}; or point "
+                "root= / --data-dir / $EMBER_DATA at a folder that has them.") from None
 
 
 class FashionMNIST(MNIST):
@@ -155,6 +190,10 @@ class FashionMNIST(MNIST):
         if self._has_files(self.raw_folder):
             return self.raw_folder
         return self._system_folder()
+
+    def _by_hand_hint(self):
+        return (", or install Debian's dataset-fashion-mnist package (apt-get install "
+                "dataset-fashion-mnist)")
 
     def _not_found_message(self):
         return (super()._not_found_message() + " (or install Debian's "

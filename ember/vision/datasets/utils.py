@@ -30,7 +30,15 @@ class DatasetError(RuntimeError):
 
 
 class DownloadError(DatasetError):
-    """A download failed (offline, HTTP error, or every mirror failed)."""
+    """A download failed (offline, HTTP error, or every mirror failed).
+
+    Attributes:
+        reason (str): why, in a few words (e.g. ``"are you offline?"``).
+    """
+
+    def __init__(self, message, reason=None):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class ChecksumError(DownloadError):
@@ -155,14 +163,15 @@ def download_url(urls, path, md5=None, timeout=TIMEOUT):
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as e:
             reason = getattr(e, "reason", None) or e
             errors.append(f"{url}: {reason}")
-    detail = "\n  ".join(errors)
+    detail = "; ".join(errors)
     if bad_sum:
         raise ChecksumError(f"downloaded {name} but its checksum is wrong, so nothing "
                             f"was saved (a broken mirror or proxy? try again later, or "
-                            f"download it by hand to {path}):\n  {detail}")
-    raise DownloadError(f"could not download {name} (are you offline?):\n  {detail}\n"
+                            f"download it by hand to {path}). Errors: {detail}.",
+                            reason=f"checksum mismatch: {detail}")
+    raise DownloadError(f"could not download {name} (are you offline?). Errors: {detail}. "
                         f"Download it by hand to {path}, or set $EMBER_DATA / root= to a "
-                        "folder that has it.")
+                        "folder that has it.", reason=f"are you offline? {detail}")
 
 
 def extract_tar_members(archive, wanted, dest, strip_prefix=""):
