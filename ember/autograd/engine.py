@@ -105,7 +105,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     STATE.enabled = create_graph
     anomaly = STATE.anomaly
     try:
-        ready = list(roots)
+        # a root that is also upstream of another root waits for that one's gradient
+        ready = [r for r in roots if r not in deps]
         pop = grads.pop
         plain = targets is None  # Tensor.backward() without inputs=: accumulate everywhere
         while ready:
