@@ -28,7 +28,8 @@ from .random import (Generator, default_generator, manual_seed, seed, initial_se
 from .creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, full, empty, zeros_like,
                        ones_like, full_like, empty_like, arange, linspace, logspace, eye, rand, randn,
                        randint, normal, bernoulli, randperm, rand_like, randn_like, randint_like,
-                       multinomial, poisson, meshgrid, tril_indices, triu_indices, scalar_tensor)
+                       multinomial, poisson, meshgrid, tril_indices, triu_indices, scalar_tensor,
+                       set_default_device, get_default_device)
 from .ops.elementwise import (add, sub, mul, div, true_divide, floor_divide, remainder, fmod, pow,
     neg, negative, exp, exp2, log, log2, log10, log1p, expm1, sqrt, rsqrt, square, abs, absolute,
     sign, sgn, sin, cos, tan, asin, acos, atan, sinh, cosh, atan2, floor, ceil, round, trunc, frac,
@@ -77,8 +78,9 @@ from ._shims import (compile, use_deterministic_algorithms, are_deterministic_al
     is_deterministic_algorithms_warn_only_enabled, set_printoptions, set_float32_matmul_precision,
     get_float32_matmul_precision)
 
-_LAZY = {"nn", "optim", "utils", "vision", "models", "train", "distributed", "text", "serialization",
-         "summary", "save", "load", "backends", "linalg", "special", "distributions", "accelerator"}
+# subpackages imported on first use; tests/test_init.py checks each one imports
+_LAZY = {"nn", "optim", "utils", "vision", "models", "train", "distributed", "serialization", "summary", "save",
+         "load", "backends", "linalg", "special", "distributions", "accelerator"}
 # torch.<name> functions that live in ember.special
 _SPECIAL = {"lgamma": "gammaln", "digamma": "digamma", "polygamma": "polygamma",
             "mvlgamma": "multigammaln", "logit": "logit", "sinc": "sinc", "i0": "i0"}

@@ -12,6 +12,8 @@ from .tensor import Tensor
 
 
 def _method(fn):
+    fn = getattr(fn, "__wrapped__", fn)  # Tensor methods take no out= (as in PyTorch): skip its wrapper
+
     def m(self, *args, **kwargs):
         return fn(self, *args, **kwargs)
     m.__name__ = fn.__name__
@@ -20,32 +22,41 @@ def _method(fn):
 
 
 # -- operators ------------------------------------------------------------------------
-Tensor.__add__ = E.add  # (a, b): direct, one call less on the hot path
-Tensor.__radd__ = lambda a, b: E.add(b, a)
-Tensor.__sub__ = E.sub
-Tensor.__rsub__ = lambda a, b: E.sub(b, a)
-Tensor.__mul__ = E.mul
-Tensor.__rmul__ = lambda a, b: E.mul(b, a)
-Tensor.__truediv__ = lambda a, b: E.div(a, b)
-Tensor.__rtruediv__ = lambda a, b: E.div(b, a)
-Tensor.__floordiv__ = lambda a, b: E.floor_divide(a, b)
-Tensor.__rfloordiv__ = lambda a, b: E.floor_divide(b, a)
-Tensor.__mod__ = lambda a, b: E.remainder(a, b)
-Tensor.__rmod__ = lambda a, b: E.remainder(b, a)
-Tensor.__pow__ = lambda a, b: E.pow(a, b)
-Tensor.__rpow__ = lambda a, b: E.pow(b, a)
-Tensor.__matmul__ = lambda a, b: L.matmul(a, b)
-Tensor.__rmatmul__ = lambda a, b: L.matmul(b, a)
-Tensor.__neg__ = lambda a: E.neg(a)
+def _raw(fn):
+    """The op without its ``out=`` wrapper (ember/ops/_out.py): operators skip one call."""
+    return getattr(fn, "__wrapped__", fn)
+
+
+(_add, _sub, _mul, _div, _floor_divide, _remainder, _pow, _neg, _abs, _logical_not, _bitwise_not, _eq, _ne,
+ _lt, _le, _gt, _ge, _matmul) = map(_raw, (E.add, E.sub, E.mul, E.div, E.floor_divide, E.remainder, E.pow, E.neg,
+                                          E.abs, E.logical_not, E.bitwise_not, E.eq, E.ne, E.lt, E.le, E.gt,
+                                          E.ge, L.matmul))
+Tensor.__add__ = _add  # (a, b): direct, one call less on the hot path
+Tensor.__radd__ = lambda a, b: _add(b, a)
+Tensor.__sub__ = _sub
+Tensor.__rsub__ = lambda a, b: _sub(b, a)
+Tensor.__mul__ = _mul
+Tensor.__rmul__ = lambda a, b: _mul(b, a)
+Tensor.__truediv__ = lambda a, b: _div(a, b)
+Tensor.__rtruediv__ = lambda a, b: _div(b, a)
+Tensor.__floordiv__ = lambda a, b: _floor_divide(a, b)
+Tensor.__rfloordiv__ = lambda a, b: _floor_divide(b, a)
+Tensor.__mod__ = lambda a, b: _remainder(a, b)
+Tensor.__rmod__ = lambda a, b: _remainder(b, a)
+Tensor.__pow__ = lambda a, b: _pow(a, b)
+Tensor.__rpow__ = lambda a, b: _pow(b, a)
+Tensor.__matmul__ = lambda a, b: _matmul(a, b)
+Tensor.__rmatmul__ = lambda a, b: _matmul(b, a)
+Tensor.__neg__ = lambda a: _neg(a)
 Tensor.__pos__ = lambda a: a
-Tensor.__abs__ = lambda a: E.abs(a)
-Tensor.__invert__ = lambda a: E.logical_not(a) if a._data.dtype == np.bool_ else E.bitwise_not(a)
-Tensor.__eq__ = lambda a, b: E.eq(a, b)
-Tensor.__ne__ = lambda a, b: E.ne(a, b)
-Tensor.__lt__ = lambda a, b: E.lt(a, b)
-Tensor.__le__ = lambda a, b: E.le(a, b)
-Tensor.__gt__ = lambda a, b: E.gt(a, b)
-Tensor.__ge__ = lambda a, b: E.ge(a, b)
+Tensor.__abs__ = lambda a: _abs(a)
+Tensor.__invert__ = lambda a: _logical_not(a) if a._data.dtype == np.bool_ else _bitwise_not(a)
+Tensor.__eq__ = lambda a, b: _eq(a, b)
+Tensor.__ne__ = lambda a, b: _ne(a, b)
+Tensor.__lt__ = lambda a, b: _lt(a, b)
+Tensor.__le__ = lambda a, b: _le(a, b)
+Tensor.__gt__ = lambda a, b: _gt(a, b)
+Tensor.__ge__ = lambda a, b: _ge(a, b)
 
 
 def _bitop(npfn, name):
@@ -97,11 +108,11 @@ def _iop(fn, name):
     return m
 
 
-Tensor.__iadd__ = _iop(E.add, "__iadd__")
-Tensor.__isub__ = _iop(E.sub, "__isub__")
-Tensor.__imul__ = _iop(E.mul, "__imul__")
-Tensor.__itruediv__ = _iop(E.div, "__itruediv__")
-Tensor.__ipow__ = _iop(E.pow, "__ipow__")
+Tensor.__iadd__ = _iop(_add, "__iadd__")
+Tensor.__isub__ = _iop(_sub, "__isub__")
+Tensor.__imul__ = _iop(_mul, "__imul__")
+Tensor.__itruediv__ = _iop(_div, "__itruediv__")
+Tensor.__ipow__ = _iop(_pow, "__ipow__")
 
 # -- out-of-place methods ---------------------------------------------------------------
 for _name in ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod", "pow", "neg",
@@ -175,9 +186,9 @@ def _argsort(self, dim=-1, descending=False, stable=False):
 
 def _topk(self, k, dim=-1, largest=True, sorted=True):
     import collections
+    d = wrap_dim(dim, self._data.ndim, "topk")
     if self._data.dtype == np.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    d = wrap_dim(dim, self._data.ndim, "topk")
     n = self._data.shape[d] if self._data.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"topk(): selected index k out of range (k={k}, dim {d} has size {n})")

@@ -19,7 +19,34 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "ful
            "scalar_tensor", "complex"]
 
 
+# the device creation functions use when given none (None: the CPU); see set_default_device
+_default_device = [None]
+
+
+def set_default_device(device):
+    """Make creation functions (``zeros``, ``tensor``, ``randn``, ...) put new tensors on
+    ``device`` when they are given no ``device=``, as ``torch.set_default_device``.
+
+    Args:
+        device: an ``ember.device``, a string like ``'cpu'`` / ``'cuda:0'``, a CUDA index,
+            or None to go back to the CPU.
+
+    Example:
+        >>> ember.set_default_device("cpu")
+        >>> ember.zeros(2).device
+        device(type='cpu')
+    """
+    _default_device[0] = None if device is None else as_device(device)
+
+
+def get_default_device():
+    """The device creation functions use when given no ``device=`` (``ember.device``)."""
+    return _default_device[0] or CPU
+
+
 def _finish(arr, dtype=None, device=None, requires_grad=False):
+    if device is None:
+        device = _default_device[0]
     if device is not None:
         d = as_device(device)
         if d != CPU:
@@ -225,11 +252,25 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """Integers uniformly from [low, high) (``randint(high, size)`` form too)."""
-    if size is None:
+    """Integers uniformly from [low, high).
+
+    PyTorch's call forms: ``randint(high, size)``, ``randint(high, size=...)``,
+    ``randint(low, high, size)`` and keywords ``low=``/``high=``/``size=``.
+
+    Example:
+        >>> ember.randint(10, (2, 3)).shape
+        ember.Size([2, 3])
+        >>> ember.randint(3, 10, size=(4,)).dtype
+        ember.int64
+    """
+    if size is None:  # randint(high, size)
         low, high, size = 0, low, high
-    if high is None:
-        raise TypeError("randint() missing required argument 'high'")
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
+    if high is None or size is None:
+        raise TypeError("randint() missing required arguments 'high' and 'size'")
+    if isinstance(size, int):
+        raise TypeError("randint(): argument 'size' must be tuple of ints, not int")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     arr = np.empty(tuple(size), dtype=_dt.to_numpy_dtype(dtype or _dt.int64))

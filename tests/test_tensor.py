@@ -128,3 +128,49 @@ def test_keep_freed_memory_toggle():
     if sys.platform.startswith("linux"):
         assert keep_freed_memory(True) in (True, False)  # False on a non-glibc libc
     assert keep_freed_memory(True) == keep_freed_memory(True)
+
+
+# -- everyday creation call forms ------------------------------------------------------
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.randint(10, (2, 3)), lambda m: m.randint(10, size=(4,)), lambda m: m.randint(3, 10, (5,)),
+    lambda m: m.randint(3, 10, size=(2, 2)), lambda m: m.randint(low=-2, high=5, size=(3,)),
+    lambda m: m.randint(high=7, size=(3,)), lambda m: m.randint(0, 5, (3,), dtype=m.int32),
+], ids=["high_size", "high_size_kw", "low_high_size", "low_high_size_kw", "all_kw", "high_kw", "dtype"])
+def test_randint_call_forms_match_torch(call):
+    torch = require_torch()
+    ember.manual_seed(3)
+    torch.manual_seed(3)
+    e, t = call(ember), call(torch)
+    assert tuple(e.shape) == tuple(t.shape) and str(e.dtype)[6:] == str(t.dtype)[6:]
+    assert e.tolist() == t.tolist()
+
+
+def test_randint_missing_arguments_raise_type_error():
+    with pytest.raises(TypeError, match="randint"):
+        ember.randint(10)
+    with pytest.raises(TypeError, match="randint"):
+        ember.randint(0, 10, 5)
+
+
+def test_set_default_device_applies_to_creation_functions():
+    assert ember.get_default_device() == ember.device("cpu")
+    try:
+        ember.set_default_device("cpu")
+        assert ember.get_default_device().type == "cpu"
+        for t in (ember.zeros(2), ember.tensor([1.0]), ember.randn(2), ember.arange(3), ember.empty(1)):
+            assert t.device.type == "cpu"
+    finally:
+        ember.set_default_device(None)
+    assert ember.get_default_device() == ember.device("cpu")
+
+
+def test_set_default_device_moves_new_tensors_to_cuda_when_available():
+    if not ember.cuda.is_available():
+        pytest.skip("needs a CUDA device (cupy)")
+    try:
+        ember.set_default_device("cuda")
+        assert ember.zeros(2).device.type == "cuda" and ember.tensor([1, 2]).is_cuda
+        assert ember.zeros(2, device="cpu").device.type == "cpu"  # an explicit device wins
+    finally:
+        ember.set_default_device(None)

@@ -5,6 +5,7 @@ import numpy as np
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ._args import wrap_dim as _wrap_dim, not_implemented_for
+from ._out import with_out
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
 
@@ -111,11 +112,13 @@ def relu(input):
     return Relu.apply(input)
 
 
+@with_out
 def sigmoid(input):
     """1 / (1 + exp(-x)), stable for large |x|."""
     return Sigmoid.apply(_float(input))
 
 
+@with_out
 def tanh(input):
     return Tanh.apply(_float(input))
 

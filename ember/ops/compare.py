@@ -5,6 +5,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._args import broadcast_shape, not_implemented_for
+from ._out import with_out
 
 
 def _cmp(fn, name):
@@ -17,7 +18,7 @@ def _cmp(fn, name):
             broadcast_shape(name, np.shape(a), np.shape(b))  # PyTorch's RuntimeError, if that was it
             raise
     op.__name__ = name
-    return op
+    return with_out(op)
 
 
 eq = _cmp(np.equal, "eq")
@@ -31,10 +32,12 @@ logical_or = _cmp(np.logical_or, "logical_or")
 logical_xor = _cmp(np.logical_xor, "logical_xor")
 
 
+@with_out
 def logical_not(input):
     return Tensor._wrap(np.logical_not(input._data))
 
 
+@with_out
 def bitwise_not(input):
     not_implemented_for("bitwise_not_cpu", input, "f")
     return Tensor._wrap(np.invert(input._data))

@@ -7,6 +7,7 @@ from .. import dtypes as _dt
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ._args import broadcast_shape, not_implemented_for
+from ._out import with_out
 
 __all__ = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod", "pow",
            "neg", "negative", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt",
@@ -339,6 +340,7 @@ class Neg(Op):
         return -grad
 
 
+@with_out
 def add(input, other, *, alpha=1):
     """``input + alpha * other`` with broadcasting."""
     if alpha != 1:
@@ -346,6 +348,7 @@ def add(input, other, *, alpha=1):
     return _binary(input, other, Add, AddScalar, AddScalar)
 
 
+@with_out
 def sub(input, other, *, alpha=1):
     """``input - alpha * other`` with broadcasting."""
     for x in (input, other):
@@ -359,11 +362,13 @@ def sub(input, other, *, alpha=1):
     return _binary(input, other, Sub, None, RSubScalar)
 
 
+@with_out
 def mul(input, other):
     """Elementwise product with broadcasting."""
     return _binary(input, other, Mul, MulScalar, MulScalar)
 
 
+@with_out
 def div(input, other, *, rounding_mode=None):
     """True division (integers give floats); ``rounding_mode`` 'trunc' or 'floor'."""
     if rounding_mode is None:
@@ -390,6 +395,7 @@ def _is_float(a, b):
     return any(isinstance(x, Tensor) and x._data.dtype.kind == "f" or isinstance(x, float) for x in (a, b))
 
 
+@with_out
 def floor_divide(input, other):
     """Floor division ``input // other`` (not differentiable)."""
     A = input._data if isinstance(input, Tensor) else input
@@ -397,6 +403,8 @@ def floor_divide(input, other):
     ref = input if isinstance(input, Tensor) else other
     dt = _dt.result_dtype(ref, other if ref is input else input)
     out_shape = broadcast_shape("floor_divide", np.shape(A), np.shape(B))
+    if dt.kind == "b":
+        raise NotImplementedError("floor_divide(): \"div_floor_cpu\" not implemented for 'Bool'")
     if dt.kind in "iu" and 0 not in out_shape:
         _check_int_divisor("floor_divide", B)
     return Tensor._wrap(np.asarray(np.floor_divide(A, B)).astype(dt, copy=False))
@@ -422,12 +430,14 @@ class Remainder(Op):
                 unbroadcast(-grad * q, b._data.shape) if nb else None)
 
 
+@with_out
 def remainder(input, other):
     """Python-style modulus (sign of the divisor)."""
     a, b = _promote_modulus(input, other, "remainder")
     return Remainder.apply(a, b, fmod=False)
 
 
+@with_out
 def fmod(input, other):
     """C-style modulus (sign of the dividend)."""
     a, b = _promote_modulus(input, other, "fmod")
@@ -473,9 +483,12 @@ def _promote_pair(a, b, float_only=False, op=None):
     return (b, a) if swapped else (a, b)
 
 
+@with_out
 def pow(input, exponent):
     """``input ** exponent`` (tensor or scalar on either side)."""
     if isinstance(input, Tensor) and isinstance(exponent, Tensor):
+        if input._data.dtype == np.bool_ and exponent._data.dtype == np.bool_:
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         return _binary(input, exponent, Pow)
     if isinstance(input, Tensor):
         c = _scalar(exponent)
@@ -492,6 +505,7 @@ def pow(input, exponent):
     return RPowScalar.apply(exponent, c=c)
 
 
+@with_out
 def neg(input):
     if input._data.dtype == np.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
@@ -521,6 +535,7 @@ class Clamp(Op):
         return grad * Tensor._wrap(mask.astype(X.dtype))
 
 
+@with_out
 def clamp(input, min=None, max=None):
     """Clamp values into [min, max] (either may be None or a tensor)."""
     if min is None and max is None:
@@ -559,23 +574,27 @@ class Maximum(Op):
                 unbroadcast(grad * Tensor._wrap(1 - wa), B.shape) if nb else None)
 
 
+@with_out
 def maximum(input, other):
     """Elementwise maximum (gradient split evenly on ties, as PyTorch)."""
     a, b = _promote_pair(input, other, op="maximum")
     return Maximum.apply(a, b, is_max=True)
 
 
+@with_out
 def minimum(input, other):
     a, b = _promote_pair(input, other, op="minimum")
     return Maximum.apply(a, b, is_max=False)
 
 
+@with_out
 def fmax(input, other):
     """Elementwise maximum that ignores NaN (not differentiable)."""
     a, b = _promote_pair(input, other, op="fmax")
     return Tensor._wrap(np.fmax(a._data, b._data))
 
 
+@with_out
 def fmin(input, other):
     """Elementwise minimum that ignores NaN (not differentiable)."""
     a, b = _promote_pair(input, other, op="fmin")
@@ -600,6 +619,7 @@ class Where(Op):
         return ga, gb
 
 
+@with_out
 def where(condition, input=None, other=None):
     """``input`` where ``condition`` else ``other`` (broadcasting); with only a condition,
     the indices of its nonzero elements (as ``nonzero(as_tuple=True)``)."""
@@ -616,18 +636,22 @@ def where(condition, input=None, other=None):
     return Where.apply(a, b, cond=cond)
 
 
+@with_out
 def lerp(input, end, weight):
     return input + (end - input) * weight
 
 
+@with_out
 def addcmul(input, tensor1, tensor2, *, value=1):
     return input + tensor1 * tensor2 * value
 
 
+@with_out
 def addcdiv(input, tensor1, tensor2, *, value=1):
     return input + tensor1 / tensor2 * value
 
 
+@with_out
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     mask = ~np.isfinite(input._data)
     out = Tensor._wrap(np.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))

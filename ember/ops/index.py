@@ -1,10 +1,13 @@
 """Indexing ops: ``t[...]`` (ints, slices with steps, None, Ellipsis, integer tensors,
 boolean masks), ``t[...] = v``, gather/scatter, index_select, masked_fill, take."""
+import warnings
+
 import numpy as np
 
 from ..autograd.op import Op
 from ..tensor import Tensor, _wrap_dim
 from .elementwise import unbroadcast
+from ._out import with_out
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
            "take", "take_along_dim", "nonzero", "index_add", "index_copy", "index_fill", "argwhere"]
@@ -12,6 +15,10 @@ __all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "m
 
 def _index_key(key):
     """Convert tensors inside an index to arrays; report whether it is basic (a view)."""
+    if isinstance(key, list) and _sequence_as_tuple(key):
+        warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated and will be "
+                      "changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq].", UserWarning, stacklevel=4)
+        key = tuple(key)
     if not isinstance(key, tuple):
         key = (key,)
     out = []
@@ -51,6 +58,13 @@ def _index_key(key):
     if basic and Ellipsis not in out:
         out.append(Ellipsis)  # makes NumPy return a 0-d view instead of a scalar copy
     return tuple(out), basic
+
+
+def _sequence_as_tuple(key):
+    """PyTorch's legacy rule: a short list holding a sequence, tensor, slice, None or
+    Ellipsis indexes like a tuple (``x[[[0, 1], [2, 0]]]`` is ``x[[0, 1], [2, 0]]``)."""
+    return len(key) < 32 and any(isinstance(k, (list, tuple, range, slice, Tensor, np.ndarray)) or k is None
+                                 or k is Ellipsis for k in key)
 
 
 def _check_bounds(x_shape, key):
@@ -202,6 +216,7 @@ def _check_index(op, x, dim, index):
     return np.where(idx < 0, idx + n, idx) if idx.size and idx.min() < 0 else idx
 
 
+@with_out
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (dim=1 example)."""
     d = _wrap_dim(dim, input._data.ndim, "gather")
@@ -289,6 +304,7 @@ class IndexAddInto(Op):
         return IndexSelect.apply(grad, index=self.index, axis=self.axis)
 
 
+@with_out
 def index_select(input, dim, index):
     """Rows (along ``dim``) picked by a 1-d integer index."""
     d = _wrap_dim(dim, input._data.ndim, "index_select")
@@ -359,12 +375,14 @@ def masked_fill(input, mask, value):
     return MaskedFill.apply(input, v, mask=m)
 
 
+@with_out
 def masked_select(input, mask):
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     shape = np.broadcast_shapes(m.shape, input._data.shape)
     return getitem(input.expand(shape), Tensor._wrap(np.broadcast_to(m, shape)))
 
 
+@with_out
 def take(input, index):
     return getitem(input.reshape(-1), index)
 

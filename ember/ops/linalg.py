@@ -6,6 +6,7 @@ from ..autograd.op import Op
 from ..tensor import Tensor
 from ._args import not_implemented_for
 from .elementwise import unbroadcast
+from ._out import with_out
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "einsum", "addmm", "baddbmm",
            "tensordot"]
@@ -45,9 +46,11 @@ def _check_dtypes(op, a, b):
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"{op}: expected both operands to have the same dtype, but got {a.dtype} "
                            f"and {b.dtype} (shapes {_shape_str(a._data.shape)} and {_shape_str(b._data.shape)})")
-    not_implemented_for(op, a, "b")  # no bool matrix products in PyTorch's kernels
+    if a._data.size and b._data.size:  # no bool matrix products in PyTorch's kernels (empty ones run none)
+        not_implemented_for(op, a, "b")
 
 
+@with_out
 def matmul(input, other):
     """Matrix product with NumPy/PyTorch semantics: 1-d operands are vectors, leading dims
     broadcast as batch dims."""
@@ -74,6 +77,7 @@ def matmul(input, other):
     return MatMul.apply(input, other)
 
 
+@with_out
 def mm(input, mat2):
     """(n, m) @ (m, p) -> (n, p)."""
     a, b = input._data, mat2._data
@@ -87,6 +91,7 @@ def mm(input, mat2):
     return MatMul.apply(input, mat2)
 
 
+@with_out
 def bmm(input, mat2):
     """(b, n, m) @ (b, m, p) -> (b, n, p)."""
     a, b = input._data, mat2._data
@@ -98,6 +103,7 @@ def bmm(input, mat2):
     return MatMul.apply(input, mat2)
 
 
+@with_out
 def mv(input, vec):
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"mv: expected a matrix and a vector, got shapes {_shape_str(input._data.shape)} "
@@ -116,6 +122,7 @@ class Dot(Op):
         return (grad * b if na else None, grad * a if nb else None)
 
 
+@with_out
 def dot(input, other):
     """Inner product of two 1-d tensors."""
     a, b = input._data, other._data
@@ -132,6 +139,7 @@ def dot(input, other):
 vdot = dot
 
 
+@with_out
 def outer(input, vec2):
     return input.reshape(-1, 1) * vec2.reshape(1, -1)
 
@@ -139,6 +147,7 @@ def outer(input, vec2):
 ger = outer
 
 
+@with_out
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     out = mm(mat1, mat2)
     if alpha != 1:
@@ -146,6 +155,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return out + (input * beta if beta != 1 else input) if beta != 0 else out
 
 
+@with_out
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     out = bmm(batch1, batch2)
     if alpha != 1:
@@ -153,6 +163,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     return out + (input * beta if beta != 1 else input) if beta != 0 else out
 
 
+@with_out
 def tensordot(a, b, dims=2):
     if isinstance(dims, int):
         ax_a = list(range(a._data.ndim - dims, a._data.ndim))

@@ -10,6 +10,7 @@ from ..autograd.op import Op
 from ..tensor import Tensor
 from ._args import wrap_dim as _wrap_dim, reduce_axes, check_nonempty_dims, not_implemented_for, require_float
 from .elementwise import Expand, where, exp, sqrt, abs
+from ._out import with_out
 
 __all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "prod", "max", "min", "amax",
            "amin", "argmax", "argmin", "logsumexp", "norm", "cumsum", "cumprod", "all", "any",
@@ -51,6 +52,7 @@ class Sum(Op):
         return _expand_back(grad, self.in_shape, self.axes, self.keepdim)
 
 
+@with_out
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum over ``dim`` (all dims if None). Integer and bool inputs sum to int64."""
     axes = _axes(dim, input._data.ndim, "sum")
@@ -58,6 +60,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     return Sum.apply(input, axes=axes, keepdim=keepdim, dtype=npd)
 
 
+@with_out
 def nansum(input, dim=None, keepdim=False):
     dim = _axes(dim, input._data.ndim, "nansum")
     if input._data.dtype.kind != "f":
@@ -84,6 +87,7 @@ def _count(shape, axes):
     return n
 
 
+@with_out
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean over ``dim`` (all dims if None). Needs a floating dtype, as in PyTorch."""
     if dtype is not None:
@@ -94,6 +98,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     return Mean.apply(input, axes=_axes(dim, input._data.ndim, "mean"), keepdim=keepdim)
 
 
+@with_out
 def nanmean(input, dim=None, keepdim=False):
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
@@ -130,6 +135,7 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
+@with_out
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim``; Bessel-corrected by default (``correction=1``)."""
     return _var(input, dim, unbiased, keepdim, correction, "var")
@@ -143,6 +149,7 @@ def _var(input, dim, unbiased, keepdim, correction, op):
                      correction=_correction(unbiased, correction))
 
 
+@with_out
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation over ``dim``; Bessel-corrected by default."""
     return sqrt(_var(input, dim, unbiased, keepdim, correction, "std"))
@@ -188,6 +195,7 @@ class Prod(Op):
         return grad.reshape(_keep_shape(X.shape, self.axes)) * others
 
 
+@with_out
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """Product over ``dim`` (one dim or all)."""
     if dtype is not None:
@@ -261,26 +269,31 @@ def _max_min(input, dim, keepdim, is_max, other=None):
     return (return_types_max if is_max else return_types_min)(values, indices)
 
 
+@with_out
 def max(input, dim=None, keepdim=False):
     """Max of all elements, or ``(values, indices)`` along ``dim``, or ``maximum(input, other)``."""
     return _max_min(input, dim, keepdim, True)
 
 
+@with_out
 def min(input, dim=None, keepdim=False):
     """Min of all elements, or ``(values, indices)`` along ``dim``, or ``minimum(input, other)``."""
     return _max_min(input, dim, keepdim, False)
 
 
+@with_out
 def amax(input, dim=(), keepdim=False):
     return AMax.apply(input, axes=_axes(dim if dim != () else None, input._data.ndim, "amax"),
                       keepdim=keepdim, is_max=True, op="amax")
 
 
+@with_out
 def amin(input, dim=(), keepdim=False):
     return AMax.apply(input, axes=_axes(dim if dim != () else None, input._data.ndim, "amin"),
                       keepdim=keepdim, is_max=False, op="amin")
 
 
+@with_out
 def aminmax(input, *, dim=None, keepdim=False):
     r = collections.namedtuple("aminmax", ["min", "max"])
     return r(amin(input, () if dim is None else dim, keepdim), amax(input, () if dim is None else dim, keepdim))
@@ -302,11 +315,13 @@ def _arg_extreme(input, dim, keepdim, op):
     return Tensor._wrap(getattr(X, op)(axis=ax, keepdims=keepdim).astype(np.int64, copy=False))
 
 
+@with_out
 def argmax(input, dim=None, keepdim=False):
     """Index of the max (first one on ties), flattened if ``dim`` is None."""
     return _arg_extreme(input, dim, keepdim, "argmax")
 
 
+@with_out
 def argmin(input, dim=None, keepdim=False):
     """Index of the min (first one on ties), flattened if ``dim`` is None."""
     return _arg_extreme(input, dim, keepdim, "argmin")
@@ -329,6 +344,7 @@ class LogSumExp(Op):
         return _expand_back(grad, x._data.shape, self.axes, self.keepdim) * exp(x - s_keep)
 
 
+@with_out
 def logsumexp(input, dim, keepdim=False):
     """``log(sum(exp(input), dim))`` computed stably."""
     if input._data.dtype.kind != "f":
@@ -336,6 +352,7 @@ def logsumexp(input, dim, keepdim=False):
     return LogSumExp.apply(input, axes=_axes(dim, input._data.ndim, "logsumexp"), keepdim=keepdim)
 
 
+@with_out
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (all elements if None): p = 2/'fro', 1, inf, -inf, 0, or any
     number; 'nuc' is not supported."""
@@ -391,6 +408,7 @@ class CumSum(Op):
         return grad.flip(self.axis).cumsum(self.axis).flip(self.axis)
 
 
+@with_out
 def cumsum(input, dim, *, dtype=None):
     """Cumulative sum along ``dim``."""
     if dtype is not None:
@@ -415,6 +433,7 @@ class CumProd(Op):
         return (grad * y).flip(ax).cumsum(ax).flip(ax) / x
 
 
+@with_out
 def cumprod(input, dim, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
@@ -424,11 +443,13 @@ def cumprod(input, dim, *, dtype=None):
     return CumProd.apply(input, axis=ax)
 
 
+@with_out
 def all(input, dim=None, keepdim=False):
     axes = _axes(dim, input._data.ndim, "all")
     return Tensor._wrap(np.asarray(np.all(input._data, axis=axes, keepdims=keepdim)))
 
 
+@with_out
 def any(input, dim=None, keepdim=False):
     axes = _axes(dim, input._data.ndim, "any")
     return Tensor._wrap(np.asarray(np.any(input._data, axis=axes, keepdims=keepdim)))
@@ -439,6 +460,7 @@ def count_nonzero(input, dim=None):
     return Tensor._wrap(np.asarray(np.count_nonzero(input._data, axis=axes)).astype(np.int64))
 
 
+@with_out
 def median(input, dim=None, keepdim=False):
     """Lower median (as PyTorch); with ``dim``, ``(values, indices)``."""
     X = input._data
@@ -467,6 +489,7 @@ def median(input, dim=None, keepdim=False):
     return r(vals, Tensor._wrap(idx.astype(np.int64)))
 
 
+@with_out
 def mode(input, dim=-1, keepdim=False):
     X = input._data
     ax = _wrap_dim(dim, X.ndim, "mode")

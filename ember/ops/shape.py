@@ -7,6 +7,7 @@ from ..autograd.op import Op
 from ..tensor import Tensor
 from ._args import wrap_dim as _wrap_dim
 from .elementwise import Expand
+from ._out import with_out
 
 __all__ = ["reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
            "swapaxes", "swapdims", "t", "movedim", "moveaxis", "expand", "broadcast_to", "repeat", "tile",
@@ -200,6 +201,8 @@ def movedim(input, source, destination):
     dst = [destination] if isinstance(destination, int) else list(destination)
     src = [_wrap_dim(s, nd, "movedim") for s in src]
     dst = [_wrap_dim(d, nd, "movedim") for d in dst]
+    if nd == 0:
+        return _alias(input)
     order = [i for i in range(nd) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -292,6 +295,7 @@ class Cat(Op):
         return tuple(out)
 
 
+@with_out
 def cat(tensors, dim=0):
     """Concatenate along an existing dim."""
     tensors = list(tensors)
@@ -329,6 +333,7 @@ def cat(tensors, dim=0):
 concat = concatenate = cat
 
 
+@with_out
 def stack(tensors, dim=0):
     """Stack same-shape tensors along a new dim."""
     tensors = list(tensors)
@@ -568,11 +573,13 @@ def _check_matrix(input, op):
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
 
 
+@with_out
 def tril(input, diagonal=0):
     _check_matrix(input, "tril")
     return TriMask.apply(input, lower=True, k=diagonal)
 
 
+@with_out
 def triu(input, diagonal=0):
     _check_matrix(input, "triu")
     return TriMask.apply(input, lower=False, k=diagonal)

@@ -8,6 +8,7 @@ from ..tensor import Tensor
 from ._erf import erf_array
 from ._args import not_implemented_for
 from .elementwise import _promote_pair, unbroadcast, where, mul, _cast
+from ._out import with_out
 
 
 def _unary(name, fwd, bwd, save="x", doc=""):
@@ -71,7 +72,7 @@ def _zero_grad_op(fn, name, keep_int=True, kernel=None):
             return Tensor._wrap(fn(np, input._data).astype(input._data.dtype, copy=False))
         return _ZeroGrad.apply(input, fn=fn)
     op.__name__ = name
-    return op
+    return with_out(op)
 
 
 floor = _zero_grad_op(lambda xp, x: xp.floor(x), "floor", kernel="floor_vml_cpu")
@@ -80,6 +81,7 @@ trunc = _zero_grad_op(lambda xp, x: xp.trunc(x), "trunc", kernel="trunc_vml_cpu"
 _sign = _zero_grad_op(lambda xp, x: xp.sign(x), "sign")
 
 
+@with_out
 def sign(input):
     """-1, 0 or 1 by the sign of each element (a bool tensor is its own sign)."""
     if isinstance(input, Tensor) and input._data.dtype == np.bool_:
@@ -90,11 +92,13 @@ def sign(input):
 sgn = sign
 
 
+@with_out
 def round(input, *, decimals=0):
     """Round half to even (as PyTorch); gradient zero."""
     return _zero_grad_op(lambda xp, x: xp.round(x, decimals), "round", kernel="round_vml_cpu")(input)
 
 
+@with_out
 def frac(input):
     """The fractional part ``input - trunc(input)`` (floating inputs only, as in PyTorch)."""
     not_implemented_for("frac_cpu", input, "biu")
@@ -105,7 +109,7 @@ def _unary_fn(cls, name):
     def op(input):
         return cls.apply(input)
     op.__name__ = name
-    return op
+    return with_out(op)
 
 
 exp = _unary_fn(Exp, "exp")
@@ -120,6 +124,7 @@ rsqrt = _unary_fn(Rsqrt, "rsqrt")
 _square = _unary_fn(Square, "square")
 
 
+@with_out
 def square(input):
     """``input * input``; integers stay integers (bool squares to int64), as in PyTorch."""
     kind = input._data.dtype.kind
@@ -139,6 +144,7 @@ cosh = _unary_fn(Cosh, "cosh")
 reciprocal = _unary_fn(Reciprocal, "reciprocal")
 
 
+@with_out
 def abs(input):
     """``|input|``; bool inputs raise, as in PyTorch."""
     not_implemented_for("abs_cpu", input, "b")
@@ -150,18 +156,22 @@ def abs(input):
 absolute = abs
 
 
+@with_out
 def signbit(input):
     return Tensor._wrap(np.signbit(input._data))
 
 
+@with_out
 def deg2rad(input):
     return input * (np.pi / 180)
 
 
+@with_out
 def rad2deg(input):
     return input * (180 / np.pi)
 
 
+@with_out
 def atan2(input, other):
     y, x = _promote_pair(input, other, float_only=True, op="atan2")
     return Atan2.apply(y, x)
@@ -180,6 +190,7 @@ class Atan2(Op):
                 unbroadcast(-grad * y / r, x._data.shape) if nx else None)
 
 
+@with_out
 def hypot(input, other):
     """``sqrt(input**2 + other**2)`` for floating tensors."""
     input, other = _promote_pair(input, other, op="hypot")
@@ -187,6 +198,7 @@ def hypot(input, other):
     return sqrt(input * input + other * other)
 
 
+@with_out
 def xlogy(input, other):
     """``input * log(other)``, 0 where input == 0."""
     input, other = _promote_pair(input, other, float_only=True, op="xlogy")
@@ -194,6 +206,7 @@ def xlogy(input, other):
     return where(input == 0, 0.0, out)
 
 
+@with_out
 def erfinv(input):
     """Inverse error function (Newton iterations on erf; not differentiable twice)."""
     x = input._data.astype(np.float64)

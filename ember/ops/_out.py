@@ -1,0 +1,92 @@
+"""PyTorch's ``out=`` keyword, for every op that has one, through one decorator.
+
+``@with_out`` on an op function adds an ``out=`` keyword with PyTorch's semantics:
+the result is computed as usual and written into ``out``'s storage (resized if its
+shape differs, with PyTorch's warning when it was not empty), cast to ``out``'s dtype
+where PyTorch allows the cast, and ``out`` is returned. Ops with several outputs
+(``max(x, dim)``) take a tuple of tensors. As in PyTorch, ``out=`` does not record a
+graph: it raises when grad mode is on and an argument requires grad.
+
+The operators (``a + b``) call the undecorated function (``fn.__wrapped__``), so the
+hot path pays nothing for the keyword.
+"""
+import functools
+import warnings
+
+import numpy as np
+
+from ..tensor import Tensor
+from ._args import torch_dtype_name
+
+__all__ = ["with_out"]
+
+
+def with_out(fn):
+    """Add PyTorch's ``out=`` keyword to op function ``fn`` (see the module docstring).
+
+    Example:
+        >>> c = ember.empty(3)
+        >>> ember.add(ember.ones(3), 1, out=c) is c
+        True
+    """
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def op(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        _check_no_grad(name, args, kwargs, out)
+        result = fn(*args, **kwargs)
+        if isinstance(result, tuple):
+            if not isinstance(out, (tuple, list)) or len(out) != len(result):
+                raise TypeError(f"{name}(): argument 'out' must be a tuple of {len(result)} Tensors")
+            written = [write_out(name, r, o) for r, o in zip(result, out)]
+            return type(result)(*written) if hasattr(result, "_fields") else tuple(written)
+        return write_out(name, result, out)
+    return op
+
+
+def _check_no_grad(name, args, kwargs, out):
+    from ..autograd.grad_mode import STATE
+    if not STATE.enabled:
+        return
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    for a in (*args, *kwargs.values(), *outs):
+        items = a if isinstance(a, (list, tuple)) else (a,)
+        if any(isinstance(t, Tensor) and t.requires_grad for t in items):
+            raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                               f"differentiation, but one of the arguments requires grad.")
+
+
+def _can_cast(src, dst):
+    """PyTorch's ``can_cast``: no float -> integer/bool, no integer -> bool."""
+    if src.kind == "f" and dst.kind in "biu":
+        return False
+    if src.kind in "iu" and dst.kind == "b":
+        return False
+    return True
+
+
+def write_out(name, result, out):
+    """Write op result ``result`` into tensor ``out`` as PyTorch does; return ``out``."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if not isinstance(result, Tensor):  # ops returning Python numbers (equal, allclose) have no out=
+        raise TypeError(f"{name}(): got an unexpected keyword argument 'out'")
+    src, dst = result._data, out._data
+    if not _can_cast(src.dtype, dst.dtype):
+        raise RuntimeError(f"{name}(): result type {torch_dtype_name(src.dtype)} can't be cast to the "
+                           f"desired output type {torch_dtype_name(dst.dtype)}")
+    if dst.shape != src.shape:
+        if dst.size:
+            warnings.warn(f"{name}(): An output with one or more elements was resized since it had shape "
+                          f"{list(dst.shape)}, which does not match the required output shape "
+                          f"{list(src.shape)}. This behavior is deprecated, and in a future PyTorch release "
+                          f"outputs will not be resized unless they have zero elements. You can explicitly "
+                          f"reuse an out tensor t by resizing it, inplace, to zero elements with "
+                          f"t.resize_(0).", UserWarning, stacklevel=3)
+        out._data = src.astype(dst.dtype, copy=True)
+    else:
+        dst[...] = src
+    out._bump_version()
+    return out
