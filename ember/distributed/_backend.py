@@ -1,0 +1,245 @@
+"""The MPI layer under ``ember.distributed``: mpi4py access, tensor buffers, ``Work``.
+
+Every collective is started non-blocking (``Iallreduce``, ``Ibcast``, ...) and waited
+for by ``wait_all``, which polls with short sleeps and raises after the process
+group's timeout. So a rank that crashed or skipped a collective ends the others with
+an error naming the op, never a silent hang, and waiting ranks don't spin a core at
+100% (MPICH's own blocking waits busy-poll, which hurts when ranks share cores).
+
+Tensors are handed to MPI as their own contiguous NumPy buffers (in place, no
+pickling). A non-contiguous tensor, a GPU tensor, or a dtype MPI can't reduce is
+copied to a contiguous host buffer and copied back when the op completes.
+"""
+import sys
+import time
+
+import numpy as np
+
+__all__ = ["mpi", "DistError", "DistBackendError", "DistNetworkError", "DistStoreError",
+           "Work", "wait_all", "Buffer"]
+
+
+class DistError(RuntimeError):
+    """Base class of ember.distributed's errors (PyTorch's name)."""
+
+
+class DistBackendError(DistError):
+    """The communication backend failed or timed out (PyTorch's name)."""
+
+
+class DistNetworkError(DistError):
+    """A network error (PyTorch's name)."""
+
+
+class DistStoreError(DistError):
+    """A store error (PyTorch's name; ember keeps no store, MPI wires the ranks up)."""
+
+
+_MPI = None
+
+
+def mpi():
+    """The ``mpi4py.MPI`` module, imported on first use (importing it starts MPI)."""
+    global _MPI
+    if _MPI is None:
+        try:
+            from mpi4py import MPI
+        except ImportError as e:  # pragma: no cover - depends on the environment
+            raise RuntimeError(
+                "ember.distributed needs mpi4py and an MPI library: "
+                "pip install 'ember[dist]' (installs mpi4py and the mpich wheel, which "
+                f"provides mpiexec) ({e})") from None
+        _MPI = MPI
+    return _MPI
+
+
+def available():
+    """Whether mpi4py can be imported (without starting MPI)."""
+    if _MPI is not None:
+        return True
+    import importlib.util
+    return importlib.util.find_spec("mpi4py") is not None
+
+
+def wait_all(reqs, what, timeout, rank, statuses=None):
+    """Wait for MPI requests, polling; raise ``DistBackendError`` after ``timeout`` s.
+
+    The first ~0.2 ms poll without sleeping (small messages finish in microseconds),
+    then the pause grows to 1 ms so a waiting rank leaves the core to the others.
+    """
+    MPI = mpi()
+    if not reqs or MPI.Request.Testall(reqs, statuses):
+        return
+    start = time.monotonic()
+    spin_until = start + 2e-4
+    pause = 0.0
+    while not MPI.Request.Testall(reqs, statuses):
+        now = time.monotonic()
+        if now - start > timeout:
+            raise DistBackendError(
+                f"ember.distributed: {what} on rank {rank} timed out after {timeout:g} s "
+                "waiting for the other ranks (one of them crashed, hangs, or did not call "
+                "the same collective in the same order)")
+        if now > spin_until:
+            time.sleep(pause)
+            pause = min(1e-3, pause + 5e-5)
+
+
+class Work:
+    """The handle of an asynchronous operation (``async_op=True``, ``isend``, ``irecv``).
+
+    ``wait()`` blocks until the operation completes (then the tensors hold the result)
+    and returns True; ``is_completed()`` checks without blocking.
+
+    Example:
+        >>> work = dist.all_reduce(t, async_op=True)
+        >>> ...                                   # compute meanwhile
+        >>> work.wait()
+        True
+    """
+
+    def __init__(self, reqs, what, group, finish=None, result=None, statuses=None):
+        self._reqs = list(reqs)
+        self._what = what
+        self._group = group
+        self._finish = finish
+        self._result = result
+        self._done = False
+        self._statuses = statuses   # MPI statuses, filled in for receives
+
+    def _complete(self):
+        if not self._done:
+            self._done = True
+            if self._finish is not None:
+                self._finish()
+                self._finish = None
+
+    def wait(self, timeout=None):
+        """Block until done; ``timeout`` (seconds or timedelta) overrides the group's."""
+        if not self._done:
+            t = self._group.timeout if timeout is None else _seconds(timeout)
+            wait_all(self._reqs, self._what, t, self._group.global_rank, self._statuses)
+            self._complete()
+        return True
+
+    def is_completed(self):
+        """True once the operation has finished (tests the requests; never blocks)."""
+        if not self._done and mpi().Request.Testall(self._reqs, self._statuses):
+            self._complete()
+        return self._done
+
+    def is_success(self):
+        return self.is_completed()
+
+    def exception(self):
+        return None
+
+    def result(self):
+        """The tensors the operation wrote (a list, as PyTorch's ``Work.result``)."""
+        self.wait()
+        return list(self._result or [])
+
+    def source_rank(self):
+        """For a receive: the global rank the message came from."""
+        self.wait()
+        if not self._statuses:
+            return None
+        return self._group.ranks[self._statuses[0].Get_source()]
+
+    def get_future(self):
+        """A minimal future: ``wait()``/``value()`` give ``result()``, ``done()``."""
+        return _Future(self)
+
+
+class _Future:
+    def __init__(self, work):
+        self._work = work
+
+    def wait(self):
+        return self._work.result()
+
+    value = wait
+
+    def done(self):
+        return self._work.is_completed()
+
+
+def _seconds(timeout):
+    return timeout.total_seconds() if hasattr(timeout, "total_seconds") else float(timeout)
+
+
+class Buffer:
+    """A tensor's storage as a contiguous host NumPy buffer for MPI.
+
+    ``Buffer(t).array`` is ``t``'s own array when it is a contiguous NumPy array (MPI
+    reads/writes it in place); otherwise a contiguous copy, and ``write_back()`` copies
+    the result into the tensor. ``bool`` tensors are reduced with logical ops (SUM and
+    MAX are OR, PRODUCT and MIN are AND), as PyTorch does.
+    """
+
+    def __init__(self, tensor, what, copy_in=True):
+        if not hasattr(tensor, "_data"):
+            raise TypeError(f"{what}: expected an ember Tensor, got {type(tensor).__name__}")
+        self.tensor = tensor
+        a = tensor._data
+        self.copied = type(a) is not np.ndarray or not a.flags.c_contiguous \
+            or not a.flags.writeable
+        if type(a) is not np.ndarray:      # a GPU array: stage through host memory
+            self.array = np.ascontiguousarray(a.get()) if copy_in \
+                else np.empty(a.shape, dtype=a.dtype)
+        elif self.copied:
+            self.array = np.ascontiguousarray(a) if copy_in else np.empty(a.shape, dtype=a.dtype)
+        else:
+            self.array = a
+
+    def write_back(self):
+        if self.copied:
+            a = self.tensor._data
+            if type(a) is np.ndarray:
+                a[...] = self.array
+            else:
+                import cupy
+                a[...] = cupy.asarray(self.array)
+
+
+def mpi_op(op, dtype, what):
+    """The MPI reduction for a ``ReduceOp`` on arrays of ``dtype`` (AVG is SUM + divide)."""
+    MPI = mpi()
+    name = op.name if hasattr(op, "name") else str(op).upper()
+    if dtype == np.bool_:
+        table = {"SUM": MPI.LOR, "MAX": MPI.LOR, "PRODUCT": MPI.LAND, "MIN": MPI.LAND}
+        if name not in table:
+            raise ValueError(f"{what}: ReduceOp.{name} is not supported for bool tensors")
+        return table[name]
+    table = {"SUM": MPI.SUM, "AVG": MPI.SUM, "MAX": MPI.MAX, "MIN": MPI.MIN,
+             "PRODUCT": MPI.PROD, "BAND": MPI.BAND, "BOR": MPI.BOR, "BXOR": MPI.BXOR}
+    if name not in table:
+        raise ValueError(f"{what}: unknown reduction {op!r}")
+    if name == "AVG" and dtype.kind not in "fc":
+        raise ValueError(f"{what}: ReduceOp.AVG needs a floating-point tensor, got {dtype}")
+    if name in ("BAND", "BOR", "BXOR") and dtype.kind not in "iub":
+        raise ValueError(f"{what}: ReduceOp.{name} needs an integer tensor, got {dtype}")
+    return table[name]
+
+
+def install_abort_on_error(comm):
+    """Make an uncaught exception on any rank abort the whole MPI job.
+
+    Without this, a rank that dies with a Python exception leaves the others blocked in
+    their next collective (MPI_Finalize at exit also waits), so the job hangs. ``python
+    -m mpi4py`` does the same.
+    """
+    previous = sys.excepthook
+
+    def hook(exc_type, exc, tb):
+        previous(exc_type, exc, tb)
+        if not issubclass(exc_type, (KeyboardInterrupt, SystemExit)):
+            try:
+                sys.stderr.write(f"ember.distributed: rank {comm.Get_rank()} failed with "
+                                 f"{exc_type.__name__}; aborting all ranks\n")
+                sys.stderr.flush()
+            finally:
+                comm.Abort(1)
+
+    sys.excepthook = hook
+    return previous
