@@ -18,10 +18,11 @@ from .batchnorm import *  # noqa: F401,F403
 from .instancenorm import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
 
 __all__ = []
 for _name in ("module", "container", "linear", "activation", "dropout", "sparse", "flatten",
               "distance", "conv", "pooling", "upsampling", "normalization", "batchnorm", "instancenorm",
-              "loss", "padding"):
+              "loss", "padding", "rnn"):
     __all__ += list(_importlib.import_module(f"{__name__}.{_name}").__all__)
 del _name
