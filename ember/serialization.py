@@ -1,4 +1,5 @@
-"""``ember.save`` / ``ember.load``: objects of tensors in the safetensors format, never pickle.
+"""``ember.save`` / ``ember.load``: objects of tensors in the safetensors format, or in
+PyTorch's ``.pt`` format (``_torch_format.py``) for ``.pt``/``.pth`` names and torch files.
 
 File layout (a valid `safetensors <https://huggingface.co/docs/safetensors>`_ file, so
 any safetensors reader opens the tensors)::
@@ -29,11 +30,14 @@ import tempfile
 
 import numpy as np
 
-__all__ = ["save", "load", "SerializationError", "FORMAT_VERSION"]
+__all__ = ["save", "load", "SerializationError", "FORMAT_VERSION", "add_safe_globals",
+           "get_safe_globals", "clear_safe_globals", "safe_globals"]
 
 FORMAT_VERSION = 1
 _MAGIC = "ember"
 _MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the JSON header
+
+from ._torch_format import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals  # noqa: E402,F401
 
 _CODES = {np.dtype(t) for t in (np.bool_, np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32,
                                  np.uint64, np.int64, np.float16, np.float32, np.float64)}
@@ -119,7 +123,8 @@ class _Encoder:
         raise TypeError(f"ember.save: cannot save an object of type {type(obj).__name__} at "
                         f"{_where(path)}; ember.save stores tensors, NumPy arrays, numbers, "
                         "strings, bools, None and dicts/lists/tuples of them (it never "
-                        "pickles): save its state_dict() instead")
+                        "pickles): save its state_dict() instead, or use a .pt file name "
+                        "(PyTorch's pickle-based format)")
 
     def _container(self, obj, path):
         if isinstance(obj, dict):
@@ -188,31 +193,55 @@ def _serialize(obj):
     return st.save(enc.arrays, metadata=meta)
 
 
-def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True):
-    """Save an object of tensors to a file (PyTorch's ``torch.save``, without pickle).
+_TORCH_SUFFIXES = (".pt", ".pth", ".pth.tar", ".pt.tar")
+
+
+def _torch_format_wanted(f, format):
+    if format is not None:
+        if format not in ("torch", "safetensors"):
+            raise ValueError(f"ember.save: format must be 'torch' or 'safetensors', got {format!r}")
+        return format == "torch"
+    name = f if isinstance(f, (str, os.PathLike)) else getattr(f, "name", None)
+    return isinstance(name, (str, os.PathLike)) and os.fspath(name).lower().endswith(_TORCH_SUFFIXES)
+
+
+def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True,
+         *, format=None):
+    """Save an object of tensors to a file (PyTorch's ``torch.save``).
+
+    Two formats:
+
+    * **PyTorch's** (``.pt``, ``.pth``, ``.pth.tar`` names, or ``format="torch"``): the zip
+      archive ``torch.save`` writes, so ``torch.load(f, weights_only=True)`` reads it. Any
+      picklable object can be saved this way, a whole ``nn.Module`` included (loading
+      that back needs ``ember.load(f, weights_only=False)``, as in PyTorch).
+    * **safetensors** (every other name, file objects, ``format="safetensors"``): tensors,
+      NumPy arrays, numbers, strings, bools, ``None``, dtypes, devices and
+      dicts/lists/tuples of them, with no pickle at all.
 
     Args:
-        obj: a tensor, NumPy array, number, string, bool, ``None``, ``ember.dtype``,
-            ``ember.device``, or a dict / OrderedDict / list / tuple nesting them --
-            e.g. ``model.state_dict()``, ``optimizer.state_dict()``, or a dict of both.
+        obj: what to save, e.g. ``model.state_dict()`` or ``{"model": ..., "epoch": 3}``.
         f (str, os.PathLike or binary file object): where to write. A path is written
             atomically: to a temporary file in the same folder, flushed to disk, then
             renamed over ``f``.
         pickle_module, pickle_protocol: accepted for PyTorch compatibility and ignored.
+        format (str, optional): ``"torch"`` or ``"safetensors"``; default from the name.
 
     Raises:
-        TypeError: ``obj`` holds something else (a module, a function, ...); the
-            message says where. Save ``module.state_dict()`` instead of a module.
-
-    Differs from PyTorch on purpose: never pickles, so arbitrary objects cannot be
-    saved; views are saved as separate tensors (a tensor object saved twice is stored
-    once and loads as one tensor).
+        TypeError: in the safetensors format, ``obj`` holds something else (a module, a
+            function, ...); the message says where.
 
     Example:
+        >>> ember.save(model.state_dict(), "model.pt")       # torch.load reads it
         >>> ember.save({"model": model.state_dict(), "epoch": 3}, "ckpt.safetensors")
-        >>> ckpt = ember.load("ckpt.safetensors")
     """
-    payload = _serialize(obj)
+    if _torch_format_wanted(f, format):
+        from ._torch_format import save_torch
+        name = f if isinstance(f, (str, os.PathLike)) else "archive"
+        stem = os.path.basename(os.fspath(name)).split(".")[0] or "archive"
+        payload = save_torch(obj, archive=stem)
+    else:
+        payload = _serialize(obj)
     if hasattr(f, "write"):
         f.write(payload)
         if hasattr(f, "flush"):
@@ -291,8 +320,8 @@ def _parse(buf, name):
     (n,) = struct.unpack("<Q", buf[:8])
     if n > _MAX_HEADER:
         raise SerializationError(f"{name}: not a safetensors/ember file (header length "
-                                 f"{n} is implausible); was it written by torch.save or "
-                                 "another program? ember.load only reads ember.save files")
+                                 f"{n} is implausible); ember.load reads ember.save, "
+                                 "safetensors and torch.save (zip) files")
     if 8 + n > len(buf):
         raise SerializationError(f"{name}: truncated: the header needs {8 + n} bytes but "
                                  f"the file holds {len(buf)}; {fix}")
@@ -408,17 +437,24 @@ def _map_device(saved, map_location, t):
     return map_location
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None,
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
          **kwargs):
-    """Load an object saved by :func:`save` (PyTorch's ``torch.load``, without pickle).
+    """Load an object saved by :func:`save` or by PyTorch's ``torch.save`` (``torch.load``).
+
+    The format is recognised from the file's first bytes: PyTorch's zip checkpoint
+    (``.pt``/``.pth``, e.g. torchvision's published weights) or safetensors.
 
     Args:
         f (str, os.PathLike or binary file object): the file.
         map_location (str, ember.device, dict or callable, optional): where to put the
             tensors: ``"cpu"``, a device, a dict mapping saved device names to new ones,
             or ``fn(tensor, saved_device)``. Default: the device each was saved from.
-        weights_only (bool): accepted for PyTorch compatibility; ember never unpickles,
-            so loading is always as safe as ``weights_only=True``.
+        weights_only (bool, optional): for PyTorch files, ``True`` (the default, as in
+            PyTorch >= 2.6) unpickles only tensors, parameters, storages, dtypes, sizes,
+            devices, OrderedDicts and plain containers, plus the globals allowed by
+            ``ember.serialization.add_safe_globals``; anything else is refused before it
+            runs. ``False`` unpickles arbitrary objects (whole ``nn.Module`` files): only
+            for files you trust; it warns. safetensors files never unpickle.
         pickle_module, mmap: accepted for PyTorch compatibility and ignored.
 
     Returns:
@@ -428,13 +464,24 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
 
     Raises:
         FileNotFoundError: no such file.
-        SerializationError: the file is not a safetensors file, is truncated, or its
+        pickle.UnpicklingError: a PyTorch file needs a global that ``weights_only=True``
+            does not allow (PyTorch's message, naming the global).
+        SerializationError: the file is truncated or corrupt, or a safetensors file's
             SHA-256 does not match its contents; the message names the file.
 
     Example:
+        >>> model.load_state_dict(ember.load("resnet18-f37072fd.pth"))
         >>> model.load_state_dict(ember.load("model.safetensors"))
     """
     buf, name = _read(f)
+    from . import _torch_format
+    if _torch_format.is_torch_zip(buf):
+        return _torch_format.load_torch(buf, name, map_location,
+                                        weights_only=weights_only is not False)
+    if _torch_format.is_legacy_torch(buf):
+        raise SerializationError(f"{name}: a PyTorch file in the legacy format of torch < 1.6, "
+                                 "which ember does not read; re-save it with a recent torch.save "
+                                 "(the zip format)")
     meta, arrays = _parse(buf, name)
     if meta.get("format") != _MAGIC:  # a plain safetensors file
         dec = _Decoder(arrays, name, map_location)
