@@ -158,8 +158,10 @@ class CheckpointCallback(Callback):
             ``"<val_name>_accuracy"`` with a validation loader, else ``"train_loss"``.
         mode (str, optional): ``"max"`` or ``"min"``; default from the metric's name.
 
-    Resume a run with ``fit(..., resume=dirpath)``. A temporary file left by a killed
-    process is removed when training starts.
+    Resume a run with ``fit(..., resume=dirpath)``. Temporary files of atomic writes
+    left by a killed process are removed when training starts. The callback runs after
+    the loggers (``order`` 100), so when a checkpoint exists, the metrics files and the
+    fsynced TensorBoard events already hold its epoch.
 
     Example:
         >>> fit(model, train, opt, loss_fn, 10, callbacks=[CheckpointCallback("runs/a")])
@@ -182,12 +184,13 @@ class CheckpointCallback(Callback):
 
     def on_train_begin(self, state):
         os.makedirs(self.dirpath, exist_ok=True)
-        for name in (CHECKPOINT_NAME, BEST_NAME):
-            for tmp in glob.glob(os.path.join(glob.escape(self.dirpath), f".{name}.*.tmp")):
-                try:
-                    os.remove(tmp)
-                except OSError:
-                    pass
+        # temporary files of atomic writes (checkpoints, metrics, curves) a killed
+        # process left behind: ".NAME.RANDOM.tmp"
+        for tmp in glob.glob(os.path.join(glob.escape(self.dirpath), ".*.*.tmp")):
+            try:
+                os.remove(tmp)
+            except OSError:
+                pass
         if self.monitor is None:
             self.monitor = (f"{state.val_name}_accuracy" if state.val_loader is not None
                             else "train_loss")

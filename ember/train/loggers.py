@@ -148,8 +148,9 @@ class TensorBoardLogger(Callback):
     every epoch end, before the checkpoint of that epoch is written, so a checkpointed
     epoch is always in TensorBoard. A resumed run starts a new event file with
     TensorBoard's purge marker at the checkpoint's step + 1: points a killed run
-    logged after its last checkpoint are hidden, and each step appears once. No event
-    file is created until there is something to write.
+    logged after its last checkpoint are hidden, and each step appears once (a fresh
+    run marks step 1, hiding what an attempt killed before its first checkpoint left).
+    No event file is created until there is something to write.
 
     Args:
         logdir (str): the event files' folder (the run directory).
@@ -175,7 +176,9 @@ class TensorBoardLogger(Callback):
             self._enabled = False
             return
         self._enabled = True
-        self._purge_step = state.step + 1 if state.resumed else None
+        # also on a fresh run: points a killed earlier attempt left in this folder (it
+        # died before its first checkpoint) are hidden, not mixed with the new ones
+        self._purge_step = state.step + 1
 
     def _events(self):
         """The open event file, created (with the purge marker) on first use."""
