@@ -77,3 +77,21 @@ def run_mpi(program, n=2, args=(), timeout=120, env=None, expect_ok=True):
 @pytest.fixture
 def mpi_run():
     return run_mpi
+
+
+@pytest.fixture
+def world1():
+    """A one-process group in this process (MPI without mpiexec), destroyed afterwards."""
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but mpi4py is missing: pip install '.[dist]'")
+        pytest.skip("mpi4py not installed (pip install 'ember[dist]')")
+    import ember.distributed as dist
+    for var in ("RANK", "WORLD_SIZE"):
+        if os.environ.get(var) not in (None, "0" if var == "RANK" else "1"):
+            pytest.skip(f"{var} is set in the environment")
+    dist.init_process_group("mpi")
+    yield dist
+    dist.destroy_process_group()
