@@ -3,6 +3,6 @@
 ``from ember.vision import datasets, transforms`` replaces
 ``from torchvision import datasets, transforms``.
 """
-from . import datasets, transforms
+from . import datasets, transforms, utils
 
-__all__ = ["datasets", "transforms"]
+__all__ = ["datasets", "transforms", "utils"]

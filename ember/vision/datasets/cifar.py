@@ -1,5 +1,6 @@
-"""CIFAR-10 and CIFAR-100 from the official *binary* archives (no pickle is ever
-loaded).
+"""CIFAR-10 and CIFAR-100 from the official *binary* archives, or from the *python*
+version's folders when those are what is on disk (read by a restricted unpickler:
+``cifar_python.py``).
 
 CIFAR-10: ``root/cifar-10-batches-bin/data_batch_{1..5}.bin`` and ``test_batch.bin``,
 records of 1 label byte + 3072 image bytes (1024 red, 1024 green, 1024 blue, rows
@@ -14,6 +15,7 @@ import numpy as np
 
 from .utils import CorruptFileError, DatasetError, check_md5, download_url, \
     extract_tar_members
+from .cifar_python import PYTHON_LAYOUTS, read_python_layout
 from .vision import VisionDataset
 
 __all__ = ["CIFAR10", "CIFAR100", "CIFAR10_URLS", "CIFAR100_URLS"]
@@ -109,19 +111,32 @@ class CIFAR10(VisionDataset):
         self.train = train
         if download:
             self.download()
-        if not self._check_exists():
+        python = None
+        if not self._check_exists():  # torchvision's python-version layout, if present
+            python = read_python_layout(self.root, self.label_bytes, train)
+        if python is None and not self._check_exists():
             raise DatasetError(f"{type(self).__name__} not found in "
-                               f"{os.path.join(self.root, self.base_folder)}: use "
-                               f"download=True to download it, or extract "
+                               f"{os.path.join(self.root, self.base_folder)} (binary version) "
+                               f"nor in {os.path.join(self.root, PYTHON_LAYOUTS[self.label_bytes][0])} "
+                               f"(python version): use download=True to download it, or extract "
                                f"{self.filename} into {self.root}")
-        parts = [read_cifar_bin(os.path.join(self.root, self.base_folder, name),
-                                self.label_bytes)
-                 for name in (self.train_list if train else self.test_list)]
-        images = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
-        labels = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
+        if python is not None:
+            images, labels, names = python
+        else:
+            parts = [read_cifar_bin(os.path.join(self.root, self.base_folder, name),
+                                    self.label_bytes)
+                     for name in (self.train_list if train else self.test_list)]
+            images = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+            labels = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
+            names = {}
         self.data = images
         self.targets = self._labels_of(labels).tolist()
         self._load_meta()
+        self._python_names(names)
+
+    def _python_names(self, names):
+        if names.get("label_names"):
+            self.classes = names["label_names"]
 
     def _labels_of(self, labels):
         lab = labels[:, 0]
@@ -204,3 +219,10 @@ class CIFAR100(CIFAR10):
                              _CIFAR100_COARSE)
         self.fine_classes, self.coarse_classes = fine, coarse
         self.classes = fine if self.target_type == "fine" else coarse
+
+    def _python_names(self, names):
+        if names.get("fine_label_names"):
+            self.fine_classes = names["fine_label_names"]
+        if names.get("coarse_label_names"):
+            self.coarse_classes = names["coarse_label_names"]
+        self.classes = self.fine_classes if self.target_type == "fine" else self.coarse_classes
