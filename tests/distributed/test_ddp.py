@@ -90,3 +90,18 @@ def test_needs_a_process_group():
     assert not dist.is_initialized()
     with pytest.raises(ValueError, match="init_process_group"):
         DDP(net())
+
+
+@pytest.mark.mpi
+@pytest.mark.parametrize("n", [2, 3])
+def test_ddp_with_sync_batchnorm_equals_batchnorm_on_the_whole_batch(mpi_run, n):
+    out = mpi_run("syncbn.py", n=n).stdout
+    assert all(f"OK rank {r}" in out for r in range(n)), out
+
+
+def test_sync_batchnorm_on_a_world_of_one_is_batchnorm(world1):
+    ember.manual_seed(0)
+    bn = nn.BatchNorm1d(3)
+    sbn = nn.SyncBatchNorm(3)
+    x = ember.randn(5, 3)
+    np.testing.assert_allclose(sbn(x).detach().numpy(), bn(x).detach().numpy(), rtol=1e-6)

@@ -15,6 +15,7 @@ from .pooling import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
+from .sync_batchnorm import *  # noqa: F401,F403
 from .instancenorm import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
@@ -23,6 +24,6 @@ from .rnn import *  # noqa: F401,F403
 __all__ = []
 for _name in ("module", "container", "linear", "activation", "dropout", "sparse", "flatten",
               "distance", "conv", "pooling", "upsampling", "normalization", "batchnorm", "instancenorm",
-              "loss", "padding", "rnn"):
+              "sync_batchnorm", "loss", "padding", "rnn"):
     __all__ += list(_importlib.import_module(f"{__name__}.{_name}").__all__)
 del _name
