@@ -5,7 +5,7 @@ import numpy as np
 from . import dtypes as _dt
 from .ops import elementwise as E, reduce as R, shape as S, index as I, linalg as L, activation as A
 from .ops.inplace import inplace
-from .ops._args import wrap_dim
+from .ops._args import wrap_dim, broadcast_shape, torch_dtype_name, check_nonempty_dims, not_implemented_for
 from .ops.nn_activation import erf as _erf, erfc as _erfc
 from .random import get_numpy_rng
 from .tensor import Tensor
@@ -63,15 +63,17 @@ def _bitop(npfn, name):
     def op(a, b):
         x = a._data
         y = b._data if isinstance(b, Tensor) else b
-        if x.dtype.kind == "f" or (isinstance(y, np.ndarray) and y.dtype.kind == "f"):
-            raise TypeError(f"{name}: bitwise ops need integer or bool tensors, got {a.dtype}")
-        return Tensor._wrap(np.asarray(npfn(x, y)))
+        dt = _dt.result_dtype(a, b)
+        broadcast_shape(name, np.shape(x), np.shape(y))
+        if dt.kind == "f":
+            raise NotImplementedError(f"{name}(): \"{name}_cpu\" not implemented for '{torch_dtype_name(dt)}'")
+        return Tensor._wrap(np.asarray(npfn(x, y)).astype(dt, copy=False))
     return op
 
 
-Tensor.__and__ = Tensor.__rand__ = _bitop(np.bitwise_and, "and")
-Tensor.__or__ = Tensor.__ror__ = _bitop(np.bitwise_or, "or")
-Tensor.__xor__ = Tensor.__rxor__ = _bitop(np.bitwise_xor, "xor")
+Tensor.__and__ = Tensor.__rand__ = _bitop(np.bitwise_and, "bitwise_and")
+Tensor.__or__ = Tensor.__ror__ = _bitop(np.bitwise_or, "bitwise_or")
+Tensor.__xor__ = Tensor.__rxor__ = _bitop(np.bitwise_xor, "bitwise_xor")
 Tensor.__getitem__ = lambda self, key: I.getitem(self, key)
 
 
@@ -80,6 +82,11 @@ def _setitem(self, key, value):
     if not isinstance(value, Tensor):
         value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype))
     elif value._data.dtype != self._data.dtype:
+        if not basic:  # advanced indexing is index_put_, which does not cast (PyTorch)
+            I._check_bounds(self._data.shape, k)  # ... after checking the indices
+            raise RuntimeError(f"setitem: Index put requires the source and destination dtypes match, got "
+                               f"{torch_dtype_name(self._data.dtype)} for the destination and "
+                               f"{torch_dtype_name(value._data.dtype)} for the source.")
         value = value.to(self.dtype)
     from .autograd.grad_mode import STATE
     if not STATE.enabled or not (self._rg or value._rg):
@@ -203,8 +210,11 @@ def _kthvalue(self, k, dim=-1, keepdim=False):
     import collections
     d = wrap_dim(dim, self._data.ndim, "kthvalue")
     n = self._data.shape[d] if self._data.ndim else 1
+    if self._data.ndim:
+        check_nonempty_dims(self._data.shape, (d,), "kthvalue")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    not_implemented_for("kthvalue_cpu", self, "b")
     s = _sort(self, d, op="kthvalue")
     if self._data.ndim == 0:
         return collections.namedtuple("kthvalue", ["values", "indices"])(*s)

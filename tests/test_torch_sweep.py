@@ -176,6 +176,44 @@ def cat_args(rng):
     return [x, y], {"dim": _dim(rng, x.ndim + 1)}
 
 
+def reduction_dtype(rng):
+    xs, args = reduction(rng)
+    args["dtype"] = DTYPES[rng.integers(len(DTYPES))]
+    return xs, args
+
+
+def _dtype_arg(m, args):
+    """``args`` with the dtype name swapped for ``m``'s dtype object."""
+    return {k: getattr(m, v) if k == "dtype" else v for k, v in args.items()}
+
+
+def gather_args(rng):
+    x = _any_input(rng)
+    dim = _dim(rng, x.ndim)
+    shape = tuple(int(rng.integers(0, s + 1)) for s in x.shape)
+    n = x.shape[dim] if x.ndim and -x.ndim <= dim < x.ndim else 1
+    return [x, np.asarray(rng.integers(-1, n + 1, shape), dtype=np.int64)], {"dim": dim}
+
+
+def index_select_args(rng):
+    x = _any_input(rng)
+    dim = _dim(rng, x.ndim)
+    n = x.shape[dim] if x.ndim and -x.ndim <= dim < x.ndim else 1
+    return [x, np.asarray(rng.integers(0, n + 1, int(rng.integers(0, 3))), dtype=np.int64)], {"dim": dim}
+
+
+def setitem_args(rng):
+    x = _any_input(rng)
+    value = [1, 0.5, True][rng.integers(3)] if rng.random() < 0.6 else _array(rng, (), DTYPES[rng.integers(5)])
+    return [x, value], {"key": index_key(rng, x.shape)}
+
+
+def _setitem(m, xs, a):
+    x = xs[0].clone()
+    x[_key_for(m, a["key"])] = xs[1]
+    return x
+
+
 def index_key(rng, shape):
     """A random key: ints, slices, range, lists (nested), None, Ellipsis, bool masks, index tensors."""
     parts = []
@@ -282,6 +320,51 @@ OPS += [
     ("tril", unary, _fn("tril")),
     ("t", unary, _fn("t")),
     ("getitem", getitem_args, lambda m, xs, a: xs[0][_key_for(m, a["key"])]),
+    ("setitem", setitem_args, _setitem),
+    ("rsub", binary, lambda m, xs, a: xs[1] - xs[0]),
+    ("rtruediv", binary, lambda m, xs, a: xs[1] / xs[0]),
+    ("rpow", binary, lambda m, xs, a: xs[1] ** xs[0]),
+    ("and", binary, lambda m, xs, a: xs[0] & xs[1]),
+    ("or", binary, lambda m, xs, a: xs[0] | xs[1]),
+    ("max_binary", lambda r: (lambda x: ([x, _array(r, x.shape, DTYPES[r.integers(5)])], {}))(_any_input(r)),
+     lambda m, xs, a: m.max(*xs)),
+    ("sum_dtype", reduction_dtype, lambda m, xs, a: m.sum(xs[0], **_dtype_arg(m, a))),
+    ("mean_dtype", reduction_dtype, lambda m, xs, a: m.mean(xs[0], **_dtype_arg(m, a))),
+    ("cumsum_dtype", lambda r: (lambda x: ([x], {"dim": _dim(r, x.ndim), "dtype": DTYPES[r.integers(5)]}))(
+        _any_input(r)), lambda m, xs, a: m.cumsum(xs[0], **_dtype_arg(m, a))),
+    ("softmax_dtype", lambda r: (lambda x: ([x], {"dim": _dim(r, x.ndim), "dtype": DTYPES[r.integers(3, 5)]}))(
+        _any_input(r)), lambda m, xs, a: m.softmax(xs[0], **_dtype_arg(m, a))),
+    ("std_correction", lambda r: (lambda x: ([x], {"dim": _dim(r, x.ndim), "correction": int(r.integers(0, 3))}))(
+        _any_input(r, float_only=True)), _fn("std")),
+    ("reshape", lambda r: (lambda x: ([x], {"shape": [(-1,), (1, -1), (x.size,), (2, -1), ()][r.integers(5)]}))(
+        _any_input(r)), lambda m, xs, a: xs[0].reshape(a["shape"])),
+    ("expand", lambda r: (lambda x: ([x], {"size": (2,) + tuple(-1 if r.random() < 0.5 else 1 for _ in x.shape)}))(
+        _any_input(r)), lambda m, xs, a: xs[0].expand(*a["size"])),
+    ("repeat", lambda r: (lambda x: ([x], {"sizes": tuple(int(v) for v in r.integers(0, 3, x.ndim + int(
+        r.integers(0, 2))))}))(_any_input(r)), lambda m, xs, a: xs[0].repeat(*a["sizes"]) if a["sizes"] else
+        xs[0].repeat(())),
+    ("squeeze_dims", lambda r: (lambda x: ([x], {"dim": tuple({_dim(r, x.ndim) for _ in range(2)})}))(_any_input(r)),
+     _fn("squeeze")),
+    ("diagonal", lambda r: (lambda x: ([x], {"offset": int(r.integers(-1, 2)), "dim1": _dim(r, x.ndim),
+                                             "dim2": _dim(r, x.ndim)}))(_any_input(r)), _fn("diagonal")),
+    ("triu", lambda r: (lambda x: ([x], {"diagonal": int(r.integers(-1, 2))}))(_any_input(r)), _fn("triu")),
+    ("kthvalue", lambda r: (lambda x: ([x], {"k": int(r.integers(0, 3)), "dim": _dim(r, x.ndim)}))(_any_input(r)),
+     _meth("kthvalue")),
+    ("gather", gather_args, lambda m, xs, a: m.gather(xs[0], a["dim"], m.tensor(xs[1]))),
+    ("index_select", index_select_args, lambda m, xs, a: m.index_select(xs[0], a["dim"], m.tensor(xs[1]))),
+    ("masked_fill", lambda r: (lambda x: ([x, np.asarray(r.random(x.shape) < 0.5)], {"value": 0.5}))(_any_input(r)),
+     lambda m, xs, a: xs[0].masked_fill(xs[1], a["value"])),
+    ("nonzero", unary, _fn("nonzero")),
+    ("lerp", lambda r: (lambda x: ([x, _array(r, x.shape, x.dtype.name), 0.25], {}))(_any_input(r, float_only=True)),
+     _fn("lerp")),
+    ("addcmul", lambda r: (lambda x: ([x, x, x], {"value": 2}))(_any_input(r)), _fn("addcmul")),
+    ("isclose", binary, lambda m, xs, a: m.isclose(*xs) if not isinstance(xs[1], np.ndarray) else
+     m.isclose(xs[0], xs[1])),
+    ("clamp_tensor", lambda r: (lambda x: ([x, _array(r, x.shape[-1:], x.dtype.name)], {}))(_any_input(r)),
+     lambda m, xs, a: m.clamp(xs[0], min=xs[1])),
+    ("where_tensors", lambda r: (lambda x: ([np.asarray(r.random(x.shape[-1:]) < 0.5), x,
+                                             _array(r, x.shape, DTYPES[r.integers(5)])], {}))(_any_input(r)),
+     lambda m, xs, a: m.where(*xs)),
 ]
 
 
@@ -289,7 +372,12 @@ OPS += [
 # running and comparing
 
 # the word an ember error message must contain, where it is not the op's own name
-MESSAGE_NAMES = {"getitem": ("index", "indices")}
+MESSAGE_NAMES = {"getitem": ("index", "indices"), "setitem": ("index", "indices", "setitem"), "rsub": ("sub",),
+                 "rtruediv": ("div",), "rpow": ("pow",), "and": ("bitwise_and",), "or": ("bitwise_or",),
+                 "max_binary": ("max",), "isclose": ("isclose",)}
+for _variant in ("sum_dtype", "mean_dtype", "cumsum_dtype", "softmax_dtype", "std_correction", "squeeze_dims",
+                 "clamp_tensor", "where_tensors"):
+    MESSAGE_NAMES[_variant] = (_variant.split("_")[0],)
 
 def cases():
     """Every (op name, case number, inputs, args, call), deterministically."""

@@ -74,6 +74,15 @@ def check_nonempty_dims(x_shape, axes, op):
             raise IndexError(f"{op}(): Expected reduction dim {a} to have non-zero size.")
 
 
+def require_tensors(op, input, other):
+    """PyTorch's TypeError for ops whose arguments must both be Tensors (``maximum``,
+    ``atan2``, ``logical_and``, ...: unlike ``add``, they take no Python numbers)."""
+    from ..tensor import Tensor
+    for name, pos, v in (("input", 1, input), ("other", 2, other)):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor, not {type(v).__name__}")
+
+
 def torch_dtype_name(npd):
     """PyTorch's name for a NumPy dtype ('Float', 'Long', 'Bool', ...)."""
     return _TORCH_NAMES.get(np.dtype(npd).name, np.dtype(npd).name)

@@ -4,12 +4,14 @@ bitwise_not, isnan/isinf/isfinite, isclose/allclose/equal. Part of
 import numpy as np
 
 from ..tensor import Tensor
-from ._args import broadcast_shape, not_implemented_for
+from ._args import broadcast_shape, not_implemented_for, require_tensors, torch_dtype_name
 from ._out import with_out
 
 
-def _cmp(fn, name):
+def _cmp(fn, name, tensors_only=False):
     def op(input, other):
+        if tensors_only:
+            require_tensors(name, input, other)
         a = input._data if isinstance(input, Tensor) else input
         b = other._data if isinstance(other, Tensor) else other
         try:
@@ -27,9 +29,9 @@ lt = _cmp(np.less, "lt")
 le = _cmp(np.less_equal, "le")
 gt = _cmp(np.greater, "gt")
 ge = _cmp(np.greater_equal, "ge")
-logical_and = _cmp(np.logical_and, "logical_and")
-logical_or = _cmp(np.logical_or, "logical_or")
-logical_xor = _cmp(np.logical_xor, "logical_xor")
+logical_and = _cmp(np.logical_and, "logical_and", tensors_only=True)
+logical_or = _cmp(np.logical_or, "logical_or", tensors_only=True)
+logical_xor = _cmp(np.logical_xor, "logical_xor", tensors_only=True)
 
 
 @with_out
@@ -61,6 +63,12 @@ def isfinite(input):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise ``|input - other| <= atol + rtol * |other|`` for tensors of one dtype."""
+    require_tensors("isclose", input, other)
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"isclose(): {torch_dtype_name(input._data.dtype)} did not match "
+                           f"{torch_dtype_name(other._data.dtype)}")
+    broadcast_shape("isclose", input._data.shape, other._data.shape)
     return Tensor._wrap(np.isclose(input._data, other._data if isinstance(other, Tensor) else other,
                                    rtol=rtol, atol=atol, equal_nan=equal_nan))
 

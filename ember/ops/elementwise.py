@@ -6,7 +6,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd.op import Op
 from ..tensor import Tensor
-from ._args import broadcast_shape, not_implemented_for
+from ._args import broadcast_shape, not_implemented_for, require_tensors
 from ._out import with_out
 
 __all__ = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod", "pow",
@@ -577,12 +577,14 @@ class Maximum(Op):
 @with_out
 def maximum(input, other):
     """Elementwise maximum (gradient split evenly on ties, as PyTorch)."""
+    require_tensors("maximum", input, other)
     a, b = _promote_pair(input, other, op="maximum")
     return Maximum.apply(a, b, is_max=True)
 
 
 @with_out
 def minimum(input, other):
+    require_tensors("minimum", input, other)
     a, b = _promote_pair(input, other, op="minimum")
     return Maximum.apply(a, b, is_max=False)
 
@@ -590,6 +592,7 @@ def minimum(input, other):
 @with_out
 def fmax(input, other):
     """Elementwise maximum that ignores NaN (not differentiable)."""
+    require_tensors("fmax", input, other)
     a, b = _promote_pair(input, other, op="fmax")
     return Tensor._wrap(np.fmax(a._data, b._data))
 
@@ -597,6 +600,7 @@ def fmax(input, other):
 @with_out
 def fmin(input, other):
     """Elementwise minimum that ignores NaN (not differentiable)."""
+    require_tensors("fmin", input, other)
     a, b = _promote_pair(input, other, op="fmin")
     return Tensor._wrap(np.fmin(a._data, b._data))
 
@@ -643,6 +647,8 @@ def lerp(input, end, weight):
 
 @with_out
 def addcmul(input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 * tensor2``."""
+    not_implemented_for("addcmul_cpu_out", input, "b")
     return input + tensor1 * tensor2 * value
 
 

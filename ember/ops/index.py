@@ -5,7 +5,8 @@ import warnings
 import numpy as np
 
 from ..autograd.op import Op
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor
+from ._args import wrap_dim as _wrap_dim
 from .elementwise import unbroadcast
 from ._out import with_out
 
@@ -210,10 +211,10 @@ def _check_index(op, x, dim, index):
         raise RuntimeError(f"{op}(): Index tensor must have the same number of dimensions as input tensor "
                            f"(index shape {tuple(idx.shape)}, input shape {tuple(x._data.shape)})")
     n = x._data.shape[dim] if x._data.ndim else 1
-    if idx.size and (idx.min() < -n or idx.max() >= n):
+    if idx.size and (idx.min() < 0 or idx.max() >= n):  # no negative indices here, as in PyTorch
         bad = idx.max() if idx.max() >= n else idx.min()
         raise RuntimeError(f"{op}(): index {bad} is out of bounds for dimension {dim} with size {n}")
-    return np.where(idx < 0, idx + n, idx) if idx.size and idx.min() < 0 else idx
+    return idx
 
 
 @with_out
@@ -221,6 +222,15 @@ def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (dim=1 example)."""
     d = _wrap_dim(dim, input._data.ndim, "gather")
     idx = _check_index("gather", input, d, index)
+    if input._data.ndim == 0:  # a 0-d input behaves as one element along dim 0
+        return Gather.apply(input.reshape(1), index=idx.reshape(1), axis=0).reshape(())
+    shape, ishape = input._data.shape, idx.shape
+    for i, (s, n) in enumerate(zip(shape, ishape)):
+        if i != d and n > s:
+            raise RuntimeError(f"gather(): Size does not match at dimension {i} expected index {list(ishape)} to "
+                               f"be smaller than self {list(shape)} apart from dimension {d}")
+    if any(n != s for i, (s, n) in enumerate(zip(shape, ishape)) if i != d):  # index covers a corner only
+        input = input[tuple(slice(None) if i == d else slice(0, n) for i, n in enumerate(ishape))]
     return Gather.apply(input, index=idx, axis=d)
 
 
@@ -315,7 +325,7 @@ def index_select(input, dim, index):
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx.max() if idx.max() >= n else idx.min()
         raise IndexError(f"index_select(): index {bad} out of range for tensor of size "
-                         f"{tuple(input._data.shape)} at dimension {d}")
+                           f"{tuple(input._data.shape)} at dimension {d}")
     return IndexSelect.apply(input, index=idx.reshape(-1), axis=d)
 
 
@@ -388,6 +398,13 @@ def take(input, index):
 
 
 def nonzero(input, *, as_tuple=False):
+    """Indices of the nonzero elements: an ``(n, ndim)`` int64 tensor, or one 1-d tensor per
+    dim with ``as_tuple=True``. A 0-d input gives shape ``(n, 0)`` (n is 0 or 1)."""
+    if input._data.ndim == 0:
+        n = int(bool(input._data))
+        if as_tuple:
+            return (Tensor._wrap(np.zeros(n, np.int64)),)
+        return Tensor._wrap(np.zeros((n, 0), np.int64))
     nz = np.nonzero(input._data)
     if as_tuple:
         return tuple(Tensor._wrap(i.astype(np.int64)) for i in nz)

@@ -56,8 +56,17 @@ class Sum(Op):
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum over ``dim`` (all dims if None). Integer and bool inputs sum to int64."""
     axes = _axes(dim, input._data.ndim, "sum")
-    npd = None if dtype is None else _dt.to_numpy_dtype(dtype)
-    return Sum.apply(input, axes=axes, keepdim=keepdim, dtype=npd)
+    if dtype is None:
+        return Sum.apply(input, axes=axes, keepdim=keepdim, dtype=None)
+    return _in_dtype(lambda x: Sum.apply(x, axes=axes, keepdim=keepdim, dtype=None), input, dtype)
+
+
+def _in_dtype(op, input, dtype):
+    """``op(input)`` computed in ``dtype`` (PyTorch casts the input first); integer ops that
+    accumulate in int64 are cast back to a narrower requested integer dtype."""
+    npd = _dt.to_numpy_dtype(dtype)
+    out = op(input.to(dtype) if input._data.dtype != npd else input)
+    return out if out._data.dtype == npd else out.to(dtype)
 
 
 @with_out
@@ -118,8 +127,8 @@ class Var(Op):
         d = x - m
         v = (d * d).sum(axis=axes, keepdims=self.keepdim)
         div = n - self.correction
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = v / div if div > 0 else v * float("nan")
+        with np.errstate(divide="ignore", invalid="ignore"):  # PyTorch divides by max(0, n - correction)
+            out = v / x.dtype.type(div if div > 0 else 0)
         return out.astype(x.dtype, copy=False)
 
     def backward(self, grad):
@@ -412,7 +421,10 @@ class CumSum(Op):
 def cumsum(input, dim, *, dtype=None):
     """Cumulative sum along ``dim``."""
     if dtype is not None:
-        input = input.to(dtype)
+        _wrap_dim(dim, input._data.ndim, "cumsum")
+        if _dt.to_numpy_dtype(dtype) == np.bool_:
+            raise NotImplementedError("cumsum(): \"cumsum_out_cpu\" not implemented for 'Bool'")
+        return _in_dtype(lambda x: cumsum(x, dim), input, dtype)
     ax = _wrap_dim(dim, input._data.ndim, "cumsum")
     if input._data.ndim == 0:  # a 0-d tensor is its own cumulative sum (still 0-d)
         return CumSum.apply(input.reshape(1), axis=0).reshape(())

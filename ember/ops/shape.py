@@ -134,7 +134,9 @@ def squeeze(input, dim=None):
         new = tuple(s for s in shp if s != 1)
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        ax = {_wrap_dim(d, len(shp), "squeeze") for d in dims}
+        ax = [_wrap_dim(d, len(shp), "squeeze") for d in dims]
+        if len(set(ax)) != len(ax):
+            raise RuntimeError(f"squeeze(): dim {max(ax, key=ax.count)} appears multiple times in the list of dims")
         new = tuple(s for i, s in enumerate(shp) if not (i in ax and s == 1))
     return reshape(input, new)
 
@@ -613,7 +615,10 @@ class DiagEmbed(Op):
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
     nd = input._data.ndim
-    return Diagonal.apply(input, offset=offset, a=_wrap_dim(dim1, nd, "diagonal"), b=_wrap_dim(dim2, nd, "diagonal"))
+    a, b = _wrap_dim(dim1, nd, "diagonal"), _wrap_dim(dim2, nd, "diagonal")
+    if a == b:
+        raise RuntimeError(f"diagonal(): diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return Diagonal.apply(input, offset=offset, a=a, b=b)
 
 
 def diag(input, diagonal=0):

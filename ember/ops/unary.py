@@ -6,7 +6,7 @@ from .. import dtypes as _dt
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ._erf import erf_array
-from ._args import not_implemented_for
+from ._args import not_implemented_for, require_tensors
 from .elementwise import _promote_pair, unbroadcast, where, mul, _cast
 from ._out import with_out
 
@@ -173,6 +173,7 @@ def rad2deg(input):
 
 @with_out
 def atan2(input, other):
+    require_tensors("atan2", input, other)
     y, x = _promote_pair(input, other, float_only=True, op="atan2")
     return Atan2.apply(y, x)
 
@@ -193,6 +194,7 @@ class Atan2(Op):
 @with_out
 def hypot(input, other):
     """``sqrt(input**2 + other**2)`` for floating tensors."""
+    require_tensors("hypot", input, other)
     input, other = _promote_pair(input, other, op="hypot")
     not_implemented_for("hypot_cpu", input, "biu")
     return sqrt(input * input + other * other)
