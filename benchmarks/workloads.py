@@ -103,7 +103,7 @@ def build_resnet18(lib_name, batch=16):
 
 
 def build_lstm(lib_name):
-    """2-layer LSTM 256, seq 64, batch 32: forward, MSE on the last state, backward, SGD."""
+    """2-layer LSTM 256, seq 64, batch 32: forward, mean square of the last output, backward, Adam."""
     lib = _lib(lib_name)
     if not hasattr(lib.nn, "LSTM"):
         raise NotImplementedError("ember.nn.LSTM does not exist yet")
@@ -114,7 +114,7 @@ def build_lstm(lib_name):
         return nn.LSTM(128, 256, num_layers=2)
     model = _model(lib_name, builder)
     X = lib.from_numpy(x)
-    opt = lib.optim.SGD(model.parameters(), lr=0.01)
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
 
     def step():
         opt.zero_grad()

@@ -237,3 +237,30 @@ def test_backward_from_an_output_upstream_of_another():
     b = a * 3
     ember.autograd.backward([b, a], [ember.tensor(1.0), ember.tensor(1.0)])
     np.testing.assert_allclose(x.grad.numpy(), 4 * (1 - np.tanh(1.5) ** 2), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+def test_batch_split_over_threads_gives_the_same_result(name, monkeypatch):
+    # large layers split the batch rows over Python threads with 1-thread BLAS; force
+    # that path on a small packed batch and compare with the single-thread run
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from ember.ops import _rnn_kernels
+    from ember.nn.utils.rnn import pack_padded_sequence
+    kw = dict(input_size=3, hidden_size=4, num_layers=2, bidirectional=True)
+    if name == "LSTM":
+        kw["proj_size"] = 2
+    m = getattr(ember.nn, name)(**kw).double()
+    x = np.random.default_rng(0).standard_normal((5, 9, 3))
+    lengths = [5, 5, 4, 4, 3, 3, 2, 2, 1]
+    res = []
+    for split in (False, True):
+        if split:
+            monkeypatch.setattr(_rnn_kernels, "_MIN_SPLIT_WORK", 0)
+        m.zero_grad()
+        xt = ember.tensor(x, requires_grad=True)
+        with threadpoolctl.threadpool_limits(2):
+            out, state = m(pack_padded_sequence(xt, lengths))
+            (out.data.sum() + sum(s.sum() for s in _flat(state))).backward()
+        res.append([_np(out.data), xt.grad.numpy()] + [p.grad.numpy() for p in m.parameters()])
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -1,0 +1,262 @@
+"""Raw-array kernels of the fused recurrent layer (``ember.ops.rnn.RNNLayer``).
+
+Each kernel runs the recurrence of one layer-direction over a packed sequence: step
+``t`` uses rows ``offs[t] : offs[t] + bs[t]`` of the ``(N, ...)`` arrays. Batch rows are
+independent of one another, so a kernel works on a row range ``[lo, hi)`` of the batch,
+and with several BLAS threads the batch is split over Python threads running
+single-threaded BLAS (``split_over_threads``): one synchronisation per layer instead of
+one inside every small per-step GEMM (which, on a busy machine, can cost a scheduler
+slice each). Every kernel writes only its own rows.
+
+Forward kernels return what their backward needs; backward kernels fill the gate
+gradients ``(N, G*H)`` and update ``dh``/``dc`` (the running state gradients, ``(B, .)``)
+in place, leaving the initial states' gradients there.
+"""
+import numpy as np
+
+from ._im2col import split_over_threads
+
+_MIN_SPLIT_WORK = 1 << 18   # multiply-adds per step below which one thread is faster
+
+
+def run_rows(xp, B, per_step_work, fn):
+    """Call ``fn(lo, hi)`` over the batch rows, split over threads when worth it."""
+    if B >= 8 and per_step_work >= _MIN_SPLIT_WORK:
+        split_over_threads(xp, list(range(B)), lambda part: fn(part[0], part[-1] + 1))
+    else:
+        fn(0, B)
+
+
+def _steps(bs, offs, order, lo, hi):
+    """(first row, last row, batch row end) of each step that has active rows in [lo, hi)."""
+    for t in order:
+        b = min(bs[t], hi)
+        if b > lo:
+            yield offs[t] + lo, offs[t] + b, b
+
+
+def _sigmoid_(xp, x):
+    """In-place logistic function (exp of a large negative overflows to inf -> 0: fine)."""
+    xp.negative(x, out=x)
+    xp.exp(x, out=x)
+    x += 1.0
+    xp.reciprocal(x, out=x)
+
+
+# -- LSTM (gates i, f, g, o) ---------------------------------------------------------
+
+def lstm_forward(xp, xg, h0, c0, w_hh, b_hh, w_hr, bs, offs, order):
+    n, H, P = xg.shape[0], c0.shape[1], h0.shape[1]
+    dt = xg.dtype
+    whhT = xp.ascontiguousarray(w_hh.T)  # C-ordered right operand: ~25% faster small GEMMs
+    whrT = None if w_hr is None else xp.ascontiguousarray(w_hr.T)
+    act = xp.empty((n, 4 * H), dt)      # activated gates
+    tc = xp.empty((n, H), dt)           # tanh(c_t)
+    cp = xp.empty((n, H), dt)           # c_{t-1}
+    hp = xp.empty((n, P), dt)           # h_{t-1}
+    out = xp.empty((n, P), dt)
+    m = None if w_hr is None else xp.empty((n, H), dt)  # o * tanh(c) before the projection
+    h, c = h0.copy(), c0.copy()
+
+    def rows(lo, hi):
+        ig = xp.empty((hi - lo, H), dt)
+        for r0, r1, b in _steps(bs, offs, order, lo, hi):
+            k = r1 - r0
+            hv, cv = h[lo:b], c[lo:b]
+            hp[r0:r1] = hv
+            cp[r0:r1] = cv
+            a = act[r0:r1]
+            xp.matmul(hv, whhT, out=a)
+            a += xg[r0:r1]
+            if b_hh is not None:
+                a += b_hh
+            _sigmoid_(xp, a[:, :2 * H])
+            xp.tanh(a[:, 2 * H:3 * H], out=a[:, 2 * H:3 * H])
+            _sigmoid_(xp, a[:, 3 * H:])
+            cv *= a[:, H:2 * H]
+            xp.multiply(a[:, :H], a[:, 2 * H:3 * H], out=ig[:k])
+            cv += ig[:k]
+            xp.tanh(cv, out=tc[r0:r1])
+            if m is None:
+                xp.multiply(a[:, 3 * H:], tc[r0:r1], out=out[r0:r1])
+            else:
+                xp.multiply(a[:, 3 * H:], tc[r0:r1], out=m[r0:r1])
+                xp.matmul(m[r0:r1], whrT, out=out[r0:r1])
+            hv[...] = out[r0:r1]
+    run_rows(xp, h0.shape[0], 4 * H * P, rows)
+    return out, h, c, (act, tc, cp, hp, m)
+
+
+def lstm_backward(xp, saved, dout, dh, dc, w_hh, w_hr, bs, offs, order):
+    act, tc, cp, hp, m = saved
+    H = tc.shape[1]
+    dg = xp.empty_like(act)
+    dH = None if w_hr is None else xp.empty_like(hp)   # gradient of each step's h (for dW_hr)
+
+    def rows(lo, hi):
+        tmp = xp.empty((hi - lo, H), act.dtype)
+        for r0, r1, b in _steps(bs, offs, order, lo, hi):
+            k = r1 - r0
+            dht, dct = dh[lo:b], dc[lo:b]
+            dht += dout[r0:r1]
+            if w_hr is None:
+                dm = dht
+            else:
+                dH[r0:r1] = dht
+                dm = dht @ w_hr
+            a, tct, d = act[r0:r1], tc[r0:r1], dg[r0:r1]
+            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            t = tmp[:k]
+            # dc += dm * o * (1 - tanh(c)^2)
+            xp.multiply(tct, tct, out=t)
+            xp.subtract(1.0, t, out=t)
+            t *= o
+            t *= dm
+            dct += t
+            # do = dm tanh(c) o (1 - o)
+            do = xp.multiply(dm, tct, out=d[:, 3 * H:])
+            xp.subtract(1.0, o, out=t)
+            t *= o
+            do *= t
+            # di = dc g i (1 - i)
+            di = xp.multiply(dct, g, out=d[:, :H])
+            xp.subtract(1.0, i, out=t)
+            t *= i
+            di *= t
+            # df = dc c_{t-1} f (1 - f)
+            df = xp.multiply(dct, cp[r0:r1], out=d[:, H:2 * H])
+            xp.subtract(1.0, f, out=t)
+            t *= f
+            df *= t
+            # dg = dc i (1 - g^2)
+            dgg = xp.multiply(g, g, out=d[:, 2 * H:3 * H])
+            xp.subtract(1.0, dgg, out=dgg)
+            dgg *= i
+            dgg *= dct
+            dct *= f
+            xp.matmul(d, w_hh, out=dht)
+    run_rows(xp, dh.shape[0], 4 * H * hp.shape[1], rows)
+    return dg, dg, hp, (dH, m)
+
+
+# -- GRU (gates r, z, n) -------------------------------------------------------------
+
+def gru_forward(xp, xg, h0, w_hh, b_hh, bs, offs, order):
+    n, H = xg.shape[0], h0.shape[1]
+    dt = xg.dtype
+    whhT = xp.ascontiguousarray(w_hh.T)
+    act = xp.empty((n, 3 * H), dt)      # r, z, n
+    ghn = xp.empty((n, H), dt)          # W_hn h + b_hn
+    hp = xp.empty((n, H), dt)
+    out = xp.empty((n, H), dt)
+    h = h0.copy()
+
+    def rows(lo, hi):
+        gh = xp.empty((hi - lo, 3 * H), dt)
+        for r0, r1, b in _steps(bs, offs, order, lo, hi):
+            k = r1 - r0
+            hv = h[lo:b]
+            hp[r0:r1] = hv
+            a, x, g = act[r0:r1], xg[r0:r1], gh[:k]
+            xp.matmul(hv, whhT, out=g)
+            if b_hh is not None:
+                g += b_hh
+            xp.add(x[:, :2 * H], g[:, :2 * H], out=a[:, :2 * H])
+            _sigmoid_(xp, a[:, :2 * H])
+            ghn[r0:r1] = g[:, 2 * H:]
+            nn_ = a[:, 2 * H:]
+            xp.multiply(a[:, :H], g[:, 2 * H:], out=nn_)
+            nn_ += x[:, 2 * H:]
+            xp.tanh(nn_, out=nn_)
+            o = out[r0:r1]            # h' = n + z (h - n)
+            xp.subtract(hv, nn_, out=o)
+            o *= a[:, H:2 * H]
+            o += nn_
+            hv[...] = o
+    run_rows(xp, h0.shape[0], 3 * H * H, rows)
+    return out, h, (act, ghn, hp)
+
+
+def gru_backward(xp, saved, dout, dh, w_hh, bs, offs, order):
+    act, ghn, hp = saved
+    H = ghn.shape[1]
+    dgi = xp.empty_like(act)   # gradient of the input-side pre-activations
+    dgh = xp.empty_like(act)   # ... and of the hidden-side ones (W_hh h + b_hh)
+
+    def rows(lo, hi):
+        tmp = xp.empty((hi - lo, H), act.dtype)
+        for r0, r1, b in _steps(bs, offs, order, lo, hi):
+            k = r1 - r0
+            dht = dh[lo:b]
+            dht += dout[r0:r1]
+            a, di, dhh, t = act[r0:r1], dgi[r0:r1], dgh[r0:r1], tmp[:k]
+            r, z, n = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
+            # dn_pre = dh (1 - z) (1 - n^2)
+            dnp = xp.multiply(n, n, out=di[:, 2 * H:])
+            xp.subtract(1.0, dnp, out=dnp)
+            xp.subtract(1.0, z, out=t)
+            dnp *= t
+            dnp *= dht
+            # dz_pre = dh (h - n) z (1 - z)
+            dzp = xp.subtract(hp[r0:r1], n, out=di[:, H:2 * H])
+            dzp *= dht
+            dzp *= z
+            dzp *= t
+            # dr_pre = dn_pre ghn r (1 - r)
+            drp = xp.multiply(dnp, ghn[r0:r1], out=di[:, :H])
+            drp *= r
+            xp.subtract(1.0, r, out=t)
+            drp *= t
+            dhh[:, :2 * H] = di[:, :2 * H]
+            xp.multiply(dnp, r, out=dhh[:, 2 * H:])
+            xp.multiply(dht, z, out=t)
+            xp.matmul(dhh, w_hh, out=dht)
+            dht += t
+    run_rows(xp, dh.shape[0], 3 * H * H, rows)
+    return dgi, dgh, hp
+
+
+# -- Elman RNN (tanh / relu) ---------------------------------------------------------
+
+def rnn_forward(xp, xg, h0, w_hh, b_hh, bs, offs, order, relu):
+    whhT = xp.ascontiguousarray(w_hh.T)
+    hp = xp.empty((xg.shape[0], h0.shape[1]), xg.dtype)
+    out = xp.empty_like(hp)
+    h = h0.copy()
+
+    def rows(lo, hi):
+        for r0, r1, b in _steps(bs, offs, order, lo, hi):
+            hv = h[lo:b]
+            hp[r0:r1] = hv
+            o = out[r0:r1]
+            xp.matmul(hv, whhT, out=o)
+            o += xg[r0:r1]
+            if b_hh is not None:
+                o += b_hh
+            if relu:
+                xp.maximum(o, 0, out=o)
+            else:
+                xp.tanh(o, out=o)
+            hv[...] = o
+    run_rows(xp, h0.shape[0], h0.shape[1] ** 2, rows)
+    return out, h, (out, hp)
+
+
+def rnn_backward(xp, saved, dout, dh, w_hh, bs, offs, order, relu):
+    out, hp = saved
+    dg = xp.empty_like(out)
+
+    def rows(lo, hi):
+        for r0, r1, b in _steps(bs, offs, order, lo, hi):
+            dht = dh[lo:b]
+            dht += dout[r0:r1]
+            d, o = dg[r0:r1], out[r0:r1]
+            if relu:
+                xp.multiply(dht, o > 0, out=d)
+            else:
+                xp.multiply(o, o, out=d)
+                xp.subtract(1.0, d, out=d)
+                d *= dht
+            xp.matmul(d, w_hh, out=dht)
+    run_rows(xp, dh.shape[0], hp.shape[1] ** 2, rows)
+    return dg, dg, hp
