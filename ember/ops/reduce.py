@@ -80,12 +80,21 @@ def nansum(input, dim=None, keepdim=False):
 class Mean(Op):
     def forward(self, x):
         self.in_shape = x.shape
-        y = x.mean(axis=self.axes, keepdims=self.keepdim)
+        y = _mean_array(x, self.axes, self.keepdim)
         return y.astype(x.dtype, copy=False)
 
     def backward(self, grad):
         n = _count(self.in_shape, self.axes)
         return _expand_back(grad / n if n else grad * float("nan"), self.in_shape, self.axes, self.keepdim)
+
+
+def _mean_array(x, axes, keepdims):
+    """``x.mean`` on an array; NaN without NumPy's "Mean of empty slice" warning over
+    empty dims (PyTorch is silent there)."""
+    if x.size:
+        return x.mean(axis=axes, keepdims=keepdims)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return x.sum(axis=axes, keepdims=keepdims) / x.dtype.type(0)
 
 
 def _count(shape, axes):
@@ -123,7 +132,7 @@ class Var(Op):
         axes = self.axes
         n = _count(x.shape, axes)
         self.n = n
-        m = x.mean(axis=axes, keepdims=True)
+        m = _mean_array(x, axes, True)
         d = x - m
         v = (d * d).sum(axis=axes, keepdims=self.keepdim)
         div = n - self.correction
@@ -341,7 +350,8 @@ class LogSumExp(Op):
     def forward(self, x):
         m = x.max(axis=self.axes, keepdims=True, initial=-np.inf)  # -inf: the identity, for empty dims
         m = np.where(np.isfinite(m), m, 0)
-        s = np.log(np.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
+        with np.errstate(divide="ignore"):  # log(0) = -inf over empty dims, as in PyTorch
+            s = np.log(np.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
         out = s if self.keepdim else s.reshape(_reduced_shape(x.shape, self.axes))
         self.save_for_backward(x, out)  # the output itself: keeps double backward exact
         return out

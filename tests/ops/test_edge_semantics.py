@@ -94,6 +94,13 @@ def test_reductions_over_empty_dims_follow_pytorch(op):
     _same(lambda m: op(m, m.zeros(3, 0)))
 
 
+def test_list_holding_sequences_indexes_like_a_tuple_with_pytorch_warning():
+    x = ember.arange(12).reshape(3, 4)
+    with pytest.warns(UserWarning, match="non-tuple sequence"):
+        assert x[[[0, 1], [2, 0]]].tolist() == [2, 4]
+    assert x[[0, 2]].shape == (2, 4)  # a flat list stays one advanced index
+
+
 def test_empty_softmax_keeps_the_graph():
     x = ember.zeros(2, 0, requires_grad=True)
     y = ember.softmax(x, 1)
@@ -106,6 +113,7 @@ def test_empty_softmax_keeps_the_graph():
     lambda m: (m.tensor([0, 2]), range(0, 3, 2)), lambda m: [True, False, True], lambda m: (None, [1], 0),
 ], ids=["range", "range_int", "list_of_lists", "two_lists", "slice_list", "empty_list", "ellipsis_range",
         "tensor_range", "bool_list", "none_list_int"])
+@pytest.mark.filterwarnings("ignore:Using a non-tuple sequence")  # both libraries warn on x[[[0, 1], [2, 0]]]
 def test_indexing_forms_pytorch_accepts(key):
     data = np.arange(12.0).reshape(3, 4)
     _same(lambda m: m.tensor(data)[key(m)])
