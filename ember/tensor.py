@@ -35,8 +35,10 @@ class Tensor:
 
     def __init__(self, *args, dtype=None, device=None):
         if len(args) == 1 and not isinstance(args[0], int):
-            if dtype is None and not isinstance(args[0], Tensor):
-                dtype = _dt.get_default_dtype()  # ember.Tensor([1, 2]) is float, as in PyTorch
+            if dtype is None and not isinstance(args[0], (Tensor, np.ndarray, np.generic)):
+                # ember.Tensor([1, 2]) is float, as in PyTorch (arrays keep their dtype:
+                # nn.Parameter(array) relies on it)
+                dtype = _dt.get_default_dtype()
             arr = _to_array(args[0], dtype)
         else:
             shape = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
