@@ -9,6 +9,7 @@ from . import dtypes as _dt
 from .backend import as_device, to_device_array, CPU
 from . import _random_draws as _draws
 from . import random as _random
+from .ops._out import creation_with_out
 from .random import get_numpy_rng
 from .tensor import Tensor, _to_array
 
@@ -110,19 +111,23 @@ def from_numpy(ndarray):
     return Tensor._wrap(ndarray)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+@creation_with_out
+def zeros(*size, dtype=None, device=None, requires_grad=False):
     """A tensor of zeros (float32 unless ``dtype``)."""
     return _finish(np.zeros(_shape(size), dtype=_dt.to_numpy_dtype(dtype)), device=device, requires_grad=requires_grad)
 
 
+@creation_with_out
 def ones(*size, dtype=None, device=None, requires_grad=False):
     return _finish(np.ones(_shape(size), dtype=_dt.to_numpy_dtype(dtype)), device=device, requires_grad=requires_grad)
 
 
+@creation_with_out
 def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
     return _finish(np.empty(_shape(size), dtype=_dt.to_numpy_dtype(dtype)), device=device, requires_grad=requires_grad)
 
 
+@creation_with_out
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from it)."""
     if dtype is None:
@@ -156,6 +161,7 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
                    device=device or input.device, requires_grad=requires_grad)
 
 
+@creation_with_out
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer args."""
     if end is None:
@@ -178,16 +184,19 @@ def range(start, end, step=1, *, dtype=None, device=None, requires_grad=False):
     return _finish(arr, device=device, requires_grad=requires_grad)
 
 
+@creation_with_out
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     arr = np.linspace(start, end, int(steps)).astype(_dt.to_numpy_dtype(dtype))
     return _finish(arr, device=device, requires_grad=requires_grad)
 
 
+@creation_with_out
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     arr = np.logspace(start, end, int(steps), base=base).astype(_dt.to_numpy_dtype(dtype))
     return _finish(arr, device=device, requires_grad=requires_grad)
 
 
+@creation_with_out
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     return _finish(np.eye(n, m, dtype=_dt.to_numpy_dtype(dtype)), device=device, requires_grad=requires_grad)
 
@@ -235,6 +244,7 @@ def _draw_float(npd, shape, fill):
     return arr.astype(npd, copy=False)
 
 
+@creation_with_out
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples on [0, 1): PyTorch's numbers for the same seed."""
     npd = _float_dtype(dtype)
@@ -243,6 +253,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _finish(arr, device=device, requires_grad=requires_grad)
 
 
+@creation_with_out
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples: PyTorch's numbers for the same seed."""
     npd = _float_dtype(dtype)
@@ -251,6 +262,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _finish(arr, device=device, requires_grad=requires_grad)
 
 
+@creation_with_out
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Integers uniformly from [low, high).
 
@@ -320,6 +332,7 @@ def poisson(input, generator=None):
     return Tensor._wrap(get_numpy_rng(generator).poisson(input._data).astype(input._data.dtype))
 
 
+@creation_with_out
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0..n-1."""
     arr = _draws.randperm(_random._gen(generator), n).astype(_dt.to_numpy_dtype(dtype or _dt.int64))

@@ -174,3 +174,24 @@ def test_set_default_device_moves_new_tensors_to_cuda_when_available():
         assert ember.zeros(2, device="cpu").device.type == "cpu"  # an explicit device wins
     finally:
         ember.set_default_device(None)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, o: m.arange(5, out=o), lambda m, o: m.zeros(2, 3, out=o), lambda m, o: m.ones(4, out=o),
+    lambda m, o: m.full((2,), 7, out=o), lambda m, o: m.linspace(0, 1, 5, out=o), lambda m, o: m.eye(3, out=o),
+], ids=["arange", "zeros", "ones", "full", "linspace", "eye"])
+@pytest.mark.parametrize("dtype", ["float64", "int64"])
+def test_creation_out_uses_out_dtype_like_torch(call, dtype):
+    torch = require_torch()
+    if dtype == "int64" and call(torch, torch.empty(0)).dtype != torch.float32:
+        pytest.skip("not a float creation")
+    t_out, e_out = torch.empty(0, dtype=getattr(torch, dtype)), ember.empty(0, dtype=getattr(ember, dtype))
+    t, e = call(torch, t_out), call(ember, e_out)
+    assert e is e_out and e.dtype == getattr(ember, dtype) and e.tolist() == t.tolist()
+
+
+def test_creation_out_with_other_dtype_raises():
+    with pytest.raises(RuntimeError, match="zeros.*dtype Double does not match dtype of out parameter"):
+        ember.zeros(2, dtype=ember.float64, out=ember.empty(0))
+    t = ember.empty(3)
+    assert ember.randn(3, out=t) is t

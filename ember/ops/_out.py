@@ -18,7 +18,7 @@ import numpy as np
 from ..tensor import Tensor
 from ._args import torch_dtype_name
 
-__all__ = ["with_out"]
+__all__ = ["with_out", "creation_with_out"]
 
 
 def with_out(fn):
@@ -43,6 +43,33 @@ def with_out(fn):
             written = [write_out(name, r, o) for r, o in zip(result, out)]
             return type(result)(*written) if hasattr(result, "_fields") else tuple(written)
         return write_out(name, result, out)
+    return op
+
+
+def creation_with_out(fn):
+    """``out=`` for creation functions (``zeros``, ``arange``, ``randn``, ...): the values
+    are made in ``out``'s dtype (a different explicit ``dtype=`` raises, as in PyTorch)
+    and written into ``out``.
+
+    Example:
+        >>> t = ember.empty(0, dtype=ember.float64)
+        >>> ember.arange(3, out=t).tolist()
+        [0.0, 1.0, 2.0]
+    """
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def op(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+        dtype = kwargs.get("dtype")
+        if dtype is not None and dtype != out.dtype:
+            raise RuntimeError(f"{name}(): dtype {torch_dtype_name(dtype.numpy)} does not match dtype of out "
+                               f"parameter ({torch_dtype_name(out._data.dtype)})")
+        kwargs["dtype"] = out.dtype
+        return write_out(name, fn(*args, **kwargs), out)
     return op
 
 
