@@ -8,7 +8,7 @@ of ``node`` that the edge carries a gradient to.
 """
 from . import op as _op
 from .grad_mode import STATE
-from .op import AccumulateGrad
+from .op import _KEEP, AccumulateGrad
 
 __all__ = ["run_backward"]
 
@@ -120,8 +120,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                             ready.append(nxt)
                 continue
             multi = node._n_out != 1
-            if node._tensor_hooks or node._pre_hooks:
-                g = _run_pre_hooks(node, g if multi else [g])
+            hooks = node._hooks
+            if hooks is not None:
+                g = _run_pre_hooks(hooks, g if multi else [g])
                 if not multi:
                     g = g[0]
             if node.__class__ is AccumulateGrad:
@@ -152,15 +153,21 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 in_grads = node.backward(*gs)
                 if in_grads.__class__ is not tuple:
                     in_grads = (in_grads,)
-            if node._post_hooks:
-                for hook in list(node._post_hooks):
+            if hooks is not None and hooks.post:
+                for hook in list(hooks.post):
                     r = hook(in_grads, tuple(gs))
                     if r is not None:
                         in_grads = tuple(r)
             if anomaly:
                 _check_anomaly(node, in_grads)
-            if not retain_graph:
-                node._release()
+            if not retain_graph:  # drop what the node holds (Op._release, inlined: hot path)
+                d = node.__dict__
+                if node.is_view:
+                    d.pop("_saved", None)
+                else:
+                    for k in [k for k in d if k not in _KEEP]:
+                        del d[k]
+                d["_freed"] = True
             nexts = node.next_functions
             if len(in_grads) != len(nexts):
                 raise RuntimeError(f"function {node.name()} returned {len(in_grads)} gradients, "
@@ -172,8 +179,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     # (a gradient passed through unchanged keeps its id, so a shared one
                     # stays marked as shared)
                     if nxt._n_out == 1:
-                        cur = grads.get(nxt)
-                        grads[nxt] = ig if cur is None else cur + ig
+                        if nxt in grads:
+                            grads[nxt] = grads[nxt] + ig
+                        else:
+                            grads[nxt] = ig
                     else:
                         _add(grads, nxt, nr, ig)
                 d = deps[nxt] - 1
@@ -197,10 +206,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     return None
 
 
-def _run_pre_hooks(node, gl):
+def _run_pre_hooks(node_hooks, gl):
     """Tensor hooks (per output) first, then the node's pre-hooks, as PyTorch orders them."""
     gl = list(gl)
-    th = node._tensor_hooks
+    th = node_hooks.tensor
     if th:
         for nr, hooks in list(th.items()):
             if gl[nr] is None:
@@ -209,8 +218,8 @@ def _run_pre_hooks(node, gl):
                 r = hook(gl[nr])
                 if r is not None:
                     gl[nr] = r
-    if node._pre_hooks:
-        for hook in list(node._pre_hooks):
+    if node_hooks.pre:
+        for hook in list(node_hooks.pre):
             r = hook(tuple(gl))
             if r is not None:
                 gl = list(r)

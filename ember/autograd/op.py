@@ -24,8 +24,8 @@ _Tensor = None  # ember.tensor.Tensor, bound by ember.tensor at import (avoids a
 
 # Node attributes that survive ``_release``: graph structure, hooks and names, so a
 # released graph can still be walked (``next_functions``) and printed.
-_KEEP = frozenset(("next_functions", "needs_input_grad", "_n_out", "_pre_hooks",
-                   "_tensor_hooks", "_post_hooks", "_anomaly_trace", "_name", "xp"))
+_KEEP = frozenset(("next_functions", "needs_input_grad", "_n_out", "_hooks",
+                   "_anomaly_trace", "_name", "xp", "_metadata", "_post_acc_hooks", "_leaf"))
 
 
 class Op:
@@ -64,9 +64,7 @@ class Op:
     _n_out = 1               # number of outputs (set per node for multi-output ops)
     _saved = None
     _freed = False
-    _pre_hooks = None        # node hooks: hook(grad_outputs) -> new grad_outputs or None
-    _tensor_hooks = None     # {output_nr: [hook(grad) -> grad or None]}
-    _post_hooks = None       # node hooks: hook(grad_inputs, grad_outputs)
+    _hooks = None            # a _NodeHooks once any hook is registered (one check in the engine)
     _inputs = None
     _anomaly_trace = None
     _name = None
@@ -108,24 +106,32 @@ class Op:
             fn._inputs = tensors
         else:
             fn.needs_input_grad = (False,) * len(tensors)
-        out = fn.forward(*arrays)
-        if out.__class__ is tuple:
-            return _finish_multi(fn, cls, tensors, need if record else None, out)
-        wrap = Tensor._wrap
+        out = raw = fn.forward(*arrays)
+        if out.__class__ is not np.ndarray:
+            if out.__class__ is tuple:
+                return _finish_multi(fn, cls, tensors, need if record else None, out)
+            if isinstance(out, np.generic):
+                out = np.asarray(out)  # NumPy math on 0-d arrays returns scalars
+        res = object.__new__(Tensor)
         if not record:
-            res = wrap(out)
+            res._init(out, False, None)
             fn._saved = None
         else:
             fn._inputs = None
-            fn.next_functions = tuple([_edge(t) if n else (None, 0) for t, n in zip(tensors, need)])
-            res = wrap(out, True, fn)
+            fn.next_functions = tuple([((t.grad_fn, t._out_nr) if t.grad_fn is not None else _edge(t))
+                                       if n else (None, 0) for t, n in zip(tensors, need)])
+            res._init(out, True, fn)
             saved = fn._saved
             if saved is not None:
-                fn._saved = tuple([_pack(s, (out,), (res,)) for s in saved])
+                # (``raw``: the saved output may be the scalar that forward returned)
+                fn._saved = tuple([_pack(out if s is raw else s, (out,), (res,)) for s in saved])
             if STATE.anomaly:
                 _record_trace(fn)
         if cls.is_view:
-            _link_view(res, tensors[0], fn)
+            src = tensors[0]
+            res._vc = src._get_vc()
+            res._base = src if src._base is None else src._base
+            res._view_chain = src._view_chain + (fn,)
         return res
 
     # -- forward-side helpers ------------------------------------------------------
@@ -190,24 +196,19 @@ class Op:
     # -- hooks (PyTorch's Node API) ---------------------------------------------------
     def register_prehook(self, hook):
         """``hook(grad_outputs) -> tuple or None`` runs before this node's backward."""
-        if self._pre_hooks is None:
-            self._pre_hooks = []
-        self._pre_hooks.append(hook)
-        return _RemovableHandle(self._pre_hooks, hook)
+        return self._hook_lists().add(self._hooks.pre, hook)
 
     def register_hook(self, hook):
         """``hook(grad_inputs, grad_outputs) -> tuple or None`` runs after its backward."""
-        if self._post_hooks is None:
-            self._post_hooks = []
-        self._post_hooks.append(hook)
-        return _RemovableHandle(self._post_hooks, hook)
+        return self._hook_lists().add(self._hooks.post, hook)
 
     def _register_tensor_hook(self, output_nr, hook):
-        if self._tensor_hooks is None:
-            self._tensor_hooks = {}
-        hooks = self._tensor_hooks.setdefault(output_nr, [])
-        hooks.append(hook)
-        return _RemovableHandle(hooks, hook)
+        return self._hook_lists().add(self._hooks.tensor.setdefault(output_nr, []), hook)
+
+    def _hook_lists(self):
+        if self._hooks is None:
+            self._hooks = _NodeHooks()
+        return self._hooks
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"
@@ -220,9 +221,8 @@ class Op:
         if self.is_view:
             d.pop("_saved", None)
         else:
-            keep = {k: d[k] for k in _KEEP.intersection(d)}
-            d.clear()
-            d.update(keep)
+            for k in [k for k in d if k not in _KEEP]:
+                del d[k]
         self._freed = True
 
     @property
@@ -232,7 +232,18 @@ class Op:
         return self._metadata
 
 
-_KEEP = _KEEP | {"_metadata"}
+class _NodeHooks:
+    """A node's hooks: per-output tensor hooks ``hook(grad)``, pre-hooks
+    ``hook(grad_outputs)`` and post-hooks ``hook(grad_inputs, grad_outputs)``."""
+    __slots__ = ("tensor", "pre", "post")
+
+    def __init__(self):
+        self.tensor, self.pre, self.post = {}, [], []
+
+    @staticmethod
+    def add(hooks, hook):
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
 
 
 class _RemovableHandle:
@@ -287,6 +298,7 @@ def _finish_multi(fn, cls, tensors, need, outs):
     ``differentiable_outputs``) do not require grad."""
     Tensor = _Tensor
     fn._n_out = len(outs)
+    raw_outs = outs
     outs = tuple([np.asarray(o) if isinstance(o, np.generic) else o for o in outs])
     if need is None:
         fn._saved = None
@@ -307,7 +319,8 @@ def _finish_multi(fn, cls, tensors, need, outs):
         fn._out_meta = tuple(meta)
         saved = fn._saved
         if saved is not None:
-            fn._saved = tuple([_pack(s, outs, res) for s in saved])
+            fn._saved = tuple([_pack(next((o for r, o in zip(raw_outs, outs) if s is r), s), outs, res)
+                               for s in saved])
         if STATE.anomaly:
             _record_trace(fn)
     if cls.is_view:
@@ -338,21 +351,21 @@ def _pack(s, outs, res):
     return (None, s, None, 0, None)
 
 
-def _check_version(fn, s):
+def _version_error(fn, s):
     t, arr, vc, version, _ = s
-    if vc is not None and vc[0] != version:
-        shape = tuple(arr.shape if t is _OUT else t.shape)
-        raise RuntimeError(
-            f"one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [tensor of shape {shape}], saved by {fn.name()}, is at version "
-            f"{vc[0]}; expected version {version} instead. Hint: don't modify tensors in place "
-            "(x += ..., x[...] = ..., relu_) while they are still needed for backward; use the "
-            "out-of-place form or .clone() first.")
+    shape = tuple(arr.shape if t is _OUT else t.shape)
+    raise RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [tensor of shape {shape}], saved by {fn.name()}, is at version "
+        f"{vc[0]}; expected version {version} instead. Hint: don't modify tensors in place "
+        "(x += ..., x[...] = ..., relu_) while they are still needed for backward; use the "
+        "out-of-place form or .clone() first.")
 
 
 def _unpack(fn, s):
-    _check_version(fn, s)
-    t, arr, vc, _, out = s
+    t, arr, vc, version, out = s
+    if vc is not None and vc[0] != version:
+        _version_error(fn, s)
     if t is None:
         return _Tensor._wrap(arr)
     if t is _OUT:
@@ -366,6 +379,7 @@ def _unpack(fn, s):
 
 
 def _unpack_array(fn, s):
-    _check_version(fn, s)
-    t, arr, _, _, _ = s
+    t, arr, vc, version, _ = s
+    if vc is not None and vc[0] != version:
+        _version_error(fn, s)
     return arr if t is None or t is _OUT else t._data

@@ -261,3 +261,25 @@ def test_ops_contain_no_grad_mode_branches():
                 if any(isinstance(n, ast.Name) and n.id == "STATE" for n in ast.walk(node)):
                     offenders.append(f"{path.relative_to(root)}:{node.lineno}")
     assert offenders == []
+
+
+def test_saved_scalar_output_stays_graph_connected_for_double_backward():
+    """NumPy returns scalars for 0-d math; a saved 0-d output must still be the output."""
+    x = ember.tensor([0.3, -0.7], dtype=ember.float64, requires_grad=True)
+    (g,) = ember.autograd.grad((x[0] * x[1]).exp(), x, create_graph=True)
+    (h,) = ember.autograd.grad(g[0], x)
+    e = np.exp(-0.21)
+    np.testing.assert_allclose(h.numpy(), [0.49 * e, e * (1 - 0.21)], rtol=1e-12)
+
+    class _ScalarPair(Op):
+        def forward(self, a):
+            y = np.exp(a.sum())            # a NumPy scalar
+            self.save_for_backward(y)
+            return y, a.sum()
+
+        def backward(self, gy, gs):
+            (y,) = self.saved_tensors
+            return (gy * y + gs).expand(2)
+
+    lo, _ = _ScalarPair.apply(x)
+    assert lo.grad_fn._saved[0][0] is not None and lo.grad_fn.saved_tensors[0].grad_fn is lo.grad_fn
