@@ -18,14 +18,18 @@ module reproduces PyTorch's transforms, each checked bit for bit against torch 2
   kernel (Cephes-style polynomials with fused multiply-adds, reproduced below);
   float64 uses libm (Python's ``math``). Smaller or non-contiguous tensors draw one double
   normal at a time from (u1, u2) pairs, caching the sine half for the next draw.
-- Serial kernels (uniform, randint, small normal) fill a non-contiguous tensor in memory
-  order, as PyTorch's TensorIterator does.
+- ``bernoulli``: ``u < p`` with a 53-bit double ``u`` for a scalar ``p`` (so dropout
+  masks, ``bernoulli(1 - p)``, match); for a tensor of probabilities ``u`` has the bits
+  of ``p``'s dtype (24 for float32).
+- Serial kernels (uniform, randint, bernoulli, small normal) fill a non-contiguous tensor
+  in memory order, as PyTorch's TensorIterator does.
 """
 import math
 
 import numpy as np
 
-__all__ = ["mt19937_key", "raw32", "raw64", "uniform", "normal", "randint", "randperm", "random_full"]
+__all__ = ["mt19937_key", "raw32", "raw64", "uniform", "normal", "randint", "randperm", "random_full",
+           "bernoulli"]
 
 _f32 = np.float32
 
@@ -85,13 +89,19 @@ def _fma32(a, b, c):
             + np.asarray(c, _f32).astype(np.float64)).astype(_f32)
 
 
+def _memory_order(arr):
+    """The axes of ``arr`` from largest to smallest stride (C order when contiguous)."""
+    if arr.flags.c_contiguous:
+        return tuple(range(arr.ndim))
+    return tuple(sorted(range(arr.ndim), key=lambda d: -abs(arr.strides[d])))
+
+
 def _fill_memory_order(arr, values):
     """Write flat ``values`` into ``arr`` in memory order (largest stride outermost)."""
     if arr.flags.c_contiguous:
         arr.reshape(-1)[...] = values
         return
-    order = sorted(range(arr.ndim), key=lambda d: -abs(arr.strides[d]))
-    view = arr.transpose(order)
+    view = arr.transpose(_memory_order(arr))
     view[...] = values.reshape(view.shape)
 
 
@@ -133,6 +143,22 @@ def random_full(gen, arr):
     else:
         vals = raw32(gen, arr.size) % np.uint64(int(np.iinfo(dt).max) + 1)
     _fill_memory_order(arr, vals.astype(dt))
+    return arr
+
+
+def bernoulli(gen, arr, p):
+    """Fill ``arr`` with 1 where a uniform draw is below ``p`` (a number, or an array
+    broadcastable to ``arr``), else 0."""
+    if np.ndim(p) == 0:
+        u = _unit(gen, arr.size, np.float64)
+        vals = u < float(p)
+    else:
+        p = np.asarray(p)
+        bits = np.float64 if p.dtype == np.float64 else _f32
+        order = _memory_order(arr)
+        pf = np.broadcast_to(p, arr.shape).transpose(order).reshape(-1)
+        vals = _unit(gen, arr.size, bits) < pf
+    _fill_memory_order(arr, vals.astype(arr.dtype))
     return arr
 
 

@@ -369,9 +369,10 @@ def _uniform_(self, a=0.0, b=1.0, *, generator=None):
 
 
 def _bernoulli_(self, p=0.5, *, generator=None):
-    rng = get_numpy_rng(generator)
+    from . import _random_draws, random
+    gen = random._gen(generator)
     pv = p._data if isinstance(p, Tensor) else p
-    return _fill_raw(self, (rng.random(self._data.shape) < pv).astype(self._data.dtype))
+    return _fill_raw(self, _draw_like(self, lambda arr: _random_draws.bernoulli(gen, arr, pv)))
 
 
 def _random_(self, from_=0, to=None, *, generator=None):

@@ -320,12 +320,14 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
 
 
 def bernoulli(input, p=None, *, generator=None):
-    """1 with probability ``input`` (or ``p``), else 0, in the input's dtype."""
+    """1 with probability ``input`` (or ``p``), else 0, in the input's dtype: PyTorch's
+    numbers for the same seed."""
     prob = input._data if p is None else p
     if np.any((np.asarray(prob) < 0) | (np.asarray(prob) > 1)):
         raise RuntimeError("bernoulli: all elements of input should be between 0 and 1")
-    u = get_numpy_rng(generator).random(input._data.shape)
-    return Tensor._wrap((u < prob).astype(input._data.dtype))
+    out = np.empty(input._data.shape, dtype=input._data.dtype)
+    _draws.bernoulli(_random._gen(generator), out, prob)
+    return Tensor._wrap(out)
 
 
 def poisson(input, generator=None):

@@ -89,6 +89,16 @@ DRAWS = [
     ("trunc_normal_redraw", lambda m: m.nn.init.trunc_normal_(m.empty(30, 40), 0, 0.02)),
     ("trunc_normal_narrow", lambda m: m.nn.init.trunc_normal_(m.empty(30, 40), 0, 1, 1.5, 3.0)),
     ("sparse_", lambda m: m.nn.init.sparse_(m.empty(10, 6), 0.3)),
+    ("bernoulli_probs", lambda m: m.bernoulli(m.full((50,), 0.3))),
+    ("bernoulli_probs64", lambda m: m.bernoulli(m.rand(50, dtype=m.float64))),
+    ("bernoulli_p", lambda m: m.bernoulli(m.zeros(50), 0.3)),
+    ("bernoulli_inplace", lambda m: m.empty(40).bernoulli_(0.6)),
+    ("bernoulli_inplace_tensor_t", lambda m: m.empty(4, 10).t().bernoulli_(m.rand(10, 4))),
+    ("dropout", lambda m: m.nn.functional.dropout(m.ones(8, 6, 5, 5) * 1.5, 0.3)),
+    ("dropout_module_float64", lambda m: m.nn.Dropout(0.5)(m.ones(40, dtype=m.float64))),
+    ("dropout2d", lambda m: m.nn.functional.dropout2d(m.ones(8, 6, 5, 5), 0.4)),
+    ("alpha_dropout", lambda m: m.nn.functional.alpha_dropout(m.ones(8, 30) * 0.5, 0.2, True)),
+    ("dropout_p1_draws_nothing", lambda m: (m.nn.functional.dropout(m.ones(9), 1.0), m.rand(3))[1]),
 ]
 
 

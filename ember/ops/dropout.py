@@ -7,7 +7,8 @@ pre-scaled mask (``keep / (1 - p)``), the backward by the same mask.
 import numpy as np
 
 from ..autograd.op import Op
-from ..random import get_numpy_rng
+from .. import _random_draws
+from .. import random as _random
 from ..tensor import Tensor
 
 __all__ = ["dropout_op", "feature_dropout_op", "alpha_dropout_op", "mask_mul_op"]
@@ -18,9 +19,9 @@ _ALPHA_PRIME = 1.7580993408473766
 
 def _keep_mask(xp, shape, p, dtype, generator):
     """A random 0/1 mask of ``shape`` (P(1) = 1 - p) as ``dtype``."""
-    rng = get_numpy_rng(generator)
-    u = rng.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64)
-    keep = u >= p
+    # PyTorch's draws: bernoulli_(1 - p), so masks match PyTorch's for the same seed
+    keep = np.empty(shape, dtype=np.bool_)
+    _random_draws.bernoulli(_random._gen(generator), keep, 1.0 - p)
     if xp is not np:
         keep = xp.asarray(keep)
     return keep
@@ -61,11 +62,13 @@ def dropout_op(x, p, generator=None, feature_dims=None):
     scaling the rest by 1/(1-p)."""
     arr = x._data
     xp = np if type(arr) is np.ndarray else __import__("cupy")
-    keep = _keep_mask(xp, _mask_shape(arr, feature_dims), p, arr.dtype, generator)
-    scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
-    mask = keep.astype(arr.dtype)
-    if scale != 1.0:
-        mask *= arr.dtype.type(scale)
+    shape = _mask_shape(arr, feature_dims)
+    if p <= 0 or p >= 1:  # no draws, as in PyTorch (the generator does not advance)
+        mask = xp.full(shape, 1.0 if p <= 0 else 0.0, dtype=arr.dtype)
+        return _MaskMul.apply(x, mask=mask, shift=None)
+    keep = _keep_mask(xp, shape, p, arr.dtype, generator)
+    # PyTorch divides the 0/1 mask by (1 - p) in the input's dtype
+    mask = keep.astype(arr.dtype) / arr.dtype.type(1.0 - p)
     return _MaskMul.apply(x, mask=mask, shift=None)
 
 
