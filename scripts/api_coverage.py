@@ -73,8 +73,8 @@ REASONS = {
 
 # (pattern, reason): first match wins; patterns are matched against the whole name
 RULES = [
-    (r"(q_|quantiz|quantize|dequantize|int_repr|qscheme|fake_quant|fbgemm|choose_qparams|"
-     r"Q?U?Int\d.*Storage|QInt.*|quint.*|qint.*|per_channel|per_tensor|.*_obs_.*)",
+    (r"q_.*|.*quantiz.*|int_repr|qscheme|.*fake_quant.*|fbgemm.*|choose_qparams.*|"
+     r"Q?U?Int\d.*Storage|QInt.*|quint.*|qint.*|.*per_channel.*|.*per_tensor.*|.*_obs_.*",
      "quantization: not supported (ember computes in float32/float64)"),
     (r".*sparse.*|.*_coo|.*csr.*|.*csc.*|.*bsr.*|.*bsc.*|(c?crow|ccol|col|row)_indices.*|"
      r"coalesce|is_coalesced|[dh]?smm|hspmm|sspaddmm|dense_dim|to_dense|indices(_copy)?|"
