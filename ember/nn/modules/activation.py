@@ -446,3 +446,5 @@ class Maxout(Module):
                 f"pieces={self.pieces}, bias={self.bias is not None}")
 
 
+# PyTorch's module path: torch.nn.modules.activation.MultiheadAttention
+from .attention import MultiheadAttention  # noqa: E402,F401
