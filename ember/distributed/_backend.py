@@ -10,6 +10,7 @@ Tensors are handed to MPI as their own contiguous NumPy buffers (in place, no
 pickling). A non-contiguous tensor, a GPU tensor, or a dtype MPI can't reduce is
 copied to a contiguous host buffer and copied back when the op completes.
 """
+import os
 import sys
 import time
 
@@ -64,25 +65,35 @@ def available():
 def wait_all(reqs, what, timeout, rank, statuses=None):
     """Wait for MPI requests, polling; raise ``DistBackendError`` after ``timeout`` s.
 
-    The first ~0.2 ms poll without sleeping (small messages finish in microseconds),
-    then the pause grows to 1 ms so a waiting rank leaves the core to the others.
+    MPI moves a non-blocking operation forward only while a rank polls it, so for the
+    first 2 ms this polls continuously (as MPI's own blocking calls do); then it yields
+    the core between polls (``sched_yield``: with more ranks than cores the busy ranks
+    get it), and after a second of waiting (another rank is busy elsewhere, e.g.
+    evaluating) sleeps 1 ms between polls.
     """
     MPI = mpi()
-    if not reqs or MPI.Request.Testall(reqs, statuses):
+    test = MPI.Request.Testall
+    if not reqs or test(reqs, statuses):
         return
     start = time.monotonic()
-    spin_until = start + 2e-4
-    pause = 0.0
-    while not MPI.Request.Testall(reqs, statuses):
-        now = time.monotonic()
-        if now - start > timeout:
+    polls = 0
+    while not test(reqs, statuses):
+        polls += 1
+        if polls & 63:
+            continue
+        waited = time.monotonic() - start
+        if waited > timeout:
             raise DistBackendError(
                 f"ember.distributed: {what} on rank {rank} timed out after {timeout:g} s "
                 "waiting for the other ranks (one of them crashed, hangs, or did not call "
                 "the same collective in the same order)")
-        if now > spin_until:
-            time.sleep(pause)
-            pause = min(1e-3, pause + 5e-5)
+        if waited > 1.0:
+            time.sleep(1e-3)
+        elif waited > 2e-3:
+            _yield()
+
+
+_yield = getattr(os, "sched_yield", lambda: time.sleep(0))
 
 
 class Work:
