@@ -18,9 +18,9 @@ __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable",
 
 
 def __getattr__(name):
-    if name == "functional":  # imported on first use (it builds on the rest of ember)
+    if name in ("functional", "profiler"):  # imported on first use (they build on the rest of ember)
         import importlib
-        return importlib.import_module(".functional", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")
 
 

@@ -104,6 +104,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     prev = STATE.enabled
     STATE.enabled = create_graph
     anomaly = STATE.anomaly
+    prof = _op._observer  # the profiler times each node's backward (None: not profiling)
+    prof = getattr(prof, "backward_node", None) if prof is not None else None
     try:
         # a root that is also upstream of another root waits for that one's gradient
         ready = [r for r in roots if r not in deps]
@@ -143,6 +145,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             if node._freed:
                 node._check_not_freed()
             gs = _materialize(node, g) if multi else (g,)
+            if prof is not None:
+                prof(node, True)
             raw = node.backward_raw
             if raw is not None and not create_graph:
                 in_grads = raw(*[None if x is None else x._data for x in gs])
@@ -153,6 +157,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 in_grads = node.backward(*gs)
                 if in_grads.__class__ is not tuple:
                     in_grads = (in_grads,)
+            if prof is not None:
+                prof(node, False)
             if hooks is not None and hooks.post:
                 for hook in list(hooks.post):
                     r = hook(in_grads, tuple(gs))

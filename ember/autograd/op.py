@@ -22,6 +22,10 @@ __all__ = ["Op", "AccumulateGrad"]
 
 _Tensor = None  # ember.tensor.Tensor, bound by ember.tensor at import (avoids a cycle)
 
+# Set while ember.profiler or the tracer records (``observer(cls, args, params)`` runs
+# the op itself); None otherwise: one global check per op when nobody records.
+_observer = None
+
 # Node attributes that survive ``_release``: graph structure, hooks and names, so a
 # released graph can still be walked (``next_functions``) and printed.
 _KEEP = frozenset(("next_functions", "needs_input_grad", "_n_out", "_hooks",
@@ -81,6 +85,8 @@ class Op:
     @classmethod
     def apply(cls, *args, **params):
         # The hot path of every op: kept lean (no per-op validation, few attribute writes).
+        if _observer is not None:
+            return _observer(cls, args, params)
         Tensor = _Tensor
         fn = cls.__new__(cls)
         if params:
