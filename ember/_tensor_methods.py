@@ -65,6 +65,8 @@ def _bitop(npfn, name):
         y = b._data if isinstance(b, Tensor) else b
         dt = _dt.result_dtype(a, b)
         broadcast_shape(name, np.shape(x), np.shape(y))
+        if y.__class__ is int and dt.kind in "iu":
+            y = np.array(y).astype(dt)  # Python ints wrap around into the tensor's dtype, as in PyTorch
         if dt.kind == "f":
             raise NotImplementedError(f"{name}(): \"{name}_cpu\" not implemented for '{torch_dtype_name(dt)}'")
         return Tensor._wrap(np.asarray(npfn(x, y)).astype(dt, copy=False))
@@ -77,13 +79,21 @@ Tensor.__xor__ = Tensor.__rxor__ = _bitop(np.bitwise_xor, "bitwise_xor")
 Tensor.__getitem__ = lambda self, key: I.getitem(self, key)
 
 
+def _is_masked_fill(k, value):
+    """``x[..., bool_mask] = 0-d value`` (one tensor index, a mask): PyTorch runs masked_fill_,
+    which casts the value."""
+    arrays = [a for a in k if isinstance(a, np.ndarray)]
+    return value._data.ndim == 0 and len(arrays) == 1 and arrays[0].dtype == np.bool_
+
+
 def _setitem(self, key, value):
     k, basic = I._index_key(key)
     if not isinstance(value, Tensor):
         value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype))
     elif value._data.dtype != self._data.dtype:
-        if not basic:  # advanced indexing is index_put_, which does not cast (PyTorch)
+        if not basic and not _is_masked_fill(k, value):  # index_put_ does not cast (PyTorch)
             I._check_bounds(self._data.shape, k)  # ... after checking the indices
+            self._data[k]  # noqa: B018 - and that they broadcast together (IndexError)
             raise RuntimeError(f"setitem: Index put requires the source and destination dtypes match, got "
                                f"{torch_dtype_name(self._data.dtype)} for the destination and "
                                f"{torch_dtype_name(value._data.dtype)} for the source.")
@@ -180,7 +190,10 @@ def _sort(self, dim=-1, descending=False, stable=False, op="sort"):
     r = collections.namedtuple("sort", ["values", "indices"])
     if X.ndim == 0:
         return r(self.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
-    idx = np.argsort(-X if descending and X.dtype.kind != "b" else X, axis=d, kind="stable")
+    if descending and X.dtype.kind != "b":  # sort the negated values (widened: small ints would wrap)
+        idx = np.argsort(-X.astype(np.int64) if X.dtype.kind in "iu" else -X, axis=d, kind="stable")
+    else:
+        idx = np.argsort(X, axis=d, kind="stable")
     if descending and X.dtype.kind == "b":
         idx = np.flip(np.argsort(X, axis=d, kind="stable"), d)
     it = Tensor._wrap(idx.astype(np.int64))
@@ -214,7 +227,8 @@ def _kthvalue(self, k, dim=-1, keepdim=False):
         check_nonempty_dims(self._data.shape, (d,), "kthvalue")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-    not_implemented_for("kthvalue_cpu", self, "b")
+    if self._data.ndim:
+        not_implemented_for("kthvalue_cpu", self, "b")
     s = _sort(self, d, op="kthvalue")
     if self._data.ndim == 0:
         return collections.namedtuple("kthvalue", ["values", "indices"])(*s)

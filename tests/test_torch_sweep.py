@@ -21,8 +21,9 @@ from .torch_sweep_known_differences import KNOWN_DIFFERENCES
 pytestmark = pytest.mark.filterwarnings("ignore")
 
 SEED = 1234
-CASES_PER_OP = 40
-DTYPES = ("bool", "int32", "int64", "float32", "float64")
+CASES_PER_OP = 48
+DTYPES = ("bool", "uint8", "int8", "int16", "int32", "int64", "float32", "float64")
+FLOATS = ("float32", "float64")
 SHAPES = ((), (0,), (1,), (4,), (2, 3), (3, 0), (1, 3), (2, 1, 3), (2, 0, 3))
 
 
@@ -38,7 +39,7 @@ def _array(rng, shape, dtype):
 
 
 def _any_input(rng, float_only=False):
-    dtypes = DTYPES[3:] if float_only else DTYPES
+    dtypes = FLOATS if float_only else DTYPES
     shape = SHAPES[rng.integers(len(SHAPES))]
     return _array(rng, shape, dtypes[rng.integers(len(dtypes))])
 
@@ -204,7 +205,7 @@ def index_select_args(rng):
 
 def setitem_args(rng):
     x = _any_input(rng)
-    value = [1, 0.5, True][rng.integers(3)] if rng.random() < 0.6 else _array(rng, (), DTYPES[rng.integers(5)])
+    value = [1, 0.5, True][rng.integers(3)] if rng.random() < 0.6 else _array(rng, (), DTYPES[rng.integers(len(DTYPES))])
     return [x, value], {"key": index_key(rng, x.shape)}
 
 
@@ -326,13 +327,13 @@ OPS += [
     ("rpow", binary, lambda m, xs, a: xs[1] ** xs[0]),
     ("and", binary, lambda m, xs, a: xs[0] & xs[1]),
     ("or", binary, lambda m, xs, a: xs[0] | xs[1]),
-    ("max_binary", lambda r: (lambda x: ([x, _array(r, x.shape, DTYPES[r.integers(5)])], {}))(_any_input(r)),
+    ("max_binary", lambda r: (lambda x: ([x, _array(r, x.shape, DTYPES[r.integers(len(DTYPES))])], {}))(_any_input(r)),
      lambda m, xs, a: m.max(*xs)),
     ("sum_dtype", reduction_dtype, lambda m, xs, a: m.sum(xs[0], **_dtype_arg(m, a))),
     ("mean_dtype", reduction_dtype, lambda m, xs, a: m.mean(xs[0], **_dtype_arg(m, a))),
-    ("cumsum_dtype", lambda r: (lambda x: ([x], {"dim": _dim(r, x.ndim), "dtype": DTYPES[r.integers(5)]}))(
+    ("cumsum_dtype", lambda r: (lambda x: ([x], {"dim": _dim(r, x.ndim), "dtype": DTYPES[r.integers(len(DTYPES))]}))(
         _any_input(r)), lambda m, xs, a: m.cumsum(xs[0], **_dtype_arg(m, a))),
-    ("softmax_dtype", lambda r: (lambda x: ([x], {"dim": _dim(r, x.ndim), "dtype": DTYPES[r.integers(3, 5)]}))(
+    ("softmax_dtype", lambda r: (lambda x: ([x], {"dim": _dim(r, x.ndim), "dtype": FLOATS[r.integers(2)]}))(
         _any_input(r)), lambda m, xs, a: m.softmax(xs[0], **_dtype_arg(m, a))),
     ("std_correction", lambda r: (lambda x: ([x], {"dim": _dim(r, x.ndim), "correction": int(r.integers(0, 3))}))(
         _any_input(r, float_only=True)), _fn("std")),
@@ -363,7 +364,7 @@ OPS += [
     ("clamp_tensor", lambda r: (lambda x: ([x, _array(r, x.shape[-1:], x.dtype.name)], {}))(_any_input(r)),
      lambda m, xs, a: m.clamp(xs[0], min=xs[1])),
     ("where_tensors", lambda r: (lambda x: ([np.asarray(r.random(x.shape[-1:]) < 0.5), x,
-                                             _array(r, x.shape, DTYPES[r.integers(5)])], {}))(_any_input(r)),
+                                             _array(r, x.shape, DTYPES[r.integers(len(DTYPES))])], {}))(_any_input(r)),
      lambda m, xs, a: m.where(*xs)),
 ]
 

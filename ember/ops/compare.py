@@ -3,9 +3,16 @@ bitwise_not, isnan/isinf/isfinite, isclose/allclose/equal. Part of
 ``ember.ops.elementwise``, which re-exports every name defined here."""
 import numpy as np
 
+from .. import dtypes as _dt
 from ..tensor import Tensor
 from ._args import broadcast_shape, not_implemented_for, require_tensors, torch_dtype_name
 from ._out import with_out
+
+
+def _as_int_of(c, npd):
+    """Python int ``c`` in integer dtype ``npd``, wrapping around as PyTorch does when it
+    compares an integer tensor with a Python number (``uint8 <= -1`` compares with 255)."""
+    return np.array(c).astype(npd)
 
 
 def _cmp(fn, name, tensors_only=False):
@@ -14,6 +21,13 @@ def _cmp(fn, name, tensors_only=False):
             require_tensors(name, input, other)
         a = input._data if isinstance(input, Tensor) else input
         b = other._data if isinstance(other, Tensor) else other
+        if b.__class__ is int and a.dtype.kind in "iu":
+            b = _as_int_of(b, a.dtype)
+        elif a.__class__ is int and b.dtype.kind in "iu":
+            a = _as_int_of(a, b.dtype)
+        elif isinstance(input, Tensor) and isinstance(other, Tensor) and a.dtype != b.dtype:
+            dt = _dt.result_dtype(input, other)  # PyTorch's promotion (uint8 vs 0-d int8 -> uint8), not NumPy's
+            a, b = a.astype(dt, copy=False), b.astype(dt, copy=False)
         try:
             return Tensor._wrap(np.asarray(fn(a, b)))
         except ValueError:

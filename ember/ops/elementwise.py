@@ -323,7 +323,7 @@ class RPowScalar(Op):
 
     def forward(self, x):
         y = self.xp.power(self.c, x, dtype=x.dtype) if x.dtype.kind == "f" else _int_pow(
-            np.asarray(self.c, dtype=x.dtype), x)
+            np.array(self.c).astype(x.dtype), x)  # astype: wraps around like PyTorch's integers
         self.save_for_backward(y)
         return y
 
@@ -402,6 +402,8 @@ def floor_divide(input, other):
     B = other._data if isinstance(other, Tensor) else other
     ref = input if isinstance(input, Tensor) else other
     dt = _dt.result_dtype(ref, other if ref is input else input)
+    # both operands in the promoted dtype first (Python ints wrap around into it), as in PyTorch
+    A, B = np.array(A).astype(dt, copy=False), np.array(B).astype(dt, copy=False)
     out_shape = broadcast_shape("floor_divide", np.shape(A), np.shape(B))
     if dt.kind == "b":
         raise NotImplementedError("floor_divide(): \"div_floor_cpu\" not implemented for 'Bool'")
@@ -479,7 +481,7 @@ def _promote_pair(a, b, float_only=False, op=None):
     if float_only and dt.kind != "f":
         dt = _dt.get_default_dtype().numpy
     a = _cast(a, dt)
-    b = _cast(b, dt) if isinstance(b, Tensor) else Tensor._wrap(np.asarray(b, dtype=dt))
+    b = _cast(b, dt) if isinstance(b, Tensor) else Tensor._wrap(np.array(b).astype(dt))  # ints wrap around
     return (b, a) if swapped else (a, b)
 
 
@@ -488,6 +490,7 @@ def pow(input, exponent):
     """``input ** exponent`` (tensor or scalar on either side)."""
     if isinstance(input, Tensor) and isinstance(exponent, Tensor):
         if input._data.dtype == np.bool_ and exponent._data.dtype == np.bool_:
+            broadcast_shape("pow", input._data.shape, exponent._data.shape)
             raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         return _binary(input, exponent, Pow)
     if isinstance(input, Tensor):
@@ -500,6 +503,8 @@ def pow(input, exponent):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         return PowScalar.apply(input, c=c)
     c = _scalar(input)
+    if isinstance(c, bool) and exponent._data.dtype == np.bool_:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     if exponent._data.dtype.kind != "f":
         exponent = _cast(exponent, _dt.result_dtype(exponent, c))
     return RPowScalar.apply(exponent, c=c)
@@ -551,7 +556,11 @@ def clamp(input, min=None, max=None):
         if isinstance(min, float) or isinstance(max, float):
             input = _cast(input, _dt.get_default_dtype().numpy)
         else:
-            return Tensor._wrap(np.clip(input._data, min, max))
+            dt = input._data.dtype  # bool with int bounds -> int64; ints wrap around into dt, as in PyTorch
+            for v in (min, max):
+                dt = dt if v is None else np.promote_types(dt, _dt.result_dtype(input, v))
+            lo, hi = (None if v is None else np.array(v).astype(dt) for v in (min, max))
+            return Tensor._wrap(np.clip(input._data, lo, hi))
     return Clamp.apply(input, lo=min, hi=max)
 
 

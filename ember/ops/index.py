@@ -321,11 +321,15 @@ def index_select(input, dim, index):
     idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
+    if input._data.ndim == 0 and idx.size != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
     n = input._data.shape[d] if input._data.ndim else 1
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx.max() if idx.max() >= n else idx.min()
         raise IndexError(f"index_select(): index {bad} out of range for tensor of size "
                            f"{tuple(input._data.shape)} at dimension {d}")
+    if input._data.ndim == 0:  # one element of a 0-d tensor: still 0-d
+        return IndexSelect.apply(input.reshape(1), index=idx.reshape(-1), axis=0).reshape(())
     return IndexSelect.apply(input, index=idx.reshape(-1), axis=d)
 
 

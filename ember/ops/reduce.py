@@ -299,16 +299,22 @@ def min(input, dim=None, keepdim=False):
     return _max_min(input, dim, keepdim, False)
 
 
+def _amax_axes(input, dim, op):
+    """amax/amin dims: as ``_axes``, but an empty reduced dim is reported before a repeated
+    one (PyTorch's order of checks)."""
+    if isinstance(dim, (list, tuple)) and len(dim) > 1 and input._data.ndim:
+        check_nonempty_dims(input._data.shape, [_wrap_dim(d, input._data.ndim, op) for d in dim], op)
+    return _axes(dim if dim != () else None, input._data.ndim, op)
+
+
 @with_out
 def amax(input, dim=(), keepdim=False):
-    return AMax.apply(input, axes=_axes(dim if dim != () else None, input._data.ndim, "amax"),
-                      keepdim=keepdim, is_max=True, op="amax")
+    return AMax.apply(input, axes=_amax_axes(input, dim, "amax"), keepdim=keepdim, is_max=True, op="amax")
 
 
 @with_out
 def amin(input, dim=(), keepdim=False):
-    return AMax.apply(input, axes=_axes(dim if dim != () else None, input._data.ndim, "amin"),
-                      keepdim=keepdim, is_max=False, op="amin")
+    return AMax.apply(input, axes=_amax_axes(input, dim, "amin"), keepdim=keepdim, is_max=False, op="amin")
 
 
 @with_out
@@ -432,7 +438,7 @@ def cumsum(input, dim, *, dtype=None):
     """Cumulative sum along ``dim``."""
     if dtype is not None:
         _wrap_dim(dim, input._data.ndim, "cumsum")
-        if _dt.to_numpy_dtype(dtype) == np.bool_:
+        if _dt.to_numpy_dtype(dtype) == np.bool_ and input._data.ndim and input._data.size:
             raise NotImplementedError("cumsum(): \"cumsum_out_cpu\" not implemented for 'Bool'")
         return _in_dtype(lambda x: cumsum(x, dim), input, dtype)
     ax = _wrap_dim(dim, input._data.ndim, "cumsum")
@@ -457,8 +463,11 @@ class CumProd(Op):
 
 @with_out
 def cumprod(input, dim, *, dtype=None):
+    """Cumulative product along ``dim``; integer and bool inputs give int64, as in PyTorch."""
     if dtype is not None:
         input = input.to(dtype)
+    elif input._data.dtype.kind in "biu" and input._data.dtype != np.int64:
+        input = input.long()
     ax = _wrap_dim(dim, input._data.ndim, "cumprod")
     if input._data.ndim == 0:
         return CumProd.apply(input.reshape(1), axis=0).reshape(())
@@ -468,13 +477,19 @@ def cumprod(input, dim, *, dtype=None):
 @with_out
 def all(input, dim=None, keepdim=False):
     axes = _axes(dim, input._data.ndim, "all")
-    return Tensor._wrap(np.asarray(np.all(input._data, axis=axes, keepdims=keepdim)))
+    return _logical_reduction(np.all, input, axes, keepdim)
+
+
+def _logical_reduction(fn, input, axes, keepdim):
+    """all/any: bool, except uint8 inputs give uint8 (PyTorch's legacy byte masks)."""
+    r = np.asarray(fn(input._data, axis=axes, keepdims=keepdim))
+    return Tensor._wrap(r.astype(np.uint8) if input._data.dtype == np.uint8 else r)
 
 
 @with_out
 def any(input, dim=None, keepdim=False):
     axes = _axes(dim, input._data.ndim, "any")
-    return Tensor._wrap(np.asarray(np.any(input._data, axis=axes, keepdims=keepdim)))
+    return _logical_reduction(np.any, input, axes, keepdim)
 
 
 def count_nonzero(input, dim=None):
@@ -498,6 +513,7 @@ def median(input, dim=None, keepdim=False):
     ax = _wrap_dim(dim, X.ndim, "median")
     r = collections.namedtuple("median", ["values", "indices"])
     if X.ndim == 0:
+        not_implemented_for("median_out", input, "b")
         return r(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
     check_nonempty_dims(X.shape, (ax,), "median")
     not_implemented_for("median_out", input, "b")

@@ -88,3 +88,18 @@ def test_out_keyword_on_module_functions_and_operators_unaffected():
     a = ember.ones(2)
     assert (a + a).tolist() == [2.0, 2.0]  # operators bypass the wrapper
     assert ember.add.__wrapped__(a, a).tolist() == [2.0, 2.0]
+
+
+OUT_NAMES = ("add sub mul div true_divide floor_divide remainder fmod pow neg negative exp exp2 log log2 log10 "
+             "log1p expm1 sqrt rsqrt square abs absolute sign sgn sin cos tan asin acos atan sinh cosh atan2 floor "
+             "ceil round trunc frac reciprocal clamp clip maximum minimum fmax fmin where eq ne lt le gt ge "
+             "logical_and logical_or logical_xor logical_not bitwise_not lerp addcmul addcdiv nan_to_num signbit "
+             "erfinv xlogy hypot deg2rad rad2deg sum nansum mean nanmean var std prod max min amax amin aminmax "
+             "argmax argmin logsumexp norm cumsum cumprod all any median mode matmul mm bmm mv dot outer addmm "
+             "baddbmm tensordot sigmoid tanh cat concat stack tril triu gather index_select masked_select take "
+             "zeros ones empty full arange linspace logspace eye rand randn randint randperm").split()
+
+
+@pytest.mark.parametrize("name", OUT_NAMES)
+def test_every_pytorch_function_with_out_takes_it(name):
+    assert hasattr(getattr(ember, name), "__wrapped__"), f"ember.{name} has no out= keyword"
