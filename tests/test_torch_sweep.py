@@ -428,6 +428,8 @@ def compare(name, call, xs, args):
             return f"ember raised {type(e_err).__name__}: {str(e_err)[:120]}"
         if e_err is None:
             return f"torch raised {type(t_err).__name__}: {str(t_err)[:120]}; ember returned"
+        if type(e_err).__module__.startswith("numpy"):
+            return f"NumPy's {type(e_err).__name__} leaked: {str(e_err)[:120]}"
         if _builtin_class(e_err) is not _builtin_class(t_err):
             return (f"ember raised {type(e_err).__name__}: {str(e_err)[:100]}; "
                     f"torch raised {type(t_err).__name__}: {str(t_err)[:100]}")
