@@ -1,6 +1,8 @@
 """Timing harness: both libraries built with the same model, data and initial weights,
-warmed up, then timed interleaved (A B A B ...) in one process; medians, min-max and the
-ratio ember/PyTorch. Peak memory is measured in a fresh subprocess per library."""
+warmed up, then timed. By default each library runs alone in its own process
+(``benchmarks.alone``), the processes alternating ember, torch, ember, torch, ...; the
+one-process mode times them interleaved (A B A B ...) in one process. Medians, min-max and
+the ratio ember/PyTorch. Peak memory is measured in a fresh subprocess per library."""
 import json
 import os
 import statistics
@@ -11,8 +13,10 @@ import time
 import numpy as np
 
 
-def pin_threads(n):
-    """Pin BLAS/OpenMP threads of NumPy (threadpoolctl) and PyTorch to ``n``."""
+def pin_threads(n, lib=None):
+    """Pin BLAS/OpenMP threads of NumPy (threadpoolctl) and PyTorch to ``n``. With
+    ``lib="ember"`` PyTorch (if some workload imported it to build the initial weights) is
+    left at one thread, so its pool stays idle beside ember."""
     info = {"threads": n}
     try:
         from threadpoolctl import threadpool_limits, threadpool_info
@@ -21,6 +25,11 @@ def pin_threads(n):
                               for i in threadpool_info() if i["user_api"] == "blas"]
     except ImportError:
         info["numpy_blas"] = "threadpoolctl missing: not pinned"
+    if lib == "ember":
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            torch.set_num_threads(1)
+        return info
     try:
         import torch
         torch.set_num_threads(n)
@@ -28,6 +37,26 @@ def pin_threads(n):
     except ImportError:
         pass
     return info
+
+
+def machine_info():
+    """The CPU model, NumPy's BLAS (library, version, kernel) and the library versions."""
+    import platform
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor() or "?"
+    blas = "?"
+    try:
+        from threadpoolctl import threadpool_info
+        blas = ", ".join(f"{i['internal_api']} {i.get('version', '?')} kernel {i.get('architecture', '?')}"
+                         for i in threadpool_info() if i["user_api"] == "blas")
+    except ImportError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "numpy": np.__version__, "blas": blas}
 
 
 def _time(fn, inner):
@@ -85,6 +114,49 @@ def print_table(results, file=sys.stdout):
             if r.get("torch_peak_mb"):
                 mem += f" / torch {r['torch_peak_mb']:.0f} = {r['ember_peak_mb'] / r['torch_peak_mb']:.2f}x"
         print(f"{r['name']:<22} {e:<30} {t:<30} {ratio:>6}{mem}", file=file)
+
+
+# -- each library alone in its own process ------------------------------------------
+
+def _root():
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_alone(name, lib, threads, repeats=None, timeout=3600):
+    """One ``python -m benchmarks.alone`` process: its JSON result (or None on failure)."""
+    cmd = [sys.executable, "-m", "benchmarks.alone", name, lib, str(threads)]
+    if repeats:
+        cmd.append(str(repeats))
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=_root())
+    lines = out.stdout.strip().splitlines()
+    if out.returncode != 0 or not lines:
+        sys.stderr.write(f"{name} ({lib}) failed:\n{out.stderr[-2000:]}\n")
+        return None
+    return json.loads(lines[-1])
+
+
+def compare_processes(name, rounds=3, threads=2, repeats=None, have_torch=True):
+    """Alternate ``rounds`` ember and torch processes (the first library alternates too);
+    each reports the median of its timed repeats. Result: the median over the processes'
+    medians per library, their min-max, and the ratio."""
+    libs = ["ember", "torch"] if have_torch else ["ember"]
+    per = {lib: [] for lib in libs}
+    for r in range(rounds):
+        for lib in (libs if r % 2 == 0 else libs[::-1]):
+            res = run_alone(name, lib, threads, repeats)
+            if res is None or res.get("skipped"):
+                continue
+            per[lib].append(res["median_s"])
+    if not per["ember"]:
+        return None
+    res = {"name": name, "repeats": rounds, "mode": "separate processes",
+           "ember_median_s": statistics.median(per["ember"]), "ember_min_s": min(per["ember"]),
+           "ember_max_s": max(per["ember"]), "ember_runs": per["ember"]}
+    if have_torch and per["torch"]:
+        res.update({"torch_median_s": statistics.median(per["torch"]), "torch_min_s": min(per["torch"]),
+                    "torch_max_s": max(per["torch"]), "torch_runs": per["torch"]})
+        res["ratio"] = res["ember_median_s"] / res["torch_median_s"]
+    return res
 
 
 # -- peak memory, one subprocess per library ----------------------------------------

@@ -28,13 +28,13 @@ def _model(lib_name, builder, seed=0):
     return em
 
 
-def _train_step(lib_name, builder, x, y, loss="ce", opt="sgd", lr=0.01, seed=0):
+def _train_step(lib_name, builder, x, y, loss="ce", opt="sgd", lr=0.01, seed=0, momentum=0.0):
     lib = _lib(lib_name)
     model = _model(lib_name, builder, seed)
     model.train()
     X = lib.from_numpy(x.copy())
     Y = lib.from_numpy(y.copy())
-    optimizer = (lib.optim.SGD(model.parameters(), lr=lr) if opt == "sgd"
+    optimizer = (lib.optim.SGD(model.parameters(), lr=lr, momentum=momentum) if opt == "sgd"
                  else lib.optim.Adam(model.parameters(), lr=lr))
     loss_fn = lib.nn.CrossEntropyLoss() if loss == "ce" else lib.nn.MSELoss()
 
@@ -59,6 +59,32 @@ def build_tiny_chain(lib_name):
     def step():
         y = (x * w + 1.0).tanh()
         y.backward()
+    return step
+
+
+def build_chain3(lib_name):
+    """``(x*y + x).sum().backward()`` on 1-element tensors: three ops and their backward."""
+    lib = _lib(lib_name)
+    x = lib.tensor([0.5], requires_grad=True)
+    y = lib.tensor([1.5], requires_grad=True)
+
+    def step():
+        (x * y + x).sum().backward()
+    return step
+
+
+def build_chain10(lib_name):
+    """Ten elementwise/reduction ops on 100-element tensors, forward + backward."""
+    lib = _lib(lib_name)
+    r = _rng()
+    x = lib.from_numpy(r.standard_normal(100, dtype=np.float32)).requires_grad_()
+    w = lib.from_numpy(r.standard_normal(100, dtype=np.float32)).requires_grad_()
+
+    def step():
+        h = (x * w + 1.0).tanh()              # mul, add, tanh
+        h = h.exp() - x.sigmoid()             # exp, sigmoid, sub
+        h = (h * h).relu() / 2.0              # mul, relu, div
+        (h.mean() + h.max()).backward()       # mean, max (+ the add)
     return step
 
 
@@ -87,11 +113,11 @@ def build_cnn(lib_name):
 
 
 def build_cifar10(lib_name, batch=32):
-    """The CIFAR-10 recipe's 8-conv network, batch 32, SGD."""
+    """The CIFAR-10 recipe's 8-conv network, batch 32, SGD momentum."""
     r = _rng()
     x = r.standard_normal((batch, 3, 32, 32), dtype=np.float32)
     y = r.integers(0, 10, batch)
-    return _train_step(lib_name, models.cifar10, x, y)
+    return _train_step(lib_name, models.cifar10, x, y, momentum=0.9)
 
 
 def build_resnet18(lib_name, batch=16):
@@ -236,21 +262,32 @@ def build_dataloader(lib_name):
     return step
 
 
-def build_fashion_epoch(lib_name):
-    """One epoch of the fashion-cnn network on full Fashion-MNIST (60k, batch 128, Adam), with
-    each library's DataLoader over in-memory tensors; needs the data (Debian's
-    dataset-fashion-mnist or $EMBER_DATA). Slow: run it by name."""
-    from collections import OrderedDict  # noqa: F401
-    from ember.models import fashion_cnn_layers
+def build_cifar10_b64(lib_name):
+    """The CIFAR-10 recipe's network, batch 64, SGD momentum."""
+    return build_cifar10(lib_name, batch=64)
+
+
+def build_cifar10_b128(lib_name):
+    """The CIFAR-10 recipe's network, batch 128, SGD momentum."""
+    return build_cifar10(lib_name, batch=128)
+
+
+def build_resnet18_b32(lib_name):
+    """ResNet-18 on 32x32 (CIFAR-100 head), batch 32, SGD."""
+    return build_resnet18(lib_name, batch=32)
+
+
+def _fashion_epoch(lib_name, layers, flat):
+    """One epoch of a fashion recipe's network on full Fashion-MNIST (60k, batch 128, Adam),
+    with each library's DataLoader over in-memory tensors (data loading included)."""
     from ember.vision.datasets import FashionMNIST
     lib = _lib(lib_name)
     ds = FashionMNIST(root=None, train=True)
     x = (np.asarray(ds.data, dtype=np.float32)[:, None] / 255.0 - 0.2860) / 0.3530
+    if flat:
+        x = x.reshape(len(x), -1)
     y = np.asarray(ds.targets, dtype=np.int64)
-
-    def builder(nn):
-        return nn.Sequential(fashion_cnn_layers(nn=nn))
-    model = _model(lib_name, builder)
+    model = _model(lib_name, lambda nn: nn.Sequential(layers(nn)))
     opt = lib.optim.Adam(model.parameters(), lr=1e-3)
     data = lib.utils.data.TensorDataset(lib.from_numpy(x), lib.from_numpy(y))
     loader = lib.utils.data.DataLoader(data, batch_size=128, shuffle=True)
@@ -265,13 +302,34 @@ def build_fashion_epoch(lib_name):
     return epoch
 
 
+def build_fashion_epoch(lib_name):
+    """One epoch of the fashion-cnn network on full Fashion-MNIST (60k, batch 128, Adam),
+    data loading included; needs the data (Debian's dataset-fashion-mnist or $EMBER_DATA).
+    Slow: run it by name."""
+    from ember.models import fashion_cnn_layers
+    return _fashion_epoch(lib_name, lambda nn: fashion_cnn_layers(nn=nn), flat=False)
+
+
+def build_fashion_mlp_epoch(lib_name):
+    """One epoch of the fashion-mlp network (784-512-256-10, dropout) on full Fashion-MNIST,
+    batch 128, Adam, data loading included. Run it by name."""
+    from ember.models import mlp_layers
+    return _fashion_epoch(lib_name, lambda nn: mlp_layers(hidden=(512, 256), dropout=0.2, nn=nn),
+                          flat=True)
+
+
 WORKLOADS = {
     "tiny_chain": build_tiny_chain,
+    "chain3": build_chain3,
+    "chain10": build_chain10,
     "two_layer": build_two_layer,
     "mlp": build_mlp,
     "cnn": build_cnn,
     "cifar10": build_cifar10,
+    "cifar10_b64": build_cifar10_b64,
+    "cifar10_b128": build_cifar10_b128,
     "resnet18": build_resnet18,
+    "resnet18_b32": build_resnet18_b32,
     "lstm": build_lstm,
     "adam_10m": build_adam_10m,
     "sgd_10m": build_sgd_10m,
@@ -285,16 +343,22 @@ WORKLOADS = {
     "cross_entropy": build_cross_entropy,
     "dataloader": build_dataloader,
     "fashion_epoch": build_fashion_epoch,
+    "fashion_mlp_epoch": build_fashion_mlp_epoch,
 }
 # repeats per workload (slow ones fewer) and the inner-loop floor for fast ones
 SETTINGS = {"tiny_chain": dict(repeats=30, min_time=0.02), "two_layer": dict(repeats=30, min_time=0.02),
+            "chain3": dict(repeats=30, min_time=0.02), "chain10": dict(repeats=30, min_time=0.02),
+            "cifar10_b64": dict(repeats=5, warmup=1), "cifar10_b128": dict(repeats=3, warmup=1),
+            "resnet18_b32": dict(repeats=3, warmup=1),
             "mlp": dict(repeats=20), "cnn": dict(repeats=10), "cifar10": dict(repeats=5, warmup=1),
             "resnet18": dict(repeats=3, warmup=1), "lstm": dict(repeats=5, warmup=1),
             "adam_10m": dict(repeats=15), "sgd_10m": dict(repeats=15), "conv2d": dict(repeats=10),
             "conv2d_k5": dict(repeats=10), "conv2d_s2": dict(repeats=10), "conv_transpose2d": dict(repeats=10),
             "maxpool2d": dict(repeats=10), "maxpool2d_overlap": dict(repeats=10), "batchnorm2d": dict(repeats=10),
             "cross_entropy": dict(repeats=30, min_time=0.02),
-            "dataloader": dict(repeats=3, warmup=1), "fashion_epoch": dict(repeats=1, warmup=0)}
-DEFAULT = ["tiny_chain", "two_layer", "mlp", "cnn", "cifar10", "resnet18", "lstm", "adam_10m", "sgd_10m",
+            "dataloader": dict(repeats=3, warmup=1), "fashion_epoch": dict(repeats=1, warmup=0),
+            "fashion_mlp_epoch": dict(repeats=1, warmup=0)}
+DEFAULT = ["tiny_chain", "chain3", "chain10", "two_layer", "mlp", "cnn", "cifar10_b64", "cifar10_b128",
+           "resnet18_b32", "lstm", "adam_10m", "sgd_10m",
            "conv2d", "conv2d_k5", "conv2d_s2", "conv_transpose2d", "maxpool2d", "maxpool2d_overlap",
            "batchnorm2d", "cross_entropy", "dataloader"]
