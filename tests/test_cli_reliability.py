@@ -93,3 +93,15 @@ def test_run_files_modes_finished_resume_and_lr_panel(tmp_path, capsys):
     assert _png_width(run / "curves.png") == 1500  # loss, accuracy and learning-rate panels
     scalars = read_scalars(run)
     assert [s for s, _ in scalars["loss/train"]] == [4, 8] and len(scalars["lr"]) == 2
+
+
+def test_diverged_message_keeps_an_existing_checkpoint(tmp_path):
+    from ember._cli_train import _diverged_message
+    from ember.train import TrainingDiverged
+    (tmp_path / "checkpoint.safetensors").write_bytes(b"x")
+    e = TrainingDiverged(float("inf"), 3, 250, 0.5, 2)
+    msg = _diverged_message(e, str(tmp_path), created=[])
+    assert msg == (f"training diverged: the loss became inf at epoch 3, step 250 (lr 0.5); the "
+                   f"last good checkpoint (2 epochs) is kept in {tmp_path} (--resume continues "
+                   "from it); try a lower --lr (e.g. 0.05) in a new run")
+    assert (tmp_path / "checkpoint.safetensors").exists()
