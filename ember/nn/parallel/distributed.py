@@ -126,17 +126,25 @@ class DistributedDataParallel(Module):
 
     # -- forward ---------------------------------------------------------------------
     def forward(self, *inputs, **kwargs):
-        from ...autograd.grad_mode import is_grad_enabled
-        reducer = self._reducer
-        reducer.check_previous_finished(self.find_unused_parameters)
+        self._pre_forward()
+        out = self.module(*inputs, **kwargs)
+        self._post_forward(out)
+        return out
+
+    def _pre_forward(self):
+        """Before the module's forward: check the last reduction finished; sync buffers."""
+        self._reducer.check_previous_finished(self.find_unused_parameters)
         if self.broadcast_buffers and self.require_forward_param_sync:
             bufs = self._buffers_list()
             if bufs and self.process_group.size() > 1:
                 self._broadcast_states(bufs)
-        out = self.module(*inputs, **kwargs)
+
+    def _post_forward(self, out):
+        """After it: arm the gradient hooks for the coming backward (or not)."""
+        from ...autograd.grad_mode import is_grad_enabled
         sync = is_grad_enabled() and self.require_backward_grad_sync
-        reducer.prepare(sync, _outputs(out) if sync and self.find_unused_parameters else None)
-        return out
+        self._reducer.prepare(sync, _outputs(out) if sync and self.find_unused_parameters
+                              else None)
 
     @contextmanager
     def no_sync(self):
