@@ -73,3 +73,32 @@ def test_world_size_mismatch_names_the_launcher():
                           timeout=60, env=env)
     assert proc.returncode != 0
     assert "not started by mpiexec" in proc.stderr and "ember.distributed.run -n 2" in proc.stderr
+
+
+def test_every_collective_on_a_world_of_one():
+    """The multi-rank program, run without mpiexec (MPI starts one process)."""
+    pytest.importorskip("mpi4py")
+    from .conftest import PROGRAMS, REPO
+    import os
+    proc = subprocess.run([sys.executable, str(PROGRAMS / "collectives.py")], capture_output=True,
+                          text=True, timeout=60, cwd=str(REPO),
+                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert proc.returncode == 0, proc.stderr
+    assert "OK rank 0" in proc.stdout
+
+
+def test_in_place_on_non_contiguous_and_async_on_a_world_of_one(world1):
+    import ember
+    base = ember.arange(6.0).reshape(2, 3)
+    view = base.t()
+    work = world1.all_reduce(view, op=world1.ReduceOp.AVG, async_op=True)
+    assert work.wait() and work.is_completed() and work.result()[0] is view
+    assert base.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    with pytest.raises(ValueError, match="ReduceOp.AVG needs a floating-point"):
+        world1.all_reduce(ember.tensor([1, 2]), op=world1.ReduceOp.AVG)
+    with pytest.raises(ValueError, match="one tensor per rank"):
+        world1.all_gather([], ember.ones(2))
+    with pytest.raises(ValueError, match="global rank 3 is not part of the group"):
+        world1.broadcast(ember.ones(2), src=3)
+    with pytest.raises(TypeError, match="expected an ember Tensor"):
+        world1.all_reduce([1.0])
