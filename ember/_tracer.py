@@ -222,7 +222,8 @@ def trace(model, args, kwargs=None, input_names=None):
     g.outputs = [rec.lookup(t) for t in _flatten(out)]
     g.example_outputs = _flatten(out)
     g.output_structure = out
-    used = {id(v) for n in g.nodes for v in n.inputs if v is not None} | {id(v) for v in g.outputs}
+    used = {id(v) for n in g.nodes for v in list(n.inputs) + list(n.param_values.values())
+            if v is not None} | {id(v) for v in g.outputs}
     g.params = {k: v for k, v in g.params.items() if id(v) in used}
     return g
 

@@ -191,4 +191,9 @@ def constant_value(b, v):
     if data.size and any(s in b.dyn_sizes for s in data.shape) and np.all(data == data.flat[0]):
         scalar = b.const(data.flat[0], data.dtype)
         return b.node("Expand", [scalar, b.shape_value(data.shape, zero_copies=False)])
+    if any(s in b.dyn_sizes for s in data.shape):
+        import warnings
+        warnings.warn(f"ember.onnx.export: a tensor of shape {tuple(data.shape)} that the forward "
+                      "computed outside ember's ops is stored as a constant; its size looks like "
+                      "a dynamic axis, so the model may only run at the traced size", stacklevel=3)
     return b.initializer(data, "constant")

@@ -415,3 +415,12 @@ def _mean(b, node, ins):
     if b.opset >= 18:
         return b.node("ReduceMean", [ins[0], b.const(_axes(node))], keepdims=keep)
     return b.node("ReduceMean", ins[:1], axes=_axes(node), keepdims=keep)
+
+
+@converter("AMax")
+def _amax(b, node, ins):
+    op = "ReduceMax" if node.params.get("is_max", True) else "ReduceMin"
+    keep = int(bool(node.params.get("keepdim")))
+    if b.opset >= 18:
+        return b.node(op, [ins[0], b.const(_axes(node))], keepdims=keep)
+    return b.node(op, ins[:1], axes=_axes(node), keepdims=keep)
