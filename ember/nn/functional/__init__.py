@@ -15,11 +15,14 @@ from .loss import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .embedding_bag import *  # noqa: F401,F403
+from .vision import *  # noqa: F401,F403
+from .extra_losses import *  # noqa: F401,F403
 
 __all__ = []
 # (module objects fetched by path: some family files share a name with one of their
 # functions, e.g. ``dropout``, which the star-imports above bind here)
 for _name in ("activation", "dropout", "sparse", "linear", "distance", "conv", "pooling",
-              "upsampling", "normalization", "loss", "padding", "attention", "embedding_bag"):
+              "upsampling", "normalization", "loss", "padding", "attention", "embedding_bag", "vision",
+              "extra_losses"):
     __all__ += list(_importlib.import_module(f"{__name__}.{_name}").__all__)
 del _name

@@ -22,11 +22,15 @@ from .padding import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+from .shuffle_fold import *  # noqa: F401,F403
+from .extra_losses import *  # noqa: F401,F403
+from .lazy import *  # noqa: F401,F403
 from .embedding_bag import *  # noqa: F401,F403
 
 __all__ = []
 for _name in ("module", "container", "linear", "activation", "dropout", "sparse", "flatten",
               "distance", "conv", "pooling", "upsampling", "normalization", "batchnorm", "instancenorm",
-              "sync_batchnorm", "loss", "padding", "rnn", "attention", "transformer", "embedding_bag"):
+              "sync_batchnorm", "loss", "padding", "rnn", "attention", "transformer", "embedding_bag",
+              "shuffle_fold", "extra_losses", "lazy"):
     __all__ += list(_importlib.import_module(f"{__name__}.{_name}").__all__)
 del _name
