@@ -81,6 +81,21 @@ def test_errors_and_default_logdir(tmp_path, monkeypatch):
     assert w.get_logdir().startswith("runs" + os.sep) and w.get_logdir().endswith("_exp")
     with pytest.raises(ValueError, match="scalar"):
         w.add_scalar("x", ember.ones(3))
-    with pytest.raises(NotImplementedError, match="add_graph"):
+    with pytest.raises(ValueError, match="input_to_model"):
         w.add_graph(ember.nn.Linear(2, 2))
     w.close()
+
+
+def test_add_graph_ops_grouped_by_module(tmp_path):
+    import ember.nn as nn
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8, 3))
+    with SummaryWriter(tmp_path) as w:
+        w.add_graph(model, ember.randn(2, 1, 4, 4))
+    graph = _load(tmp_path).Graph()
+    nodes = {n.name: n for n in graph.node}
+    assert nodes["0/convolution_0"].op == "aten::convolution"
+    assert list(nodes["0/convolution_0"].input) == ["input/input0", "0/weight", "0/bias"]
+    assert list(nodes["3/addmm_3"].input) == ["2/view_2", "3/weight", "3/bias"]
+    assert list(nodes["output/output.1"].input) == ["3/addmm_3"]
+    dims = [d.size for d in nodes["1/relu_1"].attr["_output_shapes"].list.shape[0].dim]
+    assert dims == [2, 2, 2, 2]

@@ -57,8 +57,6 @@ class SummaryWriter:
         ...     for step in range(100):
         ...         writer.add_scalar("loss/train", loss.item(), step)
         ...         writer.add_histogram("fc1.weight", model.fc1.weight, step)
-
-    Not supported: ``add_graph`` (model tracing belongs to the export work).
     """
 
     def __init__(self, log_dir=None, comment="", purge_step=None, max_queue=10, flush_secs=120,
@@ -147,8 +145,19 @@ class SummaryWriter:
         self._writer.add_custom_scalars(layout)
 
     def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
-        raise NotImplementedError("SummaryWriter.add_graph: ember cannot trace a model into a graph "
-                                  "yet; log scalars, histograms and images instead")
+        """Trace one forward of ``model`` on ``input_to_model`` and write its graph of ops
+        for TensorBoard's Graphs tab (ops grouped by submodule, with shapes).
+
+        Args:
+            model (nn.Module): the model.
+            input_to_model (Tensor or tuple of Tensors): example inputs.
+            verbose (bool): also print the traced graph.
+        """
+        from ._graph import graph_def
+        if input_to_model is None:
+            raise ValueError("SummaryWriter.add_graph: pass input_to_model (example inputs to trace)")
+        gdef = graph_def(model, input_to_model, verbose)
+        self._writer._get_file_writer().add_onnx_graph(gdef)  # (writes a GraphDef event)
 
     def flush(self):
         """Write pending events to disk."""
