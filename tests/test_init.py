@@ -15,5 +15,5 @@ def test_every_lazy_name_imports(name):
 
 
 def test_unknown_attribute_raises_attribute_error():
-    with pytest.raises(AttributeError, match="no attribute 'text'"):
-        ember.text
+    with pytest.raises(AttributeError, match="no attribute 'no_such_module'"):
+        ember.no_such_module
