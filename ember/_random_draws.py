@@ -85,8 +85,9 @@ def _fma64(a, b, c):
 def _fma32(a, b, c):
     """float32 ``a * b + c`` with one rounding: the product of two float32 values is exact
     in float64, so only the final float64 sum rounds before float32."""
-    return (np.asarray(a, _f32).astype(np.float64) * np.asarray(b, _f32).astype(np.float64)
-            + np.asarray(c, _f32).astype(np.float64)).astype(_f32)
+    r = np.multiply(a, b, dtype=np.float64)  # the ufunc widens its float32 inputs
+    np.add(r, c, out=r, dtype=np.float64)
+    return r.astype(_f32)
 
 
 def _memory_order(arr):
