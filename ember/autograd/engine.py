@@ -5,7 +5,15 @@ is recorded), releases what the node held, and accumulates into the leaves' ``.g
 
 Edges are ``(node, input_nr)`` pairs as in PyTorch: ``input_nr`` is the output number
 of ``node`` that the edge carries a gradient to.
+
+Two modes. Without ``create_graph`` (training) gradients travel as raw backend arrays:
+nodes with a ``backward_raw`` get and return arrays, the others are handed Tensors that
+are unwrapped again, and sums of gradients are plain array additions -- no Tensor or
+graph bookkeeping per gradient. With ``create_graph`` they travel as Tensors through
+each node's differentiable ``backward``, recording the graph of the backward pass.
 """
+import numpy as np
+
 from . import op as _op
 from .grad_mode import STATE
 from .op import _KEEP, AccumulateGrad
@@ -76,11 +84,14 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     """
     roots = []
     grads = {}
-    shared = set()  # ids of gradient tensors that someone else also holds
+    shared = set()  # ids of gradients that someone else also holds (never accumulated into)
+    raw_mode = not create_graph
     for out, g in zip(outputs, grad_outputs):
         if not out._rg:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
         node, nr = _op._edge(out)
+        if raw_mode:
+            g = g._data
         shared.add(id(g))
         if _add(grads, node, nr, g):
             roots.append(node)
@@ -124,7 +135,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             multi = node._n_out != 1
             hooks = node._hooks
             if hooks is not None:
-                g = _run_pre_hooks(hooks, g if multi else [g])
+                g = _run_pre_hooks(hooks, g if multi else [g], raw_mode)
                 if not multi:
                     g = g[0]
             if node.__class__ is AccumulateGrad:
@@ -144,26 +155,25 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     continue
             if node._freed:
                 node._check_not_freed()
-            gs = _materialize(node, g) if multi else (g,)
+            gs = _materialize(node, g, raw_mode) if multi else (g,)
             if prof is not None:
                 prof(node, True)
-            raw = node.backward_raw
-            if raw is not None and not create_graph:
-                in_grads = raw(*[None if x is None else x._data for x in gs])
-                wrap = _op._Tensor._wrap
-                in_grads = tuple([None if a is None else wrap(a) for a in in_grads]) \
-                    if in_grads.__class__ is tuple else (wrap(in_grads),)
-            else:
+            if not raw_mode:
                 in_grads = node.backward(*gs)
                 if in_grads.__class__ is not tuple:
                     in_grads = (in_grads,)
+            elif node.backward_raw is not None:
+                in_grads = node.backward_raw(*gs)
+                if in_grads.__class__ is not tuple:
+                    in_grads = (in_grads,)
+                in_grads = tuple([_as_array(a) for a in in_grads])
+            else:  # an op with only a Tensor-level backward: wrap, run, unwrap
+                in_grads = node.backward(*_wrap_all(gs))
+                in_grads = _unwrap_all(in_grads if in_grads.__class__ is tuple else (in_grads,))
             if prof is not None:
                 prof(node, False)
             if hooks is not None and hooks.post:
-                for hook in list(hooks.post):
-                    r = hook(in_grads, tuple(gs))
-                    if r is not None:
-                        in_grads = tuple(r)
+                in_grads = _run_post_hooks(hooks, in_grads, gs, raw_mode)
             if anomaly:
                 _check_anomaly(node, in_grads)
             if not retain_graph:  # drop what the node holds (Op._release, inlined: hot path)
@@ -208,12 +218,42 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 raise RuntimeError(
                     f"One of the differentiated Tensors (input {i}) appears to not have been "
                     "used in the graph. Set allow_unused=True if this is the desired behavior.")
-        return tuple(results)
+        return tuple(_wrap_all(results)) if raw_mode else tuple(results)
     return None
 
 
-def _run_pre_hooks(node_hooks, gl):
-    """Tensor hooks (per output) first, then the node's pre-hooks, as PyTorch orders them."""
+def _as_array(a):
+    """A raw gradient as an array (NumPy returns scalars for 0-d math)."""
+    if a is None or a.__class__ is np.ndarray or not isinstance(a, np.generic):
+        return a
+    return np.asarray(a)
+
+
+def _wrap_all(arrays):
+    wrap = _op._Tensor._wrap
+    return [None if a is None else wrap(a) for a in arrays]
+
+
+def _unwrap_all(tensors):
+    return tuple([None if t is None else t._data for t in tensors])
+
+
+def _run_post_hooks(node_hooks, in_grads, gs, raw_mode):
+    """Node post-hooks ``hook(grad_inputs, grad_outputs)``: they see Tensors."""
+    if raw_mode:
+        in_grads, gs = tuple(_wrap_all(in_grads)), tuple(_wrap_all(gs))
+    for hook in list(node_hooks.post):
+        r = hook(in_grads, tuple(gs))
+        if r is not None:
+            in_grads = tuple(r)
+    return _unwrap_all(in_grads) if raw_mode else in_grads
+
+
+def _run_pre_hooks(node_hooks, gl, raw_mode):
+    """Tensor hooks (per output) first, then the node's pre-hooks, as PyTorch orders them.
+    Hooks see Tensors; in raw mode the gradients are wrapped for them and unwrapped after."""
+    if raw_mode:
+        return list(_unwrap_all(_run_pre_hooks(node_hooks, _wrap_all(gl), False)))
     gl = list(gl)
     th = node_hooks.tensor
     if th:
@@ -232,24 +272,25 @@ def _run_pre_hooks(node_hooks, gl):
     return gl
 
 
-def _materialize(node, gl):
+def _materialize(node, gl, raw_mode):
     """Per-output gradients of a multi-output node; a missing one becomes zeros when the
     op asks for it (``materialize_grads``, the default), as PyTorch does."""
     meta = node.__dict__.get("_out_meta")
     if meta is None or not getattr(node, "materialize_grads", True):
         return tuple(gl)
     xp = node.xp
-    wrap = _op._Tensor._wrap
-    return tuple([wrap(xp.zeros(m[0], dtype=m[1])) if x is None and m is not None else x
+    make = (lambda a: a) if raw_mode else _op._Tensor._wrap
+    return tuple([make(xp.zeros(m[0], dtype=m[1])) if x is None and m is not None else x
                   for x, m in zip(gl, meta)])
 
 
 def _check_anomaly(node, in_grads):
     """Anomaly mode: a NaN in a gradient names the node and the forward call that made it."""
     for i, g in enumerate(in_grads):
-        if g is None or g._data.dtype.kind not in "fc":
+        a = getattr(g, "_data", g)
+        if a is None or a.dtype.kind not in "fc":
             continue
-        if node.xp.isnan(g._data).any():
+        if node.xp.isnan(a).any():
             trace = node.__dict__.get("_anomaly_trace")
             where = ("\nTraceback of forward call that caused the error:\n" + trace) if trace else (
                 "\n(no forward traceback: the forward ran before anomaly detection was enabled)")
@@ -260,27 +301,29 @@ def _check_anomaly(node, in_grads):
 
 
 def _accumulate(node, g, create_graph, is_shared):
+    """Add gradient ``g`` (an array, or a Tensor with ``create_graph``) into the leaf's
+    ``.grad``; never keeps an array someone else holds (copies it)."""
     leaf = node._leaf()
     if leaf is None:
         return
-    if g._data.shape != leaf._data.shape:
+    arr = g._data if create_graph else g
+    if arr.shape != leaf._data.shape:
         # a broadcast gradient reaching a leaf is a bug in an op's backward
-        raise RuntimeError(f"{node.name()}: gradient of shape {g._data.shape} does not match "
+        raise RuntimeError(f"{node.name()}: gradient of shape {arr.shape} does not match "
                            f"leaf of shape {leaf._data.shape}")
     old = leaf._grad
     if create_graph:
         leaf._grad = g if old is None else old + g
     elif old is None:
-        arr = g._data
         if is_shared or not arr.flags.owndata or not arr.flags.writeable:
             arr = arr.copy()
         if arr.dtype != leaf._data.dtype:
             arr = arr.astype(leaf._data.dtype)
         leaf._grad = _op._Tensor._wrap(arr)
     elif old._rg or old.grad_fn is not None:
-        leaf._grad = (old + g).detach()
+        leaf._grad = (old + _op._Tensor._wrap(arr)).detach()
     else:
-        old._data += g._data
+        old._data += arr
     hooks = node.__dict__.get("_post_acc_hooks")
     if hooks:
         for hook in list(hooks):
