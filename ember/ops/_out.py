@@ -21,14 +21,23 @@ from ._args import torch_dtype_name
 __all__ = ["with_out", "creation_with_out"]
 
 
-def with_out(fn):
+def with_out(fn=None, *, dtypes="cast"):
     """Add PyTorch's ``out=`` keyword to op function ``fn`` (see the module docstring).
+
+    Args:
+        fn: the op function.
+        dtypes: how ``out``'s dtype may differ from the result's, as PyTorch's op does:
+            ``"cast"`` (the default: any cast ``torch.can_cast`` allows, e.g. elementwise
+            ops), ``"exact"`` (none: ``matmul``, ``amax``, ``argmax``), or ``"compute"``
+            (the op runs with ``dtype=out.dtype``: ``sum``, ``prod``, ``cumsum``).
 
     Example:
         >>> c = ember.empty(3)
         >>> ember.add(ember.ones(3), 1, out=c) is c
         True
     """
+    if fn is None:
+        return functools.partial(with_out, dtypes=dtypes)
     name = fn.__name__
 
     @functools.wraps(fn)
@@ -36,7 +45,11 @@ def with_out(fn):
         if out is None:
             return fn(*args, **kwargs)
         _check_no_grad(name, args, kwargs, out)
+        if dtypes == "compute" and isinstance(out, Tensor) and kwargs.get("dtype") is None:
+            kwargs["dtype"] = out.dtype
         result = fn(*args, **kwargs)
+        if dtypes == "exact":
+            _check_exact_dtypes(name, result, out)
         if isinstance(result, tuple):
             if not isinstance(out, (tuple, list)) or len(out) != len(result):
                 raise TypeError(f"{name}(): argument 'out' must be a tuple of {len(result)} Tensors")
@@ -71,6 +84,15 @@ def creation_with_out(fn):
         kwargs["dtype"] = out.dtype
         return write_out(name, fn(*args, **kwargs), out)
     return op
+
+
+def _check_exact_dtypes(name, result, out):
+    results = result if isinstance(result, tuple) else (result,)
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    for r, o in zip(results, outs):
+        if isinstance(r, Tensor) and isinstance(o, Tensor) and r._data.dtype != o._data.dtype:
+            raise RuntimeError(f"{name}(): Expected out tensor to have dtype {torch_dtype_name(r._data.dtype)}, "
+                               f"but got {torch_dtype_name(o._data.dtype)} instead")
 
 
 def _check_no_grad(name, args, kwargs, out):
@@ -114,6 +136,11 @@ def write_out(name, result, out):
                           f"t.resize_(0).", UserWarning, stacklevel=3)
         out._data = src.astype(dst.dtype, copy=True)
     else:
-        dst[...] = src
+        try:
+            dst[...] = src
+        except ValueError:  # a broadcast (expanded) out: its elements share memory
+            raise RuntimeError(f"{name}(): unsupported operation: more than one element of the written-to "
+                               f"tensor refers to a single memory location. Please clone() the tensor "
+                               f"before performing the operation.") from None
     out._bump_version()
     return out

@@ -50,7 +50,7 @@ def _check_dtypes(op, a, b):
         not_implemented_for(op, a, "b")
 
 
-@with_out
+@with_out(dtypes="exact")
 def matmul(input, other):
     """Matrix product with NumPy/PyTorch semantics: 1-d operands are vectors, leading dims
     broadcast as batch dims."""
@@ -77,7 +77,7 @@ def matmul(input, other):
     return MatMul.apply(input, other)
 
 
-@with_out
+@with_out(dtypes="exact")
 def mm(input, mat2):
     """(n, m) @ (m, p) -> (n, p)."""
     a, b = input._data, mat2._data
@@ -91,7 +91,7 @@ def mm(input, mat2):
     return MatMul.apply(input, mat2)
 
 
-@with_out
+@with_out(dtypes="exact")
 def bmm(input, mat2):
     """(b, n, m) @ (b, m, p) -> (b, n, p)."""
     a, b = input._data, mat2._data
@@ -103,7 +103,7 @@ def bmm(input, mat2):
     return MatMul.apply(input, mat2)
 
 
-@with_out
+@with_out(dtypes="exact")
 def mv(input, vec):
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"mv: expected a matrix and a vector, got shapes {_shape_str(input._data.shape)} "
@@ -122,7 +122,7 @@ class Dot(Op):
         return (grad * b if na else None, grad * a if nb else None)
 
 
-@with_out
+@with_out(dtypes="exact")
 def dot(input, other):
     """Inner product of two 1-d tensors."""
     a, b = input._data, other._data
@@ -139,7 +139,7 @@ def dot(input, other):
 vdot = dot
 
 
-@with_out
+@with_out(dtypes="exact")
 def outer(input, vec2):
     return input.reshape(-1, 1) * vec2.reshape(1, -1)
 
@@ -147,7 +147,7 @@ def outer(input, vec2):
 ger = outer
 
 
-@with_out
+@with_out(dtypes="exact")
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     out = mm(mat1, mat2)
     if alpha != 1:
@@ -155,7 +155,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return out + (input * beta if beta != 1 else input) if beta != 0 else out
 
 
-@with_out
+@with_out(dtypes="exact")
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     out = bmm(batch1, batch2)
     if alpha != 1:
@@ -163,7 +163,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     return out + (input * beta if beta != 1 else input) if beta != 0 else out
 
 
-@with_out
+@with_out(dtypes="exact")
 def tensordot(a, b, dims=2):
     if isinstance(dims, int):
         ax_a = list(range(a._data.ndim - dims, a._data.ndim))

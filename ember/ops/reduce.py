@@ -52,7 +52,7 @@ class Sum(Op):
         return _expand_back(grad, self.in_shape, self.axes, self.keepdim)
 
 
-@with_out
+@with_out(dtypes="compute")
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum over ``dim`` (all dims if None). Integer and bool inputs sum to int64."""
     axes = _axes(dim, input._data.ndim, "sum")
@@ -213,12 +213,13 @@ class Prod(Op):
         return grad.reshape(_keep_shape(X.shape, self.axes)) * others
 
 
-@with_out
+@with_out(dtypes="compute")
 def prod(input, dim=None, keepdim=False, *, dtype=None):
-    """Product over ``dim`` (one dim or all)."""
+    """Product over ``dim`` (one dim or all); integer and bool inputs give int64."""
+    axes = _axes(dim, input._data.ndim, "prod")
     if dtype is not None:
-        input = input.to(dtype)
-    return Prod.apply(input, axes=_axes(dim, input._data.ndim, "prod"), keepdim=keepdim)
+        return _in_dtype(lambda x: Prod.apply(x, axes=axes, keepdim=keepdim), input, dtype)
+    return Prod.apply(input, axes=axes, keepdim=keepdim)
 
 
 class MaxDim(Op):
@@ -307,12 +308,12 @@ def _amax_axes(input, dim, op):
     return _axes(dim if dim != () else None, input._data.ndim, op)
 
 
-@with_out
+@with_out(dtypes="exact")
 def amax(input, dim=(), keepdim=False):
     return AMax.apply(input, axes=_amax_axes(input, dim, "amax"), keepdim=keepdim, is_max=True, op="amax")
 
 
-@with_out
+@with_out(dtypes="exact")
 def amin(input, dim=(), keepdim=False):
     return AMax.apply(input, axes=_amax_axes(input, dim, "amin"), keepdim=keepdim, is_max=False, op="amin")
 
@@ -339,13 +340,13 @@ def _arg_extreme(input, dim, keepdim, op):
     return Tensor._wrap(getattr(X, op)(axis=ax, keepdims=keepdim).astype(np.int64, copy=False))
 
 
-@with_out
+@with_out(dtypes="exact")
 def argmax(input, dim=None, keepdim=False):
     """Index of the max (first one on ties), flattened if ``dim`` is None."""
     return _arg_extreme(input, dim, keepdim, "argmax")
 
 
-@with_out
+@with_out(dtypes="exact")
 def argmin(input, dim=None, keepdim=False):
     """Index of the min (first one on ties), flattened if ``dim`` is None."""
     return _arg_extreme(input, dim, keepdim, "argmin")
@@ -377,7 +378,7 @@ def logsumexp(input, dim, keepdim=False):
     return LogSumExp.apply(input, axes=_axes(dim, input._data.ndim, "logsumexp"), keepdim=keepdim)
 
 
-@with_out
+@with_out(dtypes="exact")
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (all elements if None): p = 2/'fro', 1, inf, -inf, 0, or any
     number; 'nuc' is not supported."""
@@ -433,7 +434,7 @@ class CumSum(Op):
         return grad.flip(self.axis).cumsum(self.axis).flip(self.axis)
 
 
-@with_out
+@with_out(dtypes="compute")
 def cumsum(input, dim, *, dtype=None):
     """Cumulative sum along ``dim``."""
     if dtype is not None:
@@ -461,7 +462,7 @@ class CumProd(Op):
         return (grad * y).flip(ax).cumsum(ax).flip(ax) / x
 
 
-@with_out
+@with_out(dtypes="compute")
 def cumprod(input, dim, *, dtype=None):
     """Cumulative product along ``dim``; integer and bool inputs give int64, as in PyTorch."""
     if dtype is not None:

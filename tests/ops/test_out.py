@@ -103,3 +103,33 @@ OUT_NAMES = ("add sub mul div true_divide floor_divide remainder fmod pow neg ne
 @pytest.mark.parametrize("name", OUT_NAMES)
 def test_every_pytorch_function_with_out_takes_it(name):
     assert hasattr(getattr(ember, name), "__wrapped__"), f"ember.{name} has no out= keyword"
+
+
+@pytest.mark.parametrize("name,call", [
+    ("sum", lambda m, x, o: m.sum(x, 1, out=o)), ("prod", lambda m, x, o: m.prod(x, 1, out=o)),
+    ("cumsum", lambda m, x, o: m.cumsum(x, 1, out=o)), ("mean", lambda m, x, o: m.mean(x, 1, out=o)),
+    ("exp", lambda m, x, o: m.exp(x, out=o)), ("amax", lambda m, x, o: m.amax(x, 1, out=o)),
+    ("argmax", lambda m, x, o: m.argmax(x, 1, out=o)), ("matmul", lambda m, x, o: m.matmul(x, x, out=o)),
+    ("eq", lambda m, x, o: m.eq(x, x, out=o)), ("std", lambda m, x, o: m.std(x, 1, out=o)),
+])
+@pytest.mark.parametrize("dtype", ["int64", "bool", "float64"])
+def test_out_dtype_policy_per_op_matches_torch(name, call, dtype):
+    """PyTorch's ops differ: sum/prod/cumsum compute in out's dtype, amax/argmax/matmul need
+    it exact, the rest allow the casts ``torch.can_cast`` allows."""
+    torch = require_torch()
+    data = np.array([[1.5, 2.5], [1.0, 1.0]], dtype=np.float32)
+    try:
+        expect = call(torch, torch.tensor(data), torch.empty(0, dtype=getattr(torch, dtype)))
+    except Exception as e:  # noqa: BLE001
+        with pytest.raises(type(e)):
+            call(ember, ember.tensor(data), ember.empty(0, dtype=getattr(ember, dtype)))
+        return
+    got = call(ember, ember.tensor(data), ember.empty(0, dtype=getattr(ember, dtype)))
+    assert str(got.dtype)[6:] == str(expect.dtype)[6:]
+    np.testing.assert_allclose(got.numpy(), expect.numpy(), rtol=1e-6)
+
+
+def test_expanded_out_raises_runtime_error():
+    out = ember.zeros(1).expand(3)
+    with pytest.raises(RuntimeError, match="add.*single memory location"):
+        ember.add(ember.ones(3), 1, out=out)
