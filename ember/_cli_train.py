@@ -166,6 +166,9 @@ def _train(args):
     if rank != 0:
         callbacks = []
     callbacks += run["callbacks"]
+    if getattr(args, "profile", None) and rank == 0:  # ember train --profile [STEPS]
+        from ._cli_inspect import ProfileSteps
+        callbacks.append(ProfileSteps(out, args.profile, args.quiet))
     epochs = int(cfg["epochs"])
     done = int(ckpt.get("epoch", 0)) if ckpt_path else 0
     if not args.quiet:

@@ -83,9 +83,14 @@ def _parser():
                    help="print only the final 'test accuracy' line")
     t.add_argument("--nproc", type=_positive_int, help="train data-parallel on N processes "
                    "(MPI ranks; --batch-size stays the global batch; needs ember[dist])")
+    t.add_argument("--profile", nargs="?", const=3, type=_positive_int, metavar="STEPS",
+                   help="profile STEPS training steps (default 3, after one warm-up step): "
+                   "the table and a Chrome trace go to the run directory")
     t.add_argument("--limit-train", type=_positive_int, help=argparse.SUPPRESS)
     t.add_argument("--limit-test", type=_positive_int, help=argparse.SUPPRESS)
 
+    from ._cli_inspect import add_graph_parser
+    add_graph_parser(sub, _positive_int)
     sub.add_parser("recipes", help="list the recipes", description="List the recipes.")
     sub.add_parser("run", help="start N processes of a script over MPI, like torchrun "
                    "('ember run -n 2 train.py'; needs ember[dist])", add_help=False)
@@ -199,7 +204,8 @@ def main(argv=None):
               "--help'); plain 'ember train' trains mnist-cnn on the embedded MNIST sample",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    handler = {"train": _train, "recipes": _recipes, "eval": _eval, "bench": _bench}
+    handler = {"train": _train, "recipes": _recipes, "eval": _eval, "bench": _bench,
+               "graph": lambda a: __import__("ember._cli_inspect", fromlist=["x"]).graph_command(a)}
     try:
         return handler[args.command](args)
     except _Diverged as e:

@@ -131,3 +131,19 @@ def test_autograd_profiler_alias():
         model(ember.randn(3, 8)).sum().backward()
     assert "aten::addmm" in prof.key_averages().table(sort_by="cpu_time_total")
     assert ember.autograd.profiler.record_function is record_function
+
+
+def test_ember_train_profile(tmp_path, capsys):
+    from ember.cli import main
+    out = tmp_path / "run"
+    rc = main(["train", "mnist-mlp", "--epochs", "1", "--limit-train", "96", "--batch-size", "32", "--limit-test", "50",
+               "--out", str(out), "--profile", "2"])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "profile of 2 training steps" in text and text.strip().splitlines()[-1].startswith("test accuracy")
+    table = (out / "profile.txt").read_text()
+    assert "aten::addmm" in table and "autograd::engine::evaluate_function: AddmmBackward0" in table
+    assert "ProfilerStep#1" in table and "ProfilerStep#2" in table and "ProfilerStep#3" not in table
+    trace = json.loads((out / "trace.json").read_text())
+    assert any(e.get("name") == "aten::relu" for e in trace["traceEvents"])
+    assert _op._observer is None

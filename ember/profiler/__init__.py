@@ -116,6 +116,7 @@ class profile:
         self.step_num = 0
         self._rec = None
         self._prev = None
+        self._step_ev = None
         self._events = EventList([], profile_memory, record_shapes)
 
     # -- recording ------------------------------------------------------------------
@@ -125,6 +126,8 @@ class profile:
         self._rec = Recorder(self.record_shapes, self.profile_memory)
         self._prev = _op._observer
         _op._observer = self._rec
+        self._step_ev = self._rec.open(f"ProfilerStep#{self.step_num}", None, "user_annotation") \
+            if self.schedule is not None else None
 
     def _stop(self):
         rec, self._rec = self._rec, None
@@ -161,9 +164,14 @@ class profile:
         return False
 
     def step(self):
-        """Mark the end of a training step (drives ``schedule``)."""
+        """Mark the end of a training step (drives ``schedule``; each recorded step is a
+        ``ProfilerStep#N`` range)."""
         if self.schedule is None or not self.enabled:
             self.step_num += 1
+            if self._rec is not None:
+                if self._step_ev is not None:
+                    self._rec.close(self._step_ev)
+                self._step_ev = self._rec.open(f"ProfilerStep#{self.step_num}", None, "user_annotation")
             return
         before = self._action()
         self.step_num += 1
@@ -175,6 +183,10 @@ class profile:
                 self.on_trace_ready(self)
         if after in recording and self._rec is None:
             self._start()
+        elif self._rec is not None:  # one ProfilerStep#N range per recorded step
+            if self._step_ev is not None:
+                self._rec.close(self._step_ev)
+            self._step_ev = self._rec.open(f"ProfilerStep#{self.step_num}", None, "user_annotation")
 
     # -- results --------------------------------------------------------------------
     def events(self):

@@ -94,7 +94,7 @@ class Recorder:
         finally:
             _op._observer = self
             self.close(ev)
-        if self.profile_memory:
+        if self.profile_memory and not cls.is_view:  # (a view allocates nothing)
             ev.self_cpu_memory_usage = _nbytes(out)
         return out
 

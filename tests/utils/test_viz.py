@@ -108,3 +108,19 @@ def test_render_png_and_svg(tmp_path):
     fallback.node("a", "MulBackward0")
     fallback.edge("a", "b")
     assert b"<svg" in fallback.pipe("svg")
+
+
+def test_ember_graph_cli(tmp_path, capsys):
+    from ember.cli import main
+    base = tmp_path / "pics" / "mlp"
+    assert main(["graph", "mnist-mlp", "--out", str(base), "--format", "dot", "--batch-size", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ember graph mnist-mlp:") and str(base) + ".dot" in out
+    labels, edges = _graph((tmp_path / "pics" / "mlp.dot").read_text())
+    names = list(labels.values())
+    assert "NllLossBackward0" in names and names.count("AddmmBackward0") == 2
+    assert {"net.0.weight  (1024, 784)", "net.2.bias  (10)"} <= set(names) or \
+        any(n.endswith(".weight  (1024, 784)") for n in names)
+    if shutil.which("dot"):
+        assert main(["graph", "mnist-mlp", "--out", str(base), "--format", "svg", "--batch-size", "2"]) == 0
+        assert (tmp_path / "pics" / "mlp.svg").read_bytes().lstrip().startswith(b"<")
