@@ -96,12 +96,12 @@ def not_implemented_for(op, t, kinds):
         raise NotImplementedError(f'"{op}" not implemented for \'{torch_dtype_name(npd)}\'')
 
 
-def require_float(op, t, what="floating point"):
-    """RuntimeError naming the op unless ``t`` has a floating dtype (std, var, mean...)."""
+def require_float(op, t):
+    """RuntimeError naming the op unless ``t`` has a floating dtype (std, var, ...)."""
     npd = t._data.dtype
     if npd.kind != "f":
-        raise RuntimeError(f"{op}(): expected a {what} input tensor (floating point or complex "
-                           f"dtype), got {torch_dtype_name(npd)}")
+        raise RuntimeError(f"{op}(): expected a floating point or complex input tensor, got "
+                           f"{torch_dtype_name(npd)}")
 
 
 def broadcast_shape(op, *shapes):
@@ -112,7 +112,7 @@ def broadcast_shape(op, *shapes):
     except ValueError:
         pass
     a, b = shapes[0], shapes[1]
-    for k, sh in enumerate(shapes[1:], 1):
+    for sh in shapes[1:]:  # the first shape that does not broadcast with those before it
         try:
             a = np.broadcast_shapes(a, sh)
         except ValueError:
