@@ -3,12 +3,13 @@
 ``@with_out`` on an op function adds an ``out=`` keyword with PyTorch's semantics:
 the result is computed as usual and written into ``out``'s storage (resized if its
 shape differs, with PyTorch's warning when it was not empty), cast to ``out``'s dtype
-where PyTorch allows the cast, and ``out`` is returned. Ops with several outputs
+where that op in PyTorch allows the cast (see ``dtypes`` below), and ``out`` is returned. Ops with several outputs
 (``max(x, dim)``) take a tuple of tensors. As in PyTorch, ``out=`` does not record a
 graph: it raises when grad mode is on and an argument requires grad.
 
-The operators (``a + b``) call the undecorated function (``fn.__wrapped__``), so the
-hot path pays nothing for the keyword.
+The operators (``a + b``) and Tensor methods call the undecorated function
+(``fn.__wrapped__``), so the hot path pays nothing for the keyword; ``ember.add(a, b)``
+pays one extra Python call (about 0.2 us).
 """
 import functools
 import warnings
