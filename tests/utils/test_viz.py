@@ -95,7 +95,7 @@ def test_dot_text_without_the_graphviz_package(monkeypatch):
     assert dot.source.startswith("digraph {")
 
 
-@pytest.mark.skipif(shutil.which("dot") is None and os.environ.get("CI") != "true",
+@pytest.mark.skipif(shutil.which("dot") is None,
                     reason="rendering needs Graphviz's dot program (apt-get install graphviz)")
 def test_render_png_and_svg(tmp_path):
     c, params = _lecture()
@@ -124,3 +124,17 @@ def test_ember_graph_cli(tmp_path, capsys):
     if shutil.which("dot"):
         assert main(["graph", "mnist-mlp", "--out", str(base), "--format", "svg", "--batch-size", "2"]) == 0
         assert (tmp_path / "pics" / "mlp.svg").read_bytes().lstrip().startswith(b"<")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="the README example renders a PNG")
+def test_readme_section_runs(tmp_path, monkeypatch, capsys):
+    if os.environ.get("CI") != "true":
+        pytest.importorskip("onnxruntime")
+    import pathlib
+    text = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = text.split("## Seeing inside and shipping out", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})
+    assert {"graph.png", "trace.json", "mlp.onnx"} <= set(os.listdir(tmp_path))
+    assert "model_inference" in capsys.readouterr().out
