@@ -363,6 +363,29 @@ OPS += [
      m.isclose(xs[0], xs[1])),
     ("clamp_tensor", lambda r: (lambda x: ([x, _array(r, x.shape[-1:], x.dtype.name)], {}))(_any_input(r)),
      lambda m, xs, a: m.clamp(xs[0], min=xs[1])),
+    ("masked_select", lambda r: (lambda x: ([x, np.asarray(r.random(x.shape[-1:]) < 0.5)], {}))(_any_input(r)),
+     _fn("masked_select")),
+    ("take", lambda r: (lambda x: ([x, np.asarray(r.integers(-max(x.size, 1), max(x.size, 1) + 1, 3))], {}))(
+        _any_input(r)), lambda m, xs, a: m.take(xs[0], m.tensor(xs[1]))),
+    ("flip_dims", lambda r: (lambda x: ([x], {"dims": tuple({_dim(r, x.ndim) for _ in range(2)})}))(_any_input(r)),
+     _fn("flip")),
+    ("roll_flat", lambda r: ([_any_input(r)], {"shifts": int(r.integers(-3, 4))}), _fn("roll")),
+    ("tile", lambda r: (lambda x: ([x], {"dims": tuple(int(v) for v in r.integers(0, 3, int(r.integers(1, 4))))}))(
+        _any_input(r)), _fn("tile")),
+    ("movedim_tuple", lambda r: (lambda x: ([x], {"source": (_dim(r, x.ndim), _dim(r, x.ndim)),
+                                                 "destination": (_dim(r, x.ndim), _dim(r, x.ndim))}))(_any_input(r)),
+     _fn("movedim")),
+    ("where_cond", unary, lambda m, xs, a: m.where(xs[0])),
+    ("nonzero_tuple", unary, lambda m, xs, a: m.nonzero(xs[0], as_tuple=True)),
+    ("unsqueeze_neg", lambda r: (lambda x: ([x], {"dim": -x.ndim - 1}))(_any_input(r)), _fn("unsqueeze")),
+    ("diag", lambda r: (lambda x: ([x], {"diagonal": int(r.integers(-1, 2))}))(_any_input(r)), _fn("diag")),
+    ("flatten_t", unary, lambda m, xs, a: xs[0].flatten()),
+    ("view", lambda r: (lambda x: ([x], {"shape": [(-1,), (x.size,), (-1, 1), (1, -1, 1)][r.integers(4)]}))(
+        _any_input(r)), lambda m, xs, a: xs[0].view(*a["shape"])),
+    ("atleast_2d", unary, _fn("atleast_2d")),
+    ("count_nonzero_dim", with_dim, _fn("count_nonzero")),
+    ("logical_not", unary, _fn("logical_not")),
+    ("signbit", unary, _fn("signbit")),
     ("where_tensors", lambda r: (lambda x: ([np.asarray(r.random(x.shape[-1:]) < 0.5), x,
                                              _array(r, x.shape, DTYPES[r.integers(len(DTYPES))])], {}))(_any_input(r)),
      lambda m, xs, a: m.where(*xs)),
@@ -375,9 +398,11 @@ OPS += [
 # the word an ember error message must contain, where it is not the op's own name
 MESSAGE_NAMES = {"getitem": ("index", "indices"), "setitem": ("index", "indices", "setitem"), "rsub": ("sub",),
                  "rtruediv": ("div",), "rpow": ("pow",), "and": ("bitwise_and",), "or": ("bitwise_or",),
-                 "max_binary": ("max",), "isclose": ("isclose",)}
+                 "max_binary": ("max",), "isclose": ("isclose",), "flatten_t": ("flatten",), "view": ("view", "shape"),
+                 "take": ("take", "index", "out of range")}
 for _variant in ("sum_dtype", "mean_dtype", "cumsum_dtype", "softmax_dtype", "std_correction", "squeeze_dims",
-                 "clamp_tensor", "where_tensors"):
+                 "clamp_tensor", "where_tensors", "flip_dims", "roll_flat", "movedim_tuple", "where_cond",
+                 "nonzero_tuple", "unsqueeze_neg", "count_nonzero_dim"):
     MESSAGE_NAMES[_variant] = (_variant.split("_")[0],)
 
 def cases():

@@ -22,23 +22,59 @@ __all__ = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder
 # ---------------------------------------------------------------------------------
 # broadcasting and dtype helpers
 
+def _sum_to_array(x, shape):
+    """Sum array ``x`` down to the broadcastable ``shape``."""
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1)
+    y = x.sum(axis=axes, keepdims=True) if axes else x
+    return y.reshape(shape) if lead else y
+
+
+def _expand_array(x, shape):
+    """Broadcast array ``x`` to ``shape`` (a filled array for one element: cheaper to make
+    than a broadcast view, and writable)."""
+    if x.size == 1 and len(shape) <= 4:
+        return _array_module(x).full(shape, x.reshape(()), dtype=x.dtype)
+    return _array_module(x).broadcast_to(x, shape)
+
+
+def _array_module(x):
+    if x.__class__ is np.ndarray or isinstance(x, np.generic):
+        return np
+    from ..backend import get_array_module
+    return get_array_module(x)
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` (a Tensor or a raw array) down to ``shape``: use in the backward of
+    every broadcasting op."""
+    if grad.shape == shape:
+        return grad
+    if isinstance(grad, Tensor):
+        return SumTo.apply(grad, shape=tuple(shape))
+    return _sum_to_array(grad, tuple(shape))
+
+
+def expand_to(grad, shape):
+    """Broadcast ``grad`` (a Tensor or a raw array) to ``shape``: the adjoint of a sum."""
+    if grad.shape == shape:
+        return grad
+    if isinstance(grad, Tensor):
+        return Expand.apply(grad, shape=tuple(shape))
+    return _expand_array(grad, tuple(shape))
+
+
 class SumTo(Op):
     """Sum a broadcast gradient back to ``shape`` (the adjoint of broadcasting)."""
     torch_name = "Sum"
 
     def forward(self, x):
-        shape = self.shape
         self.in_shape = x.shape
-        lead = x.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1)
-        y = x.sum(axis=axes, keepdims=True) if axes else x
-        if lead:
-            y = y.reshape(shape)
-        return y
+        return _sum_to_array(x, self.shape)
 
-    def backward(self, grad):
-        return Expand.apply(grad, shape=self.in_shape)
+    def derivative(self, grad):
+        return expand_to(grad, self.in_shape)
 
 
 class Expand(Op):
@@ -52,15 +88,8 @@ class Expand(Op):
     def view(self, arr):
         return self.xp.broadcast_to(arr, self.shape)
 
-    def backward(self, grad):
+    def derivative(self, grad):
         return unbroadcast(grad, self.in_shape)
-
-
-def unbroadcast(grad, shape):
-    """Sum ``grad`` down to ``shape``: use in the backward of every broadcasting op."""
-    if grad._data.shape == shape:
-        return grad
-    return SumTo.apply(grad, shape=tuple(shape))
 
 
 class Cast(Op):
@@ -178,12 +207,16 @@ def _binary(a, b, op, sop=None, rsop=None, float_only=False):
 # ---------------------------------------------------------------------------------
 # arithmetic
 
+# Each derivative below is written once (``derivative``), with operators and helpers that
+# take raw arrays and Tensors alike: the engine runs it on arrays in training and on
+# Tensors (recording the graph) for double backward.
+
 class Add(Op):
     def forward(self, a, b):
         self.sa, self.sb = a.shape, b.shape
         return a + b
 
-    def backward(self, grad):
+    def derivative(self, grad):
         na, nb = self.needs_input_grad
         return (unbroadcast(grad, self.sa) if na else None,
                 unbroadcast(grad, self.sb) if nb else None)
@@ -191,10 +224,11 @@ class Add(Op):
 
 class AddScalar(Op):
     torch_name = "Add"
+
     def forward(self, x):
         return x + self.c
 
-    def backward(self, grad):
+    def derivative(self, grad):
         return grad
 
 
@@ -203,7 +237,7 @@ class Sub(Op):
         self.sa, self.sb = a.shape, b.shape
         return a - b
 
-    def backward(self, grad):
+    def derivative(self, grad):
         na, nb = self.needs_input_grad
         return (unbroadcast(grad, self.sa) if na else None,
                 unbroadcast(-grad, self.sb) if nb else None)
@@ -211,10 +245,11 @@ class Sub(Op):
 
 class RSubScalar(Op):
     torch_name = "Rsub"
+
     def forward(self, x):
         return self.c - x
 
-    def backward(self, grad):
+    def derivative(self, grad):
         return -grad
 
 
@@ -223,19 +258,19 @@ class Mul(Op):
         self.save_for_backward(a, b)
         return a * b
 
-    def backward(self, grad):
-        a, b = self.saved_tensors
+    def derivative(self, grad, a, b):
         na, nb = self.needs_input_grad
-        return (unbroadcast(grad * b, a._data.shape) if na else None,
-                unbroadcast(grad * a, b._data.shape) if nb else None)
+        return (unbroadcast(grad * b, a.shape) if na else None,
+                unbroadcast(grad * a, b.shape) if nb else None)
 
 
 class MulScalar(Op):
     torch_name = "Mul"
+
     def forward(self, x):
         return x * self.c
 
-    def backward(self, grad):
+    def derivative(self, grad):
         return grad * self.c
 
 
@@ -244,20 +279,20 @@ class Div(Op):
         self.save_for_backward(a, b)
         return a / b
 
-    def backward(self, grad):
-        a, b = self.saved_tensors
+    def derivative(self, grad, a, b):
         na, nb = self.needs_input_grad
         ga = grad / b
-        return (unbroadcast(ga, a._data.shape) if na else None,
-                unbroadcast(-ga * a / b, b._data.shape) if nb else None)
+        return (unbroadcast(ga, a.shape) if na else None,
+                unbroadcast(-ga * a / b, b.shape) if nb else None)
 
 
 class DivScalar(Op):
     torch_name = "Div"
+
     def forward(self, x):
         return x / self.c
 
-    def backward(self, grad):
+    def derivative(self, grad):
         return grad / self.c
 
 
@@ -270,8 +305,7 @@ class RDivScalar(Op):
         self.save_for_backward(x, y)
         return y
 
-    def backward(self, grad):
-        x, y = self.saved_tensors
+    def derivative(self, grad, x, y):
         return -grad * y / x
 
 
@@ -305,8 +339,7 @@ class PowScalar(Op):
             return x * x
         return x ** c
 
-    def backward(self, grad):
-        (x,) = self.saved_tensors
+    def derivative(self, grad, x):
         c = self.c
         if c == 0:
             return grad * 0
@@ -336,7 +369,7 @@ class Neg(Op):
     def forward(self, x):
         return -x
 
-    def backward(self, grad):
+    def derivative(self, grad):
         return -grad
 
 
@@ -637,7 +670,9 @@ def where(condition, input=None, other=None):
     """``input`` where ``condition`` else ``other`` (broadcasting); with only a condition,
     the indices of its nonzero elements (as ``nonzero(as_tuple=True)``)."""
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
-    if input is None and other is None:
+    if input is None and other is None:  # nonzero(condition, as_tuple=True)
+        if cond.ndim == 0:
+            return (Tensor._wrap(np.zeros(int(bool(cond)), np.int64)),)
         return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(cond))
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)

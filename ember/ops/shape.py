@@ -5,7 +5,8 @@ import numpy as np
 
 from ..autograd.op import Op
 from ..tensor import Tensor
-from ._args import wrap_dim as _wrap_dim
+from ._args import wrap_dim as _wrap_dim, reduce_axes
+from . import _generic
 from .elementwise import Expand
 from ._out import with_out
 
@@ -65,8 +66,8 @@ class Reshape(Op):
     def view(self, arr):
         return arr.reshape(self.shape)
 
-    def backward(self, grad):
-        return Reshape.apply(grad, shape=self.in_shape, strict=False)
+    def derivative(self, grad):
+        return grad.reshape(self.in_shape)
 
 
 def reshape(input, *shape):
@@ -158,8 +159,8 @@ class Permute(Op):
     def view(self, arr):
         return arr.transpose(self.perm)
 
-    def backward(self, grad):
-        return Permute.apply(grad, perm=tuple(np.argsort(self.perm)))
+    def derivative(self, grad):
+        return _generic.permute(grad, tuple(np.argsort(self.perm)))
 
 
 def permute(input, *dims):
@@ -201,8 +202,15 @@ def movedim(input, source, destination):
     nd = input._data.ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
-    src = [_wrap_dim(s, nd, "movedim") for s in src]
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain "
+                           f"the same number of dims as destination ({dst} dims)")
+    given_src, given_dst = src, dst
+    src = [_wrap_dim(s, nd, "movedim") for s in src]  # range first, then repeats (PyTorch's order)
     dst = [_wrap_dim(d, nd, "movedim") for d in dst]
+    for what, given, wrapped in (("source", given_src, src), ("destination", given_dst, dst)):
+        if len(set(wrapped)) != len(wrapped):
+            raise RuntimeError(f"movedim: repeated dim in `{what}` ({given})")
     if nd == 0:
         return _alias(input)
     order = [i for i in range(nd) if i not in src]
@@ -439,9 +447,7 @@ class Flip(Op):
 def flip(input, dims):
     """Reverse the order of elements along ``dims`` (a copy, as in PyTorch)."""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    axes = tuple(_wrap_dim(d, input._data.ndim, "flip") for d in dims)
-    if input._data.ndim == 0:
-        axes = ()
+    axes = reduce_axes(dims, input._data.ndim, "flip") or ()  # checked, no repeats; () on 0-d
     return Flip.apply(input, axes=axes)
 
 
@@ -623,6 +629,8 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 
 def diag(input, diagonal=0):
     """1-d -> a square matrix with it on the diagonal; 2-d -> its diagonal."""
+    if input._data.ndim not in (1, 2):
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input._data.ndim}D")
     if input._data.ndim == 1:
         n = input._data.shape[0] + abs(diagonal)
         return DiagEmbed.apply(input, offset=diagonal, a=0, b=1, shape=(n, n))
