@@ -7,30 +7,9 @@ the gradients), so the forward and the gradients equal BatchNorm on the whole ba
 one process.
 """
 import ember
-from ...autograd.op import Op
-from .. import functional as F
 from .batchnorm import _BatchNorm
 
 __all__ = ["SyncBatchNorm"]
-
-
-class _AllReduceSum(Op):
-    """Sum of an array over the ranks of ``group``; its gradient is the same sum of the
-    incoming gradients (every rank's loss depends on every rank's input)."""
-
-    def forward(self, x):
-        out = x.copy()
-        self._reduce(out)
-        return out
-
-    def backward(self, grad):
-        g = grad._data.copy()
-        self._reduce(g)
-        return ember.Tensor._wrap(g)
-
-    def _reduce(self, arr):
-        import ember.distributed as dist
-        dist.all_reduce(ember.Tensor._wrap(arr), group=self.group)
 
 
 class SyncBatchNorm(_BatchNorm):
@@ -75,6 +54,7 @@ class SyncBatchNorm(_BatchNorm):
         pg = self._group()
         if pg is None:
             return super().forward(input)
+        from ...distributed.nn.functional import all_reduce as _all_reduce
         self._check_input_dim(input)
         C = self.num_features
         if input.shape[1] != C:
@@ -85,14 +65,14 @@ class SyncBatchNorm(_BatchNorm):
         count = input.numel() // C
         # one all-reduce for the sums and the element count (ranks' batches may differ)
         local = ember.cat([input.sum(dims), ember.full((1,), float(count), dtype=input.dtype)])
-        totals = _AllReduceSum.apply(local, group=pg)
+        totals = _all_reduce(local, group=pg)
         n = float(totals._data[C])
         if n <= 1:
             raise ValueError(f"SyncBatchNorm: expected more than 1 value per channel when "
                              f"training, got {int(n)} over all ranks")
         mean = totals[:C] / n
         centered = input - mean.reshape(view)
-        var = _AllReduceSum.apply((centered * centered).sum(dims), group=pg) / n
+        var = _all_reduce((centered * centered).sum(dims), group=pg) / n
         out = centered * (var + self.eps).rsqrt().reshape(view)
         if self.weight is not None:
             out = out * self.weight.reshape(view)

@@ -130,6 +130,23 @@ if rank % 2 == 0:
 else:
     assert evens is dist.GroupMember.NON_GROUP_MEMBER and dist.get_rank(evens) == -1
 
+# differentiable collectives: the gradient of the sum over ranks of each rank's loss
+from ember.distributed.nn import functional as DF  # noqa: E402
+ranks_w = sum(r + 1 for r in range(world))
+x = ember.tensor(data(rank), requires_grad=True)
+(DF.all_reduce(x) * (rank + 1)).sum().backward()
+check("nn.all_reduce grad", x.grad.numpy(), np.full((2, 3), ranks_w))
+x = ember.tensor(data(rank), requires_grad=True)
+parts = DF.all_gather(x)
+check("nn.all_gather", parts[world - 1].detach().numpy(), data(world - 1))
+sum((q + 1) * (rank + 1) * parts[q].sum() for q in range(world)).backward()
+check("nn.all_gather grad", x.grad.numpy(), np.full((2, 3), (rank + 1) * ranks_w))
+x = ember.tensor(data(rank), requires_grad=True)
+y = DF.broadcast(x, src=0)
+check("nn.broadcast", y.detach().numpy(), data(0))
+((rank + 1) * y.sum()).backward()
+check("nn.broadcast grad", x.grad.numpy(), np.full((2, 3), ranks_w if rank == 0 else 0))
+
 dist.barrier()
 dist.destroy_process_group()
 assert not dist.is_initialized()
