@@ -40,6 +40,11 @@ class Op:
     ``backward_raw(self, *grad_arrays) -> array | tuple``. Keyword params given to
     ``apply`` become attributes of the node; ``self.xp`` is the inputs' array module.
 
+    A single-output op may instead define ``derivative(self, grad, *saved)``: the formula
+    written once with operators and helpers that take raw arrays and Tensors alike
+    (``unbroadcast``, ``expand_to``); it then serves as ``backward`` (on Tensors from
+    ``saved_tensors``) and as ``backward_raw`` (on arrays from ``saved_arrays``).
+
     Class attributes:
         torch_name: PyTorch's node name without ``Backward0`` where it differs from the
             class name (``"Addmm"``); the node's class is then printed as PyTorch does.
@@ -81,6 +86,11 @@ class Op:
         base = cls.__dict__.get("torch_name") or cls.op_class.lstrip("_")
         if not base.endswith(("Backward0", "Grad")):
             cls.__name__ = cls.__qualname__ = base + "Backward0"
+        if "derivative" in cls.__dict__:  # one formula, both backward forms (see the class doc)
+            if "backward" not in cls.__dict__:
+                cls.backward = _backward_from_derivative
+            if "backward_raw" not in cls.__dict__:
+                cls.backward_raw = _backward_raw_from_derivative
 
     @classmethod
     def apply(cls, *args, **params):
@@ -236,6 +246,14 @@ class Op:
         if "_metadata" not in self.__dict__:
             self._metadata = {}
         return self._metadata
+
+
+def _backward_from_derivative(self, grad):
+    return self.derivative(grad, *self.saved_tensors)
+
+
+def _backward_raw_from_derivative(self, grad):
+    return self.derivative(grad, *self.saved_arrays)
 
 
 class _NodeHooks:

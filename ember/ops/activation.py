@@ -5,9 +5,25 @@ import numpy as np
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ._args import wrap_dim as _wrap_dim, not_implemented_for
+from ._generic import sum_keepdim, exp as _exp
 from ._out import with_out
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
+
+
+def _positive(y, dtype):
+    """The 0/1 mask of ``y > 0`` as ``dtype``: relu's derivative."""
+    return (y > 0).astype(dtype)
+
+
+def _sigmoid_grad(g, y):
+    """sigmoid's derivative applied: the kernel of SigmoidBackward and the raw backward."""
+    return g * (y * (1 - y))
+
+
+def _tanh_grad(g, y):
+    """tanh's derivative applied: the kernel of TanhBackward and the raw backward."""
+    return g * (1 - y * y)
 
 
 class Relu(Op):
@@ -18,7 +34,11 @@ class Relu(Op):
 
     def backward(self, grad):
         (y,) = self.saved_tensors
-        return grad * Tensor._wrap((y._data > 0).astype(grad._data.dtype))
+        return grad * Tensor._wrap(_positive(y._data, grad._data.dtype))
+
+    def backward_raw(self, grad):
+        (y,) = self.saved_arrays
+        return grad * _positive(y, grad.dtype)
 
 
 class Sigmoid(Op):
@@ -34,13 +54,17 @@ class Sigmoid(Op):
         (y,) = self.saved_tensors
         return SigmoidBackward.apply(grad, y)
 
+    def backward_raw(self, grad):
+        (y,) = self.saved_arrays
+        return _sigmoid_grad(grad, y)
+
 
 class SigmoidBackward(Op):
     """grad * y * (1 - y) as one op (its own backward makes double backward work)."""
 
     def forward(self, g, y):
         self.save_for_backward(g, y)
-        return g * (y * (1 - y))
+        return _sigmoid_grad(g, y)
 
     def backward(self, gg):
         g, y = self.saved_tensors
@@ -59,13 +83,17 @@ class Tanh(Op):
         (y,) = self.saved_tensors
         return TanhBackward.apply(grad, y)
 
+    def backward_raw(self, grad):
+        (y,) = self.saved_arrays
+        return _tanh_grad(grad, y)
+
 
 class TanhBackward(Op):
     """grad * (1 - y^2) as one op (its own backward makes double backward work)."""
 
     def forward(self, g, y):
         self.save_for_backward(g, y)
-        return g * (1 - y * y)
+        return _tanh_grad(g, y)
 
     def backward(self, gg):
         g, y = self.saved_tensors
@@ -82,10 +110,9 @@ class Softmax(Op):
         self.save_for_backward(e)
         return e
 
-    def backward(self, grad):
-        (y,) = self.saved_tensors
+    def derivative(self, grad, y):
         gy = grad * y
-        return gy - y * gy.sum(self.axis, keepdim=True)
+        return gy - y * sum_keepdim(gy, self.axis)
 
 
 class LogSoftmax(Op):
@@ -96,9 +123,8 @@ class LogSoftmax(Op):
         self.save_for_backward(s)
         return s
 
-    def backward(self, grad):
-        (y,) = self.saved_tensors
-        return grad - y.exp() * grad.sum(self.axis, keepdim=True)
+    def derivative(self, grad, y):
+        return grad - _exp(y) * sum_keepdim(grad, self.axis)
 
 
 def _float(x):

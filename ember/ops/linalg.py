@@ -5,6 +5,7 @@ import numpy as np
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ._args import not_implemented_for
+from ._generic import swap_last
 from .elementwise import unbroadcast
 from ._out import with_out
 
@@ -26,20 +27,24 @@ class MatMul(Op):
             self._name = "BmmBackward0" if a.ndim == b.ndim == 3 else "UnsafeViewBackward0"
         return a @ b
 
-    def backward(self, grad):
-        a, b = self.saved_tensors
+    def derivative(self, grad, a, b):
         na, nb = self.needs_input_grad
         ga = gb = None
         if na:
-            ga = unbroadcast(MatMul.apply(grad, b.transpose(-1, -2)), a._data.shape)
+            ga = unbroadcast(_matmul(grad, swap_last(b)), a.shape)
         if nb:
-            if a._data.ndim > 2 and b._data.ndim == 2:
+            if a.ndim > 2 and b.ndim == 2:
                 # fold the batch into rows: one big GEMM instead of a batched one + sum
-                k = a._data.shape[-1]
-                gb = MatMul.apply(a.reshape(-1, k).transpose(0, 1), grad.reshape(-1, grad._data.shape[-1]))
+                k = a.shape[-1]
+                gb = _matmul(swap_last(a.reshape(-1, k)), grad.reshape(-1, grad.shape[-1]))
             else:
-                gb = unbroadcast(MatMul.apply(a.transpose(-1, -2), grad), b._data.shape)
+                gb = unbroadcast(_matmul(swap_last(a), grad), b.shape)
         return ga, gb
+
+
+def _matmul(a, b):
+    """``a @ b`` as the MatMul op for Tensors, plain ``@`` for arrays."""
+    return MatMul.apply(a, b) if isinstance(a, Tensor) else a @ b
 
 
 def _check_dtypes(op, a, b):

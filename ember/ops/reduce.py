@@ -9,7 +9,7 @@ from .. import dtypes as _dt
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ._args import wrap_dim as _wrap_dim, reduce_axes, check_nonempty_dims, not_implemented_for, require_float
-from .elementwise import Expand, where, exp, sqrt, abs
+from .elementwise import Expand, expand_to, where, exp, sqrt, abs
 from ._out import with_out
 
 __all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "prod", "max", "min", "amax",
@@ -34,10 +34,11 @@ def _keep_shape(in_shape, axes):
 
 
 def _expand_back(grad, in_shape, axes, keepdim):
-    """Broadcast a reduced gradient back over the reduced axes."""
-    if not keepdim and grad._data.shape != _keep_shape(in_shape, axes):
-        grad = grad.reshape(_keep_shape(in_shape, axes))
-    return Expand.apply(grad, shape=in_shape)
+    """Broadcast a reduced gradient (a Tensor or a raw array) back over the reduced axes."""
+    keep = _keep_shape(in_shape, axes)
+    if not keepdim and grad.shape != keep:
+        grad = grad.reshape(keep)
+    return expand_to(grad, in_shape)
 
 
 class Sum(Op):
@@ -48,7 +49,7 @@ class Sum(Op):
             return x.sum(axis=axes, keepdims=self.keepdim, dtype=np.int64)
         return x.sum(axis=axes, keepdims=self.keepdim, dtype=self.dtype)
 
-    def backward(self, grad):
+    def derivative(self, grad):
         return _expand_back(grad, self.in_shape, self.axes, self.keepdim)
 
 
@@ -83,7 +84,7 @@ class Mean(Op):
         y = _mean_array(x, self.axes, self.keepdim)
         return y.astype(x.dtype, copy=False)
 
-    def backward(self, grad):
+    def derivative(self, grad):
         n = _count(self.in_shape, self.axes)
         return _expand_back(grad / n if n else grad * float("nan"), self.in_shape, self.axes, self.keepdim)
 

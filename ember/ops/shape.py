@@ -336,7 +336,7 @@ def cat(tensors, dim=0):
             dt = _dt.result_dtype(Tensor._wrap(np.empty((1,), dt)), t)
         kept = [t.to(_dt.from_numpy_dtype(dt)) for t in kept]
     if len(kept) == 1:
-        return kept[0].clone() if kept[0]._rg else Tensor._wrap(kept[0]._data.copy())
+        return kept[0].clone()  # (an op, so tracing sees it too)
     return Cat.apply(*kept, axis=d)
 
 
