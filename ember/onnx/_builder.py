@@ -96,6 +96,13 @@ class Builder:
         shape = [int(s) for s in shape]
         dyn = [i for i, s in enumerate(shape) if s in self.dyn_sizes]
         if not dyn:
+            # a dim that is a multiple of the batch (batch * heads) is inferred (-1): right
+            # for any batch when it scales with it, and the same value when it does not
+            if -1 not in shape:
+                for i, s in enumerate(shape):
+                    if any(s % d == 0 and s > d > 1 for d in self.dyn_sizes):
+                        shape[i] = -1
+                        break
             return self.const(shape)
         parts = []
         for i, s in enumerate(shape):
@@ -155,6 +162,7 @@ def build_model(graph, opset, input_names, output_names, dynamic_axes, do_consta
         if n is None:
             n = names[id(v)] = constant_value(b, v)
         return n
+    b.name_of = name_of  # (converters that look at the op before theirs: RNN layers)
 
     for node in graph.nodes:
         conv = CONVERTERS.get(node.kind)

@@ -424,3 +424,59 @@ def _amax(b, node, ins):
     if b.opset >= 18:
         return b.node(op, [ins[0], b.const(_axes(node))], keepdims=keep)
     return b.node(op, ins[:1], axes=_axes(node), keepdims=keep)
+
+
+# -- recurrent layers -----------------------------------------------------------------
+_GATE_ORDER = {"LSTM": [0, 3, 1, 2],   # PyTorch's i, f, g, o -> ONNX's i, o, f, c
+               "GRU": [1, 0, 2],       # PyTorch's r, z, n -> ONNX's z, r, h
+               "RNN_TANH": [0], "RNN_RELU": [0]}
+
+
+def _gates(a, mode):
+    """Reorder the gate blocks (first axis) of a PyTorch weight or bias for ONNX."""
+    a = np.asarray(a)
+    blocks = np.split(a, len(_GATE_ORDER[mode]), axis=0)
+    return np.concatenate([blocks[i] for i in _GATE_ORDER[mode]], axis=0)
+
+
+@converter("RNNLayer")
+def _rnn_layer(b, node, ins):
+    """One direction of one LSTM/GRU/RNN layer as ONNX's LSTM/GRU/RNN op. ember computes
+    the input projection ``x @ W_ih^T + b_ih`` for all steps first (the Linear before
+    this op); ONNX's op takes ``W_ih`` itself, so the export reads it from there."""
+    p = node.params
+    mode, bs = p["mode"], tuple(p["batch_sizes"])
+    lin = node.inputs[0].producer
+    if lin is None or lin.kind != "Linear" or node.inputs[5] is not None or len(set(bs)) != 1:
+        b.unsupported(node)     # (packed sequences of several lengths, LSTM projections)
+    x_v, wih_v, bih_v = lin.inputs
+    whh_v, bhh_v = node.inputs[3], node.inputs[4]
+    if wih_v.data is None or whh_v.data is None:
+        b.unsupported(node)
+    H, T, I = whh_v.shape[1], len(bs), x_v.shape[-1]
+    dt = wih_v.dtype
+    W = b.initializer(_gates(wih_v.data, mode)[None], "rnn_W")
+    R = b.initializer(_gates(whh_v.data, mode)[None], "rnn_R")
+    G = whh_v.shape[0]
+    zeros = np.zeros(G, dtype=dt)
+    bias = np.concatenate([_gates(bih_v.data if bih_v is not None and bih_v.data is not None else zeros, mode),
+                           _gates(bhh_v.data if bhh_v is not None and bhh_v.data is not None else zeros, mode)])
+    B = b.initializer(bias[None].astype(dt), "rnn_B")
+    X = b.node("Reshape", [b.name_of(x_v), b.const([T, -1, I])])
+    h0 = b.node("Unsqueeze", [ins[1], b.const([0])])
+    direction = "reverse" if p.get("reverse") else "forward"
+    if mode == "LSTM":
+        c0 = b.node("Unsqueeze", [ins[2], b.const([0])])
+        Y, Yh, Yc = b.node("LSTM", [X, W, R, B, "", h0, c0], n_out=3, hidden_size=H, direction=direction)
+    elif mode == "GRU":
+        Y, Yh = b.node("GRU", [X, W, R, B, "", h0], n_out=2, hidden_size=H, direction=direction,
+                       linear_before_reset=1)
+    else:
+        act = "Tanh" if mode == "RNN_TANH" else "Relu"
+        Y, Yh = b.node("RNN", [X, W, R, B, "", h0], n_out=2, hidden_size=H, direction=direction,
+                       activations=[act])
+    out = b.node("Reshape", [Y, b.const([-1, H])])       # (T, 1, B, H) -> ember's (T*B, H)
+    outs = [out, b.node("Squeeze", [Yh, b.const([0])])]
+    if mode == "LSTM":
+        outs.append(b.node("Squeeze", [Yc, b.const([0])]))
+    return outs

@@ -26,14 +26,16 @@ def _run(proto, feeds):
     return sess.run(None, feeds)
 
 
-def check_export(model, make_inputs, traced=2, run=5, opset=None, atol=1e-4, dynamic=True, n_out=1):
+def check_export(model, make_inputs, traced=2, run=5, opset=None, atol=1e-4, dynamic=True, n_out=1,
+                 batch_axis=0):
     """Export ``model`` traced on ``make_inputs(traced)``, run it on ``make_inputs(run)``
-    in onnxruntime and compare with ember's outputs."""
+    in onnxruntime and compare with ember's outputs (``n_out`` outputs, all with the batch
+    on ``batch_axis``)."""
     ins = make_inputs(traced)
     ins = ins if isinstance(ins, tuple) else (ins,)
     names = [f"in{i}" for i in range(len(ins))]
     outs = [f"out{i}" for i in range(n_out)]
-    axes = {n: {0: "batch"} for n in names + outs} if dynamic else None
+    axes = {n: {batch_axis: "batch"} for n in names + outs} if dynamic else None
     buf = io.BytesIO()
     proto = ember.onnx.export(model, ins, buf, input_names=names, output_names=outs,
                               dynamic_axes=axes, opset_version=opset)
