@@ -76,6 +76,14 @@ class Node:
         return f"{outs} = {self.kind}[{attrs}]({ins})"
 
 
+def _host(arr):
+    """A NumPy copy-free view of a backend array (GPU arrays are copied to the host)."""
+    if type(arr) is np.ndarray:
+        return arr
+    from .backend import CPU, to_device_array
+    return np.asarray(to_device_array(arr, CPU))
+
+
 def _short(v):
     if isinstance(v, np.ndarray):
         return f"array{v.shape}"
@@ -134,7 +142,7 @@ class _Recorder:
                     out = node.outputs[0]
                     self.bind(t, out)
                     return out
-        arr = np.array(t._data)
+        arr = np.array(_host(t._data))
         value = Value("c" + self.new_name(), arr.shape, arr.dtype, "constant", data=arr)
         self.g.constants.append(value)
         self.bind(t, value)
@@ -206,7 +214,7 @@ def trace(model, args, kwargs=None, input_names=None):
     for name, t in named.items():
         if id(t) in rec.values:
             continue
-        v = Value(name, t.shape, t._data.dtype, "param", data=t._data)
+        v = Value(name, t.shape, t._data.dtype, "param", data=_host(t._data))
         g.params[name] = v
         rec.bind(t, v)
     hooks = _scope_hooks(model, rec)

@@ -59,8 +59,10 @@ def export(model, args=(), f=None, kwargs=None, *, export_params=True, verbose=F
         opset_version (int): ONNX opset (default 17; 13-21).
         dynamic_axes (dict): ``{name: {axis: "label"}}`` or ``{name: [axis, ...]}``: axes
             of any size at run time (e.g. the batch). Shapes computed in the forward from
-            such a size (``x.view(x.size(0), -1)``, ``ember.zeros(x.size(0), H)``) are
-            rebuilt at run time for the actual size.
+            such a size (``x.view(x.size(0), -1)``, ``ember.zeros(x.size(0), H)``, the
+            ``batch * heads`` of attention) are rebuilt at run time: the tracer sees plain
+            numbers, so a traced dimension equal to a dynamic axis's size is read as that
+            axis. Trace with a batch size that no other dimension has (e.g. 7).
         check (bool): run ``onnx.checker.check_model`` on the result (default True).
 
     Returns:
