@@ -9,6 +9,7 @@ matches a differing call must be deleted), so it only shrinks.
 
 Run ``python -m tests.test_torch_sweep`` for a report of every differing call.
 """
+import functools
 import warnings
 
 import numpy as np
@@ -403,15 +404,16 @@ for _variant in ("sum_dtype", "mean_dtype", "cumsum_dtype", "softmax_dtype", "st
                  "nonzero_tuple", "unsqueeze_neg", "count_nonzero_dim"):
     MESSAGE_NAMES[_variant] = (_variant.split("_")[0],)
 
+@functools.lru_cache(maxsize=1)
 def cases():
-    """Every (op name, case number, inputs, args, call), deterministically."""
+    """Every (op name, case number, inputs, args, call), deterministically (made once)."""
     out = []
     for k, (name, sample, call) in enumerate(OPS):
         rng = np.random.default_rng([SEED, k])
         for i in range(CASES_PER_OP):
             xs, args = sample(rng)
             out.append((name, i, xs, args, call))
-    return out
+    return tuple(out)
 
 
 def _inputs(lib, xs):
