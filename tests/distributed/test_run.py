@@ -66,3 +66,25 @@ def test_usage_errors():
         launcher.main(["-n", "0", "x.py"])
     with pytest.raises(SystemExit):
         launcher.main([])
+
+
+def test_multi_host_command(monkeypatch):
+    seen = {}
+
+    class FakePopen:
+        def __init__(self, cmd, env):
+            seen["cmd"], seen["env"] = cmd, env
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(launcher.subprocess, "Popen", FakePopen)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert launcher.main(["-n", "8", "--hosts", "a,b", "--mpiexec", "/x/mpiexec", "-m",
+                          "pkg.train", "--lr", "1"]) == 0
+    cmd = seen["cmd"]
+    assert cmd[:5] == ["/x/mpiexec", "-n", "8", "-hosts", "a,b"]
+    assert cmd[5:] == [sys.executable, "-m", "ember.distributed.run", "--worker", "-m",
+                       "pkg.train", "--lr", "1"]
+    # 4 ranks per host share the host's cores
+    assert seen["env"]["OMP_NUM_THREADS"] == str(max(1, (os.cpu_count() or 1) // 4))
