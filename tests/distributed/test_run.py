@@ -88,3 +88,26 @@ def test_multi_host_command(monkeypatch):
                        "pkg.train", "--lr", "1"]
     # 4 ranks per host share the host's cores
     assert seen["env"]["OMP_NUM_THREADS"] == str(max(1, (os.cpu_count() or 1) // 4))
+
+
+@pytest.mark.mpi
+def test_multiprocessing_spawn_runs_fn_on_mpi_ranks():
+    mpiexec()
+    e = dict(os.environ, PYTHONPATH=str(REPO))
+    e.pop("EMBER_SPAWN_NPROCS", None)
+    proc = subprocess.run([sys.executable, str(PROGRAMS / "spawned.py")], capture_output=True,
+                          text=True, timeout=60, env=e, cwd=str(REPO))
+    assert proc.returncode == 0, proc.stderr
+    assert "spawned rank 0 of 2: 3" in proc.stdout and "spawned rank 1 of 2: 3" in proc.stdout
+    assert proc.stdout.count("after spawn") == 1
+
+
+def test_spawn_needs_a_script_file(monkeypatch):
+    import ember.multiprocessing as mp
+    monkeypatch.setattr(sys, "argv", ["-c"])
+    monkeypatch.delenv("EMBER_SPAWN_NPROCS", raising=False)
+    with pytest.raises(RuntimeError, match="script file"):
+        mp.spawn(print, nprocs=2)
+    with pytest.raises(ValueError, match="nprocs"):
+        mp.spawn(print, nprocs=0)
+    assert mp.get_context("spawn") is not None
