@@ -12,7 +12,6 @@ are unwrapped again, and sums of gradients are plain array additions -- no Tenso
 graph bookkeeping per gradient. With ``create_graph`` they travel as Tensors through
 each node's differentiable ``backward``, recording the graph of the backward pass.
 """
-import numpy as np
 
 from . import op as _op
 from .grad_mode import STATE
@@ -166,7 +165,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 in_grads = node.backward_raw(*gs)
                 if in_grads.__class__ is not tuple:
                     in_grads = (in_grads,)
-                in_grads = tuple([_as_array(a) for a in in_grads])
             else:  # an op with only a Tensor-level backward: wrap, run, unwrap
                 in_grads = node.backward(*_wrap_all(gs))
                 in_grads = _unwrap_all(in_grads if in_grads.__class__ is tuple else (in_grads,))
@@ -178,9 +176,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 _check_anomaly(node, in_grads)
             if not retain_graph:  # drop what the node holds (Op._release, inlined: hot path)
                 d = node.__dict__
-                if node.is_view:
-                    d.pop("_saved", None)
-                else:
+                n = len(d)
+                if node.is_view or (n == 3 and "_saved" in d):
+                    d.pop("_saved", None)  # (just the saved values beside the graph structure)
+                elif n > 2:
                     for k in [k for k in d if k not in _KEEP]:
                         del d[k]
                 d["_freed"] = True
@@ -205,7 +204,11 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 deps[nxt] = d
                 if d == 0:
                     ready.append(nxt)
-            if len(in_grads) > 1:  # the same tensor handed to two inputs is shared
+            n = len(in_grads)  # the same gradient handed to two inputs is shared
+            if n == 2:
+                if in_grads[0] is in_grads[1] and in_grads[0] is not None:
+                    shared.add(id(in_grads[0]))
+            elif n > 2:
                 ids = [id(x) for x in in_grads if x is not None]
                 if len(ids) != len(set(ids)):
                     shared.update(ids)
@@ -220,13 +223,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     "used in the graph. Set allow_unused=True if this is the desired behavior.")
         return tuple(_wrap_all(results)) if raw_mode else tuple(results)
     return None
-
-
-def _as_array(a):
-    """A raw gradient as an array (NumPy returns scalars for 0-d math)."""
-    if a is None or a.__class__ is np.ndarray or not isinstance(a, np.generic):
-        return a
-    return np.asarray(a)
 
 
 def _wrap_all(arrays):

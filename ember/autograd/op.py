@@ -101,18 +101,23 @@ class Op:
         fn = cls.__new__(cls)
         if params:
             fn.__dict__.update(params)
-        tensors = args
-        for a in args:
-            if not isinstance(a, Tensor) and a is not None:
-                tensors = tuple(t if t is None or isinstance(t, Tensor) else Tensor._wrap(np.asarray(t))
-                                for t in args)
-                break
-        arrays = [None if t is None else t._data for t in tensors]
-        if STATE.enabled:
-            need = tuple([t is not None and t._rg for t in tensors])
-            record = True in need
-        else:
-            record = False
+        try:  # all Tensors: the common case
+            arrays = [t._data for t in args]
+            tensors = args
+            if STATE.enabled:
+                need = tuple([t._rg for t in args])
+                record = True in need
+            else:
+                record = False
+        except AttributeError:  # None for an absent optional input, or constants to wrap
+            tensors = tuple([t if t is None or isinstance(t, Tensor) else Tensor._wrap(np.asarray(t))
+                             for t in args])
+            arrays = [None if t is None else t._data for t in tensors]
+            if STATE.enabled:
+                need = tuple([t is not None and t._rg for t in tensors])
+                record = True in need
+            else:
+                record = False
         a0 = arrays[0]
         if a0.__class__ is not np.ndarray and a0 is not None:
             from ..backend import get_array_module
@@ -363,15 +368,16 @@ _OUT = object()  # marker: the saved value is one of the op's outputs
 
 
 def _pack(s, outs, res):
-    Tensor = _Tensor
+    if isinstance(s, _Tensor):  # an input (save_for_backward swapped its array for it)
+        vc = s._vc
+        if vc is None:
+            vc = s._vc = [0]
+        return (s, None, vc, vc[0], None)
     for i, o in enumerate(outs):
         if s is o:
             r = res[i]
             vc = r._get_vc()
             return (_OUT, o, vc, vc[0], (r._rg, r._out_nr))
-    if isinstance(s, Tensor):
-        vc = s._get_vc()
-        return (s, None, vc, vc[0], None)
     return (None, s, None, 0, None)
 
 
