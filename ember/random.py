@@ -65,7 +65,8 @@ class Generator:
     def _load_state_dict(self, st):
         if "key" not in st:
             raise RuntimeError("Generator.set_state: this state was saved by an older ember "
-                               "(PCG64 generator); reseed with manual_seed instead")
+                               "(a PCG64 generator, before ember drew PyTorch's numbers); "
+                               "reseed with manual_seed instead")
         self._seed = st["seed"]
         self._bg = np.random.MT19937()
         self._bg.state = {"bit_generator": "MT19937",

@@ -149,3 +149,11 @@ def test_numpy_rng_shares_the_stream():
     a = ember.bernoulli(ember.full((50,), 0.5)).numpy()
     ember.manual_seed(9)
     assert np.array_equal(a, ember.bernoulli(ember.full((50,), 0.5)).numpy())
+
+
+def test_old_pcg64_state_is_refused_clearly():
+    import json
+    old = {"seed": 1, "bit_generator": np.random.PCG64(1).state}
+    raw = np.frombuffer(json.dumps(old).encode(), dtype=np.uint8)
+    with pytest.raises(RuntimeError, match="older ember"):
+        ember.Generator().set_state(ember.from_numpy(raw.copy()))

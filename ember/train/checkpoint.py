@@ -133,11 +133,15 @@ def restore_checkpoint(path, state):
         raise CheckpointError(f"{where} does not fit this model/optimizer ({msg}): resume "
                               "with the setup that wrote it") from None
     rng = ckpt.get("rng") or {}
-    if "default" in rng:
-        ember.set_rng_state(rng["default"])
-    for name, gen in _generators(state.train_loader).items():
-        if name in rng:
-            gen.set_state(rng[name])
+    try:
+        if "default" in rng:
+            ember.set_rng_state(rng["default"])
+        for name, gen in _generators(state.train_loader).items():
+            if name in rng:
+                gen.set_state(rng[name])
+    except (RuntimeError, ValueError, KeyError) as e:
+        raise CheckpointError(f"{where} holds random states ember cannot restore ({e}); it "
+                              "was probably written by an older ember: start a new run") from None
     state.epoch = int(ckpt["epoch"])
     state.step = int(ckpt.get("step", 0))
     state.history = History(ckpt.get("history") or [])

@@ -54,3 +54,21 @@ def test_epoch_events_are_on_disk_before_the_checkpoint(tmp_path):
     # resuming a finished run writes no new event file
     fit(model, train, opt, loss_fn, 2, resume=tmp_path, callbacks=[TensorBoardLogger(tmp_path)])
     assert [n for n in os.listdir(tmp_path) if n.startswith("events.out.tfevents")] == names
+
+
+def test_checkpoint_with_unrestorable_random_state_is_a_checkpoint_error(tmp_path):
+    import json
+
+    import ember
+    from ember.train import CheckpointError
+    from ember.train.checkpoint import restore_checkpoint
+    model, train, val, opt, sched, loss_fn = setup()
+    fit(model, train, opt, loss_fn, 1, scheduler=sched, callbacks=[CheckpointCallback(tmp_path)])
+    ckpt = load_checkpoint(tmp_path)
+    old = json.dumps({"seed": 0, "bit_generator": np.random.PCG64(0).state}).encode()
+    ckpt["rng"]["default"] = ember.from_numpy(np.frombuffer(old, dtype=np.uint8).copy())
+    ember.save(ckpt, tmp_path / "old.safetensors")
+    from ember.train.loop import TrainState
+    state = TrainState(model, opt, loss_fn, train, 2, scheduler=sched)
+    with pytest.raises(CheckpointError, match="older ember"):
+        restore_checkpoint(str(tmp_path / "old.safetensors"), state)
