@@ -84,6 +84,9 @@ _LAZY = {"nn", "optim", "utils", "vision", "models", "train", "distributed", "se
 # torch.<name> functions that live in ember.special
 _SPECIAL = {"lgamma": "gammaln", "digamma": "digamma", "polygamma": "polygamma",
             "mvlgamma": "multigammaln", "logit": "logit", "sinc": "sinc", "i0": "i0"}
+# torch.<name> functions that live in ember.linalg
+_LINALG = {"det": "det", "logdet": "logdet", "slogdet": "slogdet", "inverse": "inv",
+           "pinverse": "pinv", "matrix_power": "matrix_power", "cholesky": "cholesky"}
 
 
 def __getattr__(name):
@@ -98,4 +101,6 @@ def __getattr__(name):
         return importlib.import_module("." + name, __name__)
     if name in _SPECIAL:
         return getattr(importlib.import_module(".special", __name__), _SPECIAL[name])
+    if name in _LINALG:
+        return getattr(importlib.import_module(".linalg", __name__), _LINALG[name])
     raise AttributeError(f"module 'ember' has no attribute '{name}'")

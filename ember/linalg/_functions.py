@@ -14,7 +14,7 @@ from . import _decomp as D
 __all__ = ["inv", "inv_ex", "det", "slogdet", "solve", "solve_triangular", "cholesky", "cholesky_ex", "eigh",
            "eigvalsh", "svd", "svdvals", "qr", "pinv", "lstsq", "matrix_rank", "cross",
            "norm", "vector_norm", "matrix_norm", "matmul", "vecdot", "multi_dot", "diagonal",
-           "matrix_power"]
+           "matrix_power", "logdet"]
 
 # PyTorch's torch.return_types.* named tuples
 SlogdetResult = collections.namedtuple("linalg_slogdet", ["sign", "logabsdet"])
@@ -318,6 +318,13 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
             raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must "
                                f"be 1D or 2D. Got {A.ndim}D.")
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def logdet(A):
+    """``log(det(A))``: nan where the determinant is negative, -inf where it is 0 (``torch.logdet``)."""
+    sign, logabs = slogdet(A)
+    from ..ops.elementwise import where
+    return where(sign < 0, float("nan"), logabs)
 
 
 def matmul(input, other):

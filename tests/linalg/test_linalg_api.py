@@ -187,3 +187,16 @@ def test_solve_triangular(upper, left, unit):
     check_op(lambda x, y: LA.solve_triangular(x, y, upper=upper, left=left, unitriangular=unit),
              (lambda x, y: TL.solve_triangular(x, y, upper=upper, left=left, unitriangular=unit))
              if TL else None, inputs=[a, b])
+
+
+def test_top_level_aliases():
+    a = _wellcond((2, 3, 3))
+    for name in ("det", "logdet", "inverse", "pinverse"):
+        check_op(getattr(ember, name), getattr(torch, name) if torch else None, inputs=[a])
+    check_op(lambda x: ember.slogdet(x)[1], lambda x: torch.slogdet(x)[1] if torch else None, inputs=[a])
+    check_op(lambda x: ember.matrix_power(x, 2), lambda x: torch.matrix_power(x, 2), inputs=[a])
+    require_torch()
+    neg = -_wellcond((3, 3))
+    assert np.isnan(ember.logdet(ember.tensor(neg)).numpy()) and np.isnan(torch.logdet(torch.tensor(neg)).numpy())
+    spd = a[0] @ a[0].T
+    np.testing.assert_allclose(ember.cholesky(ember.tensor(spd)).numpy(), torch.linalg.cholesky(torch.tensor(spd)).numpy())
