@@ -37,6 +37,11 @@ class RNNLayer(Op):
     torch_name = "MkldnnRnnLayer"
 
     def forward(self, xg, h0, c0, w_hh, b_hh, w_hr):
+        for a in (h0, c0, w_hh, b_hh, w_hr):
+            if a is not None and a.dtype != xg.dtype:
+                raise RuntimeError(f"{self.mode.split('_')[0].lower()}: input and hidden/parameter tensors are "
+                                   f"not the same dtype, found input of dtype ember.{xg.dtype} and a "
+                                   f"hidden state or weight of dtype ember.{a.dtype}")
         bs = self.batch_sizes
         offs = np.concatenate(([0], np.cumsum(bs)[:-1])).astype(int).tolist()
         self._offs = offs

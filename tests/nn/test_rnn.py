@@ -223,6 +223,8 @@ def test_errors():
         lstm(ember.zeros(2, 2, 3), (ember.zeros(1, 2, 4), ember.zeros(2, 2, 4)))
     with pytest.raises(RuntimeError, match="For unbatched 2-D input, hx should also be 2-D"):
         ember.nn.GRU(3, 4)(ember.zeros(2, 3), ember.zeros(1, 1, 4))
+    with pytest.raises(RuntimeError, match="not the same dtype"):
+        lstm(ember.zeros(2, 2, 3), (ember.zeros(2, 2, 4, dtype=ember.float64), ember.zeros(2, 2, 4)))
     with pytest.raises(ValueError, match="Expected input to be 1D or 2D"):
         ember.nn.GRUCell(3, 4)(ember.zeros(1, 2, 3))
     with pytest.raises(RuntimeError, match="input has inconsistent input_size: got 2 expected 3"):
