@@ -6,13 +6,7 @@ See README.md for a tour and docs/internals.md for how the pieces fit.
 """
 __version__ = "0.1.0"
 
-import os as _os
 
-# OpenBLAS's idle worker threads spin for ~2^28 cycles after each call by default; on a
-# 2-core laptop that spinning steals the core ember's own Python thread (or anything else)
-# needs. Make them sleep almost at once, like PyTorch's passive OpenMP threads. Only takes
-# effect when NumPy is first imported here; an explicit user setting wins.
-_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 from . import dtypes
 from .dtypes import (dtype, float16, half, float32, float64, double, uint8, int8, int16, short,
@@ -55,7 +49,8 @@ from .ops.nn_activation import erf, erfc  # noqa: E402
 from . import autograd, random  # noqa: E402
 from .autograd import set_grad_enabled as _sge  # noqa: E402,F401
 from . import cuda  # noqa: E402
-from .threads import set_num_threads, get_num_threads  # noqa: E402
+from .threads import set_num_threads, get_num_threads, apply_blas_policy as _blas_policy  # noqa: E402
+_blas_policy()  # NumPy's BLAS single-threaded; ember splits big work itself (ember/threads.py)
 
 sort = Tensor.sort
 argsort = Tensor.argsort

@@ -19,7 +19,8 @@ import os
 import numpy as np
 
 __all__ = ["ntuple", "conv_out_size", "pad_spatial", "crop_spatial", "im2col", "col2im",
-           "window_slices", "kernel_offsets", "sample_windows", "batch_chunks", "fold_windows", "split_over_threads"]
+           "window_slices", "kernel_offsets", "sample_windows", "batch_chunks", "fold_windows", "split_over_threads",
+           "run_shared", "parallel_matmul"]
 
 
 def ntuple(value, n, name, op):
@@ -72,39 +73,91 @@ def window_slices(offset, osize, stride, dilation):
 
 
 _POOL = None
-_THREADS = max(1, min(4, os.cpu_count() or 1))
+_POOL_SIZE = 0
 _PAR_MIN = 1 << 20          # elements: below this, one thread is faster
 
 
 def _reset_pool():          # a forked child (DataLoader worker) must not reuse dead threads
-    global _POOL
-    _POOL = None
+    global _POOL, _POOL_SIZE
+    _POOL, _POOL_SIZE = None, 0
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_pool)
 
 
+def _threads():
+    from ..threads import get_num_threads
+    return get_num_threads()
+
+
+def _pool(t):
+    global _POOL, _POOL_SIZE
+    if _POOL is None or _POOL_SIZE < t:
+        from concurrent.futures import ThreadPoolExecutor
+        _POOL = ThreadPoolExecutor(t, thread_name_prefix="ember-worker")
+        _POOL_SIZE = t
+    return _POOL
+
+
+def run_shared(parts, fn, threads=None):
+    """``[fn(p) for p in parts]`` on up to ``threads`` threads (ember's thread count by
+    default), with work sharing: the calling thread takes parts too, in order, and at the
+    end waits only for parts that another thread has already started. A helper thread
+    the OS has not scheduled yet (a busy machine) finds nothing left and exits, so it never
+    stalls the caller. NumPy releases the GIL in GEMMs, copies and ufunc loops, so the
+    parts run in parallel. The first exception raised by ``fn`` is re-raised."""
+    k = len(parts)
+    t = min(_threads() if threads is None else threads, k)
+    if t < 2:
+        return [fn(p) for p in parts]
+    import threading
+    results = [None] * k
+    errors = []
+    cond = threading.Condition()
+    state = [0, 0]          # next unclaimed part, parts being run by any thread
+
+    def work():
+        while True:
+            with cond:
+                i = state[0]
+                if i >= k:
+                    return
+                state[0] = i + 1
+                state[1] += 1
+            try:
+                results[i] = fn(parts[i])
+            except BaseException as e:  # re-raised in the caller
+                errors.append(e)
+            finally:
+                with cond:
+                    state[1] -= 1
+                    cond.notify_all()
+
+    pool = _pool(t - 1)
+    for _ in range(t - 1):
+        pool.submit(work)
+    work()
+    with cond:
+        cond.wait_for(lambda: state[1] == 0)
+    if errors:
+        raise errors[0]
+    return results
+
+
+def _split(n, parts):
+    bounds = [n * i // parts for i in range(parts + 1)]
+    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+
 def parallel_chunks(xp, n, size, fn):
-    """Run ``fn(a, b)`` over ``[0, n)`` split in contiguous chunks, on a few threads when
-    the work is large (NumPy releases the GIL in copies and ufunc loops)."""
-    global _POOL
-    t = min(_THREADS, n)
-    try:   # respect ember.set_num_threads
-        from .. import threads
-        t = min(t, getattr(threads._limiter, "_ember_n", t))
-    except ImportError:   # pragma: no cover
-        pass
+    """Run ``fn(a, b)`` over ``[0, n)`` split in contiguous chunks, on ember's threads when
+    the work is large (``size`` elements)."""
+    t = min(_threads(), n)
     if xp is not np or t < 2 or size < _PAR_MIN:
         fn(0, n)
         return
-    if _POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
-        _POOL = ThreadPoolExecutor(_THREADS, thread_name_prefix="ember-im2col")
-    bounds = [n * i // t for i in range(t + 1)]
-    futs = [_POOL.submit(fn, a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-    for f in futs:
-        f.result()
+    run_shared(_split(n, 2 * t), lambda ab: fn(*ab))
 
 
 _BLAS = False      # unresolved; then None or threadpoolctl's BLAS controllers
@@ -123,37 +176,47 @@ def _blas_libs():
 
 
 def split_over_threads(xp, items, fn):
-    """Run ``fn(part)`` over ``items`` split into contiguous parts, one per BLAS thread.
+    """Run ``fn(part)`` over ``items`` split into contiguous parts (about two per thread,
+    for balance) with work sharing (``run_shared``); returns the list of results.
 
     Many small GEMMs (one per sample) parallelise badly inside BLAS: each call syncs its
-    threads, and on a busy machine a sync can wait a whole scheduler slice. So when BLAS
-    has ``t > 1`` threads, BLAS is set to ONE thread for the duration and the items are
-    split over ``t`` Python threads instead (NumPy releases the GIL in GEMMs and copies):
-    one sync per call, and the copies run in parallel too. Returns the list of results.
+    threads, and on a busy machine a sync can wait a whole scheduler slice. BLAS runs
+    single-threaded (ember/threads.py) and the items are split over ember's threads
+    instead: the copies run in parallel too.
     """
-    libs = _blas_libs() if xp is np else None
-    t = 1
-    if libs and len(items) > 1:
-        t = min(len(items), max(c.get_num_threads() or 1 for c in libs), _THREADS)
+    t = min(_threads(), len(items)) if xp is np else 1
     if t < 2:
         return [fn(items)]
-    global _POOL
-    if _POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
-        _POOL = ThreadPoolExecutor(_THREADS, thread_name_prefix="ember-im2col")
-    bounds = [len(items) * i // t for i in range(t + 1)]
-    parts = [items[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-    saved = [c.get_num_threads() for c in libs]
-    for c in libs:
-        c.set_num_threads(1)
-    try:
-        futs = [_POOL.submit(fn, part) for part in parts[1:]]
-        out = [fn(parts[0])]
-        out += [f.result() for f in futs]
-    finally:
-        for c, n in zip(libs, saved):
-            c.set_num_threads(n)
+    n = min(len(items), 2 * t)
+    return run_shared([items[a:b] for a, b in _split(len(items), n)], fn, t)
+
+
+def parallel_matmul(xp, a, b, out=None):
+    """``a @ b`` (2-D ``a``, or batched), its rows (or batch) split over ember's threads
+    when the product is big enough to pay for it; single-threaded BLAS runs each part."""
+    if a.ndim < 2 or b.ndim < 2:
+        return xp.matmul(a, b, out=out)
+    rows = a.shape[-2] if a.ndim == 2 else a.shape[0]
+    macs = a.size * b.shape[-1]
+    t = min(_threads(), rows) if xp is np else 1
+    if t < 2 or macs < _GEMM_PAR_MIN_MACS or not (
+            (a.ndim == 2 and b.ndim == 2) or (a.ndim == b.ndim == 3 and a.shape[0] == b.shape[0])):
+        return xp.matmul(a, b, out=out)
+    if out is None:
+        shape = (a.shape[0], b.shape[-1]) if a.ndim == 2 else (a.shape[0], a.shape[1], b.shape[-1])
+        out = xp.empty(shape, dtype=xp.result_type(a, b))
+
+    def part(ab):
+        lo, hi = ab
+        if a.ndim == 2:
+            xp.matmul(a[lo:hi], b, out=out[lo:hi])
+        else:
+            xp.matmul(a[lo:hi], b[lo:hi], out=out[lo:hi])
+    run_shared(_split(rows, 2 * t), part, t)
     return out
+
+
+_GEMM_PAR_MIN_MACS = 1 << 22   # ~4M multiply-adds (~0.3 ms on one core): below, one thread
 
 
 def _as_strided(xp, a, shape, strides):

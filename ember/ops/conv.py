@@ -29,7 +29,7 @@ import math
 from ..autograd.op import Op
 from ._im2col import (ntuple, conv_out_size, pad_spatial, crop_spatial, im2col, col2im,
                       sample_windows, batch_chunks, kernel_offsets, window_slices,
-                      split_over_threads)
+                      split_over_threads, parallel_matmul)
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -308,7 +308,7 @@ def _conv_forward(xp, x, w, b, stride, plo, phi, dilation, groups, osize=None):
     col = im2col(xp, xpad, ksize, osize, stride, dilation)
     kp = cg * math.prod(ksize)
     if g == 1:
-        y = w.reshape(o, kp) @ col.reshape(kp, n * p)
+        y = parallel_matmul(xp, w.reshape(o, kp), col.reshape(kp, n * p))
     else:
         y = xp.matmul(w.reshape(g, og, kp), col.reshape(g, kp, n * p)).reshape(o, n * p)
     if b is not None:
@@ -341,7 +341,7 @@ def _conv_weight(xp, x, gy, col, wshape, stride, plo, phi, dilation, groups):
             col = im2col(xp, pad_spatial(xp, x, plo, phi), ksize, osize, stride, dilation)
         cols = col.reshape(g, -1, gt.shape[2])
     if g == 1:
-        gw = (cols[0] @ gt[0].T).T       # (CK, NP) @ (NP, O): OpenBLAS's faster orientation
+        gw = parallel_matmul(xp, cols[0], gt[0].T).T  # (CK, NP) @ (NP, O): the faster orientation
     else:
         gw = xp.matmul(gt, cols.swapaxes(1, 2))
     return gw.reshape(wshape)
@@ -379,7 +379,7 @@ def _conv_input(xp, gy, w, b, in_size, stride, plo, phi, dilation, groups):
             gt = _channel_major(xp, gy, g)                     # (G, O/G, N*P)
             wt = w.reshape(g, og, -1).swapaxes(1, 2)           # (G, C/G*K, O/G)
             if g == 1:
-                gcol = wt[0] @ gt[0]
+                gcol = parallel_matmul(xp, wt[0], gt[0])
             else:
                 gcol = xp.matmul(wt, gt)
             gcol = gcol.reshape((c,) + ksize + (n,) + osize)

@@ -6,6 +6,7 @@ from ..autograd.op import Op
 from ..tensor import Tensor
 from ._args import not_implemented_for
 from ._generic import swap_last
+from ._im2col import parallel_matmul
 from .elementwise import unbroadcast
 from ._out import with_out
 
@@ -25,7 +26,7 @@ class MatMul(Op):
         self.save_for_backward(a, b)
         if a.ndim > 2 or b.ndim > 2:  # PyTorch's node for batched products
             self._name = "BmmBackward0" if a.ndim == b.ndim == 3 else "UnsafeViewBackward0"
-        return a @ b
+        return parallel_matmul(self.xp, a, b)
 
     def derivative(self, grad, a, b):
         na, nb = self.needs_input_grad
@@ -44,7 +45,10 @@ class MatMul(Op):
 
 def _matmul(a, b):
     """``a @ b`` as the MatMul op for Tensors, plain ``@`` for arrays."""
-    return MatMul.apply(a, b) if isinstance(a, Tensor) else a @ b
+    if isinstance(a, Tensor):
+        return MatMul.apply(a, b)
+    from ..backend import get_array_module
+    return parallel_matmul(get_array_module(a), a, b)
 
 
 def _check_dtypes(op, a, b):

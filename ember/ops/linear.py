@@ -4,6 +4,9 @@ PyTorch names its node ``AddmmBackward0`` (``MmBackward0`` without a bias, a vie
 for inputs that are not 2-D); ember's node prints the same names.
 """
 from ..autograd.op import Op
+from ..tensor import Tensor
+from ._im2col import parallel_matmul
+from ._generic import swap_last
 
 __all__ = ["Linear"]
 
@@ -37,24 +40,33 @@ class Linear(Op):
         elif b is None:
             self._name = "MmBackward0"
         x2 = x.reshape(-1, in_f)
-        y = x2 @ w.T
+        y = parallel_matmul(self.xp, x2, w.T)
         if b is not None:
             y += b
         return y.reshape(x.shape[:-1] + (w.shape[0],))
 
     def backward(self, grad):
         x, w = self.saved_tensors
-        return self._grads(grad, x, w, grad.reshape(-1, w.shape[0]).t())
+        return self._grads(grad, x, w)
 
     def backward_raw(self, grad):
         x, w = self.saved_arrays
-        return self._grads(grad, x, w, grad.reshape(-1, w.shape[0]).T)
+        return self._grads(grad, x, w)
 
-    def _grads(self, grad, x, w, g2t):
+    def _grads(self, grad, x, w):
         """dx = g W, dW = g^T x, db = sum g: written once, on raw arrays (training) or on
         Tensors (a recorded backward, for double backward) alike."""
         needs = self.needs_input_grad
-        gx = (grad @ w) if needs[0] else None
-        gw = (g2t @ x.reshape(-1, w.shape[-1])) if needs[1] else None
-        gb = g2t.sum(1) if self.has_bias and needs[2] else None
+        g2 = grad.reshape(-1, w.shape[0])
+        gx = _mm(g2, w).reshape(x.shape) if needs[0] else None
+        gw = _mm(swap_last(g2), x.reshape(-1, w.shape[-1])) if needs[1] else None
+        gb = g2.sum(0) if self.has_bias and needs[2] else None
         return gx, gw, gb
+
+
+def _mm(a, b):
+    """``a @ b``: the MatMul op for Tensors, split over ember's threads for big arrays."""
+    if isinstance(a, Tensor):
+        return a @ b
+    from ..backend import get_array_module
+    return parallel_matmul(get_array_module(a), a, b)

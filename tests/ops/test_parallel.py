@@ -1,0 +1,100 @@
+"""ember's own parallel work (ember/ops/_im2col.py: run_shared, parallel_matmul) and the
+thread policy (ember/threads.py): same results as serial code, errors propagate."""
+import threading
+
+import numpy as np
+import pytest
+
+import ember
+from ember.ops._im2col import parallel_matmul, run_shared, split_over_threads
+
+
+@pytest.fixture
+def four_threads():
+    old = ember.get_num_threads()
+    ember.set_num_threads(4)
+    yield
+    ember.set_num_threads(old)
+
+
+def test_run_shared_returns_results_in_order(four_threads):
+    assert run_shared(list(range(23)), lambda i: i * i) == [i * i for i in range(23)]
+
+
+def test_run_shared_caller_finishes_when_helpers_never_start(four_threads, monkeypatch):
+    """A busy machine: the pool's threads are not scheduled; the caller does all parts."""
+    import ember.ops._im2col as im
+
+    class Stalled:
+        def submit(self, fn):      # a worker that starts only after the caller is done
+            self.late = fn
+    stalled = Stalled()
+    monkeypatch.setattr(im, "_pool", lambda t: stalled)
+    seen = []
+    out = run_shared(list(range(6)), lambda i: seen.append(threading.get_ident()) or i + 1)
+    assert out == [1, 2, 3, 4, 5, 6] and set(seen) == {threading.get_ident()}
+    stalled.late()                 # starting late finds nothing to do and returns
+
+
+def test_run_shared_reraises_the_first_error(four_threads):
+    def fn(i):
+        if i == 3:
+            raise ValueError("part 3 failed")
+        return i
+    with pytest.raises(ValueError, match="part 3 failed"):
+        run_shared(list(range(8)), fn)
+
+
+@pytest.mark.parametrize("shape_a,shape_b", [((300, 200), (200, 150)), ((3, 120, 90), (3, 90, 110)),
+                                             ((5, 7), (7, 3)), ((200, 300), (300,))])
+def test_parallel_matmul_equals_matmul(four_threads, shape_a, shape_b, monkeypatch):
+    import ember.ops._im2col as im
+    monkeypatch.setattr(im, "_GEMM_PAR_MIN_MACS", 1)     # split even small products
+    r = np.random.default_rng(0)
+    a, b = r.standard_normal(shape_a), r.standard_normal(shape_b)
+    np.testing.assert_allclose(parallel_matmul(np, a, b), a @ b, rtol=1e-12)
+    out = np.empty((a @ b).shape)
+    assert parallel_matmul(np, a, b, out=out) is out
+    np.testing.assert_allclose(out, a @ b, rtol=1e-12)
+
+
+def test_split_over_threads_covers_every_item_once(four_threads):
+    parts = split_over_threads(np, list(range(37)), lambda part: list(part))
+    assert sorted(i for p in parts for i in p) == list(range(37))
+
+
+def test_set_num_threads_validates_and_reports():
+    old = ember.get_num_threads()
+    try:
+        ember.set_num_threads(3)
+        assert ember.get_num_threads() == 3
+        with pytest.raises(ValueError, match="positive number of threads"):
+            ember.set_num_threads(0)
+    finally:
+        ember.set_num_threads(old)
+
+
+def test_numpy_blas_is_single_threaded_after_import():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    assert blas and all(i["num_threads"] == 1 for i in blas)
+
+
+def test_training_results_do_not_depend_on_the_thread_count(monkeypatch):
+    import ember.ops._im2col as im
+    monkeypatch.setattr(im, "_GEMM_PAR_MIN_MACS", 1)
+
+    def run(threads):
+        ember.set_num_threads(threads)
+        ember.manual_seed(0)
+        net = ember.nn.Sequential(ember.nn.Conv2d(2, 4, 3, padding=1), ember.nn.ReLU(),
+                                  ember.nn.Flatten(), ember.nn.Linear(4 * 8 * 8, 5))
+        x = ember.randn(6, 2, 8, 8)
+        net(x).sum().backward()
+        return [p.grad.numpy().copy() for p in net.parameters()]
+    old = ember.get_num_threads()
+    try:
+        for a, b in zip(run(1), run(4)):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    finally:
+        ember.set_num_threads(old)
