@@ -8,7 +8,8 @@ recipe's seeded generator, padded and interleaved as ``DistributedSampler`` does
 model's gradients are averaged over the ranks (``DistributedDataParallel``'s reducer,
 attached to the model through forward hooks, so checkpoints keep the plain model's keys:
 ``ember eval`` and ``--resume`` read them as any other run's). Only rank 0 prints, logs
-and writes checkpoints and plots; every rank evaluates the test set itself.
+and writes checkpoints and plots; every rank evaluates the test set itself. BatchNorm
+layers become ``SyncBatchNorm`` (statistics over the global batch, as in one process).
 """
 import os
 import subprocess
@@ -112,6 +113,10 @@ def data_parallel(run, cfg):
                                      num_workers=old.num_workers, generator=old.generator)
     if run.get("scheduler") is not None:   # its schedule counts the new loader's steps
         run["scheduler"] = build_scheduler(cfg, run["optimizer"], len(run["train_loader"]))
+    # batch statistics over the global batch, as one process computes them (same
+    # parameters and buffers, so the optimizer and the checkpoints are unchanged)
+    from ..nn import SyncBatchNorm
+    run["model"] = SyncBatchNorm.convert_sync_batchnorm(run["model"])
     run["ddp"] = attach_ddp(run["model"])
     run["callbacks"] = []
     return run
