@@ -119,6 +119,22 @@ if world > 1:
         assert src == 0, src
         check("recv", got.numpy(), data(0))
 
+# batch_isend_irecv ring; object gather/scatter
+if world > 1:
+    got = ember.zeros(3)
+    works = dist.batch_isend_irecv([dist.P2POp(dist.isend, ember.full((3,), float(rank)), right),
+                                    dist.P2POp(dist.irecv, got, left)])
+    for w in works:
+        w.wait()
+    check("batch_isend_irecv", got.numpy(), np.full(3, float(left)))
+gathered = [None] * world if rank == 0 else None
+dist.gather_object(("r", rank), gathered, dst=0)
+if rank == 0:
+    assert gathered == [("r", r) for r in range(world)], gathered
+mine = [None]
+dist.scatter_object_list(mine, [{"i": r} for r in range(world)] if rank == 0 else None, src=0)
+assert mine == [{"i": rank}], mine
+
 # new_group: the even ranks
 evens = dist.new_group([r for r in range(world) if r % 2 == 0])
 if rank % 2 == 0:
