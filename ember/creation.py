@@ -248,7 +248,7 @@ def _draw_float(npd, shape, fill):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples on [0, 1): PyTorch's numbers for the same seed."""
     npd = _float_dtype(dtype)
-    gen = _random._gen(generator)
+    gen = _random._gen(generator, device or _default_device[0])
     arr = _draw_float(npd, _shape(size), lambda a: _draws.uniform(gen, a))
     return _finish(arr, device=device, requires_grad=requires_grad)
 
@@ -257,7 +257,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples: PyTorch's numbers for the same seed."""
     npd = _float_dtype(dtype)
-    gen = _random._gen(generator)
+    gen = _random._gen(generator, device or _default_device[0])
     arr = _draw_float(npd, _shape(size), lambda a: _draws.normal(gen, a))
     return _finish(arr, device=device, requires_grad=requires_grad)
 
@@ -286,7 +286,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     arr = np.empty(tuple(size), dtype=_dt.to_numpy_dtype(dtype or _dt.int64))
-    _draws.randint(_random._gen(generator), arr, low, high)
+    _draws.randint(_random._gen(generator, device or _default_device[0]), arr, low, high)
     return _finish(arr, device=device, requires_grad=requires_grad)
 
 
@@ -308,7 +308,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         npd = std._data.dtype
     else:
         npd = _dt.get_default_dtype().numpy
-    gen = _random._gen(generator)
+    gen = _random._gen(generator, device or _default_device[0])
     if np.ndim(m) == 0 and np.ndim(s) == 0:
         # scalar mean/std: PyTorch's normal_ kernel, so the numbers match it
         arr = _draw_float(npd, shape, lambda a: _draws.normal(gen, a, float(m), float(s)))
@@ -322,35 +322,43 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
 def bernoulli(input, p=None, *, generator=None):
     """1 with probability ``input`` (or ``p``), else 0, in the input's dtype: PyTorch's
     numbers for the same seed."""
-    prob = input._data if p is None else p
+    dev = input.device
+    prob = to_device_array(input._data, CPU) if p is None else (
+        to_device_array(p._data, CPU) if isinstance(p, Tensor) else p)
     if np.any((np.asarray(prob) < 0) | (np.asarray(prob) > 1)):
         raise RuntimeError("bernoulli: all elements of input should be between 0 and 1")
     out = np.empty(input._data.shape, dtype=input._data.dtype)
-    _draws.bernoulli(_random._gen(generator), out, prob)
-    return Tensor._wrap(out)
+    _draws.bernoulli(_random._gen(generator, dev), out, prob)  # drawn on the host, as on CPU
+    return Tensor._wrap(to_device_array(out, dev))
 
 
 def poisson(input, generator=None):
-    return Tensor._wrap(get_numpy_rng(generator).poisson(input._data).astype(input._data.dtype))
+    dev = input.device
+    rng = _random._gen(generator, dev)._np
+    out = rng.poisson(to_device_array(input._data, CPU)).astype(input._data.dtype)
+    return Tensor._wrap(to_device_array(out, dev))
 
 
 @creation_with_out
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0..n-1."""
-    arr = _draws.randperm(_random._gen(generator), n).astype(_dt.to_numpy_dtype(dtype or _dt.int64))
+    arr = _draws.randperm(_random._gen(generator, device or _default_device[0]), n).astype(_dt.to_numpy_dtype(dtype or _dt.int64))
     return _finish(arr, device=device)
 
 
 def rand_like(input, *, dtype=None, generator=None, device=None, requires_grad=False):
-    return rand(input._data.shape, generator=generator, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return rand(input._data.shape, generator=generator, dtype=dtype or input.dtype,
+                device=device or input.device, requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, generator=None, device=None, requires_grad=False):
-    return randn(input._data.shape, generator=generator, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return randn(input._data.shape, generator=generator, dtype=dtype or input.dtype,
+                 device=device or input.device, requires_grad=requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, generator=None):
-    return randint(low, high, input._data.shape, generator=generator, dtype=dtype or input.dtype)
+    return randint(low, high, input._data.shape, generator=generator, dtype=dtype or input.dtype,
+                   device=input.device)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):

@@ -96,9 +96,14 @@ class Generator:
 default_generator = Generator()
 
 
-def _gen(generator=None):
-    """``generator`` or the default one."""
-    return generator or default_generator
+def _gen(generator=None, device=None):
+    """``generator``, or the default one of ``device`` (the CPU's when None)."""
+    if generator is not None:
+        return generator
+    if device is None or device == "cpu" or getattr(device, "type", None) == "cpu":
+        return default_generator
+    from .backend import default_generator_for
+    return default_generator_for(device)
 
 
 def get_numpy_rng(generator=None):
@@ -108,7 +113,10 @@ def get_numpy_rng(generator=None):
 
 
 def manual_seed(seed):
-    """Seed the default generator (and so every default random draw in ember)."""
+    """Seed the default generator (and so every default random draw in ember), and the
+    CUDA devices' generators as PyTorch does."""
+    from .backend import seed_cuda
+    seed_cuda(seed)
     return default_generator.manual_seed(seed)
 
 

@@ -11,7 +11,7 @@ from . import dtypes as _dt
 from .autograd import engine as _engine
 from .autograd import op as _op
 from .autograd.grad_mode import STATE
-from .backend import CPU, as_device, device_of, to_device_array
+from .backend import CPU, as_device, device_of, to_device_array, get_array_module as _xp_of
 
 __all__ = ["Tensor"]
 
@@ -209,7 +209,8 @@ class Tensor:
         if gradient is None and inputs is None and self._rg and self._data.size == 1:
             # the common `loss.backward()`: skip the argument normalisation
             one = self._data.dtype.type(1)
-            one = Tensor._wrap(np.full(self._data.shape, one) if self._data.ndim else np.asarray(one))
+            xp = np if self._data.__class__ is np.ndarray else _xp_of(self._data)
+            one = Tensor._wrap(xp.full(self._data.shape, one) if self._data.ndim else xp.asarray(one))
             _engine.run_backward((self,), (one,), bool(retain_graph) or create_graph, create_graph)
             return
         from .autograd import backward

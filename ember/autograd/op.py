@@ -127,7 +127,12 @@ class Op:
             fn._inputs = tensors
         else:
             fn.needs_input_grad = (False,) * len(tensors)
-        out = raw = fn.forward(*arrays)
+        try:
+            out = raw = fn.forward(*arrays)
+        except TypeError:  # NumPy and CuPy arrays mixed: PyTorch's error names the devices
+            from ..backend import check_same_device
+            check_same_device(arrays, fn.name() if hasattr(fn, "name") else cls.__name__)
+            raise
         if out.__class__ is not np.ndarray:
             if out.__class__ is tuple:
                 return _finish_multi(fn, cls, tensors, need if record else None, out)

