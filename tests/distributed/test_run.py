@@ -111,3 +111,20 @@ def test_spawn_needs_a_script_file(monkeypatch):
     with pytest.raises(ValueError, match="nprocs"):
         mp.spawn(print, nprocs=0)
     assert mp.get_context("spawn") is not None
+
+
+def test_elastic_record_decorator_passes_results_and_errors(capsys):
+    from ember.distributed.elastic.multiprocessing.errors import record
+
+    @record
+    def ok():
+        return 3
+
+    @record()
+    def bad():
+        raise ValueError("boom")
+
+    assert ok() == 3
+    with pytest.raises(ValueError, match="boom"):
+        bad()
+    assert "bad failed on rank" in capsys.readouterr().err
