@@ -315,3 +315,7 @@ def build(cfg, data=None):
             "optimizer": optimizer, "scheduler": scheduler,
             "loss_fn": nn.CrossEntropyLoss(), "info": info,
             "train_size": len(train_ds), "test_size": len(test_ds)}
+
+
+# the course's larger models (ResNet, transfer, GAN, VAE, video, RL) register themselves
+from . import recipes_course  # noqa: E402,F401

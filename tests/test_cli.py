@@ -48,8 +48,9 @@ def assert_same_weights(a, b):
 def test_recipes(capsys):
     rc, out, err = cli(capsys, "recipes")
     names = [ln.split()[0] for ln in out.splitlines()]
-    assert rc == 0 and names == ["mnist-mlp", "mnist-cnn", "fashion-mlp", "fashion-cnn",
-                                 "cifar10-cnn"]
+    assert rc == 0 and names[:5] == ["mnist-mlp", "mnist-cnn", "fashion-mlp", "fashion-cnn",
+                                     "cifar10-cnn"]
+    assert {"cifar10-resnet18", "transfer", "mnist-vae"} <= set(names)  # the course recipes
     assert "(default)" in out.splitlines()[1]
 
 

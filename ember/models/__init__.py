@@ -7,6 +7,7 @@ from .cifar10_cnn import Cifar10CNN, cifar10_cnn_layers
 from .fashion_cnn import FashionCNN, fashion_cnn_layers
 from .mlp import MLP, mlp_layers
 from .mnist_cnn import MnistCNN, mnist_cnn_layers
+from .resnet_cifar import cifar_resnet18, cifar_resnet34
 
 __all__ = ["MLP", "MnistCNN", "FashionCNN", "Cifar10CNN", "mlp_layers", "mnist_cnn_layers",
-           "fashion_cnn_layers", "cifar10_cnn_layers"]
+           "fashion_cnn_layers", "cifar10_cnn_layers", "cifar_resnet18", "cifar_resnet34"]

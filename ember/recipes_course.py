@@ -1,0 +1,150 @@
+"""The course's larger models as ``ember train`` recipes (registered on import by
+:mod:`ember.recipes`).
+
+Classification recipes (a model, its data, the usual loop):
+    cifar10-resnet18   CIFAR ResNet-18, SGD + momentum, cosine schedule, crop + flip
+    cifar100-resnet18  the same on CIFAR-100
+    fashion-resnet18   the same network on Fashion-MNIST padded to 32x32 (real data
+                       available offline; what the README's ResNet figures use)
+    moving-mnist-c3d   a C3D-style 3-D CNN on two bouncing MNIST digits (motion class)
+
+Task recipes (their own training function, see :mod:`ember.course_runs`):
+    transfer, mnist-vae, mnist-dcgan, mnist-gan, cartpole-dqn, cartpole-reinforce,
+    cartpole-a2c
+"""
+import numpy as np
+
+from .recipes import (_CIFAR_STATS, _FASHION_STATS, Recipe, _arrays, _tensor_dataset,
+                      register)
+
+__all__ = ["TaskRecipe", "cifar_train_transform", "ArrayImageDataset"]
+
+_CIFAR100_STATS = ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762))
+_FASHION32_STATS = ((0.2190,), (0.3318,))  # Fashion-MNIST's statistics after padding to 32x32
+
+
+class TaskRecipe(Recipe):
+    """A recipe whose training is not the classification loop: ``run(cfg, out, resume,
+    quiet)`` trains it, writes its files in ``out`` and returns its last output line.
+    ``model``/``data`` are still given (``data`` may return ``(None, None, info)``)."""
+
+    def __init__(self, name, description, model, data, defaults, run):
+        super().__init__(name, description, model, data, defaults)
+        object.__setattr__(self, "run", run)
+
+
+def cifar_train_transform(stats, size=32):
+    """Random crop with padding 4, horizontal flip, ToTensor, Normalize(stats)."""
+    from ember.vision import transforms as T
+    return T.Compose([T.RandomCrop(size, padding=4), T.RandomHorizontalFlip(), T.ToTensor(),
+                      T.Normalize(*stats)])
+
+
+class ArrayImageDataset:
+    """uint8 images ``(N, H, W, C)`` and int labels, with a per-image ``transform``
+    (what the torchvision data sets do, for arrays already in memory)."""
+
+    def __init__(self, images, labels, transform):
+        self.images, self.labels, self.transform = images, np.asarray(labels), transform
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        return self.transform(self.images[i]), int(self.labels[i])
+
+
+def _cifar_data(cls, stats):
+    def data(cfg):
+        from ember.utils.data import Subset
+        from ember.vision import datasets
+        def ds(**kw):
+            try:  # the files already there, either layout (binary or python version) ...
+                return getattr(datasets, cls)(cfg["data_dir"], **kw)
+            except datasets.DatasetError:  # ... else the binary version, downloaded
+                return getattr(datasets, cls)(cfg["data_dir"], download=True, **kw)
+        train = ds(train=True, transform=cifar_train_transform(stats))
+        if cfg["limit_train"] is not None:
+            train = Subset(train, range(min(int(cfg["limit_train"]), len(train))))
+        xte, yte = _arrays(ds(train=False))
+        name = cls.replace("CIFAR", "CIFAR-")
+        return train, _tensor_dataset(xte, yte, *stats, cfg["limit_test"]), name
+    return data
+
+
+def pad_to_32(images):
+    """``(N, 28, 28)`` uint8 -> ``(N, 32, 32, 1)``, zero border of 2 pixels."""
+    return np.pad(np.asarray(images), ((0, 0), (2, 2), (2, 2)))[..., None]
+
+
+def _fashion32_data(cfg):
+    from ember.vision import datasets
+    tr = datasets.FashionMNIST(cfg["data_dir"], train=True, download=True)
+    te = datasets.FashionMNIST(cfg["data_dir"], train=False, download=True)
+    (xtr, ytr), (xte, yte) = _arrays(tr), _arrays(te)
+    if cfg["limit_train"] is not None:
+        xtr, ytr = xtr[:int(cfg["limit_train"])], ytr[:int(cfg["limit_train"])]
+    train = ArrayImageDataset(pad_to_32(xtr), ytr, cifar_train_transform(_FASHION32_STATS))
+    test = _tensor_dataset(pad_to_32(xte), yte, *_FASHION32_STATS, cfg["limit_test"])
+    return train, test, f"Fashion-MNIST padded to 32x32 from {tr.source_folder}"
+
+
+def _resnet18(num_classes, in_channels=3):
+    def model(cfg):
+        from ember.models import cifar_resnet18
+        return cifar_resnet18(num_classes=num_classes, in_channels=in_channels)
+    return model
+
+
+_RESNET = dict(batch_size=128, lr=0.1, optimizer="sgd", momentum=0.9, weight_decay=5e-4,
+               scheduler="cosine")
+
+register(Recipe("cifar10-resnet18", "CIFAR ResNet-18 (3x3 stem, no max-pool), SGD momentum "
+                "+ cosine, crop + flip, CIFAR-10", _resnet18(10),
+                _cifar_data("CIFAR10", _CIFAR_STATS), dict(epochs=30, workers=2, **_RESNET)))
+register(Recipe("cifar100-resnet18", "CIFAR ResNet-18, SGD momentum + cosine, crop + flip, "
+                "CIFAR-100", _resnet18(100), _cifar_data("CIFAR100", _CIFAR100_STATS),
+                dict(epochs=30, workers=2, **_RESNET)))
+register(Recipe("fashion-resnet18", "CIFAR ResNet-18 on Fashion-MNIST padded to 32x32, "
+                "crop + flip", _resnet18(10, in_channels=1), _fashion32_data,
+                dict(epochs=10, **_RESNET)))
+
+
+# ----------------------------------------------------------------------------- task recipes
+# recipe -> (module, training function): ``function(cfg, out=None, resume=None, log=print)``
+# returns a dict of results. scripts/course_results.py runs the same function in PyTorch.
+TASKS = {}
+
+
+def _task(name, description, module, function, defaults, summary):
+    """Register a task recipe; ``summary(results)`` is its last output line."""
+    import importlib
+
+    def run(cfg, out, resume=None, quiet=False):
+        fn = getattr(importlib.import_module(module), function)
+        log = (lambda *a, **k: None) if quiet else (lambda *a, **k: print(*a, flush=True, **k))
+        return summary(fn(cfg, out=out, resume=resume, log=log))
+
+    def model(cfg):
+        raise NotImplementedError(f"{name} trains several networks: use its training "
+                                  f"function {module}.{function}")
+
+    def data(cfg):
+        return None, None, description
+
+    TASKS[name] = (module, function)
+    defaults = {"optimizer": "adam", "scheduler": "none", **defaults}
+    register(TaskRecipe(name, description, model, data, defaults, run))
+
+
+_task("transfer", "pretrain a small CNN on Fashion-MNIST, then 100 MNIST digits per class: "
+      "frozen backbone vs fine-tune (lower backbone LR) vs scratch",
+      "ember.models.transfer", "train_transfer",
+      dict(epochs=30, batch_size=50, lr=1e-3, pretrain_epochs=2, per_class=100,
+           limit_train=20000, width=32),
+      lambda r: f"test accuracy: frozen {100 * r['frozen']:.2f}%, fine-tune "
+                f"{100 * r['finetune']:.2f}%, scratch {100 * r['scratch']:.2f}%")
+_task("mnist-vae", "the course's VAE (784-400-20, BCE + KL), Adam, embedded MNIST sample; "
+      "reconstruction and sample grids per epoch", "ember.models.vae", "train_vae",
+      dict(epochs=10, batch_size=128, lr=1e-3),
+      lambda r: f"test loss (-ELBO per image): {r['test_loss']:.2f}")

@@ -1,0 +1,170 @@
+"""The course recipes of issue 12 (ResNet, transfer, VAE, GANs, C3D, deep RL): each runs
+a few steps on tiny data from the CLI, writes its files, and resumes; the training
+functions give PyTorch's numbers when the same file runs with torch (scripts/torch_twin.py).
+
+Model construction uses PyTorch's bit-exact (slow) random draws; the smoke runs of the
+big networks patch in a fast NumPy initialisation, which changes no code path."""
+import json
+import os
+import pickle
+import sys
+
+import numpy as np
+import pytest
+
+import ember
+from ember.cli import main
+from tests.helpers import require_torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+
+@pytest.fixture
+def fast_init(monkeypatch):
+    """Kaiming initialisations from NumPy (the ResNet-18's 11M weights otherwise take
+    seconds to draw with PyTorch's bit-exact generator)."""
+    rng = np.random.default_rng(0)
+
+    def fill(t, *args, **kwargs):
+        w = rng.random(tuple(t.shape), dtype=np.float32)
+        t.data.copy_(ember.from_numpy(w * np.float32(0.1) - np.float32(0.05)))
+        return t
+    monkeypatch.setattr(ember.nn.init, "kaiming_uniform_", fill)
+    monkeypatch.setattr(ember.nn.init, "kaiming_normal_", fill)
+
+
+def cli(capsys, *argv):
+    rc = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    return out.strip().splitlines()
+
+
+def write_cifar10_bin(root, n=2):
+    rng = np.random.default_rng(0)
+    folder = root / "cifar-10-batches-bin"
+    folder.mkdir(parents=True)
+    for name in [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]:
+        rec = np.concatenate([rng.integers(0, 10, (n, 1)),
+                              rng.integers(0, 256, (n, 3072))], axis=1).astype(np.uint8)
+        (folder / name).write_bytes(rec.tobytes())
+
+
+def write_cifar100_python(root, n=4):
+    rng = np.random.default_rng(1)
+    folder = root / "cifar-100-python"
+    folder.mkdir(parents=True)
+    for name in ("train", "test"):
+        d = {b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+             b"fine_labels": [int(v) for v in rng.integers(0, 100, n)],
+             b"coarse_labels": [int(v) for v in rng.integers(0, 20, n)]}
+        with open(folder / name, "wb") as f:
+            pickle.dump(d, f, protocol=2)
+    with open(folder / "meta", "wb") as f:
+        pickle.dump({b"fine_label_names": [f"f{i}".encode() for i in range(100)],
+                     b"coarse_label_names": [f"c{i}".encode() for i in range(20)]}, f)
+
+
+def write_fashion(root, n=8):
+    """Tiny Fashion-MNIST idx files (random images) in root/FashionMNIST/raw."""
+    rng = np.random.default_rng(2)
+    raw = root / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for split in ("train", "t10k"):
+        img = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        (raw / f"{split}-images-idx3-ubyte").write_bytes(
+            np.array([2051, n, 28, 28], ">i4").tobytes() + img.tobytes())
+        (raw / f"{split}-labels-idx1-ubyte").write_bytes(
+            np.array([2049, n], ">i4").tobytes() + (np.arange(n) % 10).astype(np.uint8).tobytes())
+
+
+# ----------------------------------------------------------------------------- ResNet
+def test_cifar_resnets_are_the_shared_resnet(fast_init):
+    from ember.models import cifar_resnet18, cifar_resnet34
+    from ember.vision.models import ResNet
+    m = cifar_resnet18(num_classes=100)
+    assert isinstance(m, ResNet) and tuple(m.conv1.weight.shape) == (64, 3, 3, 3)
+    assert sum(p.numel() for p in m.parameters()) == 11_220_132
+    assert [len(getattr(cifar_resnet34(), f"layer{i}")) for i in range(1, 5)] == [3, 4, 6, 3]
+
+
+@pytest.mark.parametrize("recipe, writer, classes", [
+    ("cifar10-resnet18", write_cifar10_bin, 10), ("cifar100-resnet18", write_cifar100_python, 100)])
+def test_cifar_resnet_recipes_on_generated_files(tmp_path, capsys, fast_init, recipe, writer,
+                                                 classes):
+    writer(tmp_path / "data")
+    lines = cli(capsys, "train", recipe, "--data-dir", tmp_path / "data", "--epochs", 1,
+                "--batch-size", 2, "--limit-train", 2, "--limit-test", 2, "--workers", 0,
+                "--out", tmp_path / "run")
+    assert "(2 train / 2 test)" in lines[0] and lines[-1].startswith("test accuracy: ")
+    state = ember.load(tmp_path / "run" / "checkpoint.safetensors")
+    assert tuple(state["model"]["fc.weight"].shape) == (classes, 512)
+
+
+def test_fashion_resnet_recipe_pads_to_32(tmp_path, capsys, fast_init):
+    write_fashion(tmp_path / "data")
+    from ember.recipes import get_recipe, make_config
+    cfg = make_config(get_recipe("fashion-resnet18"), data_dir=str(tmp_path / "data"))
+    train, test, info = get_recipe("fashion-resnet18").data(cfg)
+    assert tuple(train[0][0].shape) == (1, 32, 32) and tuple(test[0][0].shape) == (1, 32, 32)
+    lines = cli(capsys, "train", "fashion-resnet18", "--data-dir", tmp_path / "data",
+                "--epochs", 1, "--batch-size", 4, "--limit-train", 4, "--limit-test", 4,
+                "--out", tmp_path / "run", "-q")
+    assert lines[-1].startswith("test accuracy: ")
+
+
+# ----------------------------------------------------------------------------- transfer
+def test_transfer_recipe_and_resume(tmp_path, capsys, monkeypatch):
+    from ember.recipes import get_recipe, make_config
+    import ember.models.transfer as tr
+    write_fashion(tmp_path / "data", n=20)
+    calls = []
+    real = tr.fit_classifier
+    monkeypatch.setattr(tr, "fit_classifier",
+                        lambda model, opt, *a, **k: calls.append(
+                            [g["lr"] for g in opt.param_groups]) or real(model, opt, *a, **k))
+    recipe = get_recipe("transfer")  # the CLI's entry, with a tiny backbone and 2 digits/class
+    cfg = make_config(recipe, epochs=1, data_dir=str(tmp_path / "data"), limit_train=20,
+                      limit_test=30, per_class=2, width=4)
+    last = recipe.run(cfg, str(tmp_path), quiet=True)
+    assert last.startswith("test accuracy: frozen ")
+    res = json.loads((tmp_path / "results.json").read_text())
+    assert set(res) == {"pretrain", "frozen", "finetune", "scratch", "train_digits"}
+    assert res["train_digits"] == 20
+    # pretrain, frozen head only, fine-tune with a 10x lower backbone lr, scratch
+    assert calls == [[1e-3], [1e-3], [1e-4, 1e-3], [1e-3]]
+    lines = cli(capsys, "train", "transfer", "--resume", tmp_path)
+    assert lines[-1] == last and len(calls) == 4  # a finished run trains nothing more
+
+
+def test_transfer_frozen_backbone_gets_no_gradient():
+    from ember.models.transfer import TransferNet
+    m = TransferNet(width=4)
+    m.requires_grad_(False)
+    m.fc = ember.nn.Linear(m.fc.in_features, 10)
+    m(ember.randn(2, 1, 28, 28)).sum().backward()
+    assert all(p.grad is None for p in m.features.parameters())
+    assert m.fc.weight.grad is not None
+
+
+# ----------------------------------------------------------------------------- VAE
+def test_vae_recipe_resume_equals_straight_run(tmp_path, capsys):
+    tiny = ["--limit-train", 64, "--limit-test", 20]
+    straight = cli(capsys, "train", "mnist-vae", "--epochs", 2, *tiny, "--out", tmp_path / "a")
+    cli(capsys, "train", "mnist-vae", "--epochs", 1, *tiny, "--out", tmp_path / "b")
+    resumed = cli(capsys, "train", "mnist-vae", "--epochs", 2, "--resume", tmp_path / "b")
+    assert resumed[-1] == straight[-1] and straight[-1].startswith("test loss (-ELBO")
+    names = set(os.listdir(tmp_path / "a"))
+    assert {"recon_002.png", "samples_002.png", "history.json"} <= names
+
+
+def test_vae_matches_its_torch_twin():
+    require_torch()
+    import ember.models.vae as V
+    from torch_twin import load_twin
+    cfg = {"recipe": "mnist-vae", "seed": 0, "lr": 1e-3, "batch_size": 32, "epochs": 1,
+           "limit_train": 64, "limit_test": 20}
+    a = V.train_vae(cfg, log=lambda *a: None)["test_loss"]
+    b = load_twin("ember.models.vae").train_vae(cfg, log=lambda *a: None)["test_loss"]
+    assert abs(a - b) < 1e-3 * abs(b)
