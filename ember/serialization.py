@@ -236,7 +236,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
         >>> ember.save({"model": model.state_dict(), "epoch": 3}, "ckpt.safetensors")
     """
     if _torch_format_wanted(f, format):
-        from ._torch_format import save_torch
+        from ._torch_save import save_torch
         name = f if isinstance(f, (str, os.PathLike)) else "archive"
         stem = os.path.basename(os.fspath(name)).split(".")[0] or "archive"
         payload = save_torch(obj, archive=stem)

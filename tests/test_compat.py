@@ -15,24 +15,30 @@ CORPUS = os.path.join(ROOT, "scripts", "compat_corpus")
 SCRIPTS = sorted(f for f in os.listdir(CORPUS) if f.endswith(".py") and f != "run_all.py")
 
 
+def _env():
+    return dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+
+
 def _run(args, timeout=300):
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     return subprocess.run([sys.executable] + args, capture_output=True, text=True, timeout=timeout,
-                          cwd=ROOT, env=env)
+                          cwd=ROOT, env=_env())
 
 
 @pytest.fixture(scope="module")
 def runs():
-    """All corpus scripts under ember (through ember.compat) and under PyTorch: one process each."""
+    """All corpus scripts under ember (through ember.compat) and under PyTorch: one process
+    each, the two running at the same time."""
+    require_torch()
+    procs = {name: subprocess.Popen([sys.executable] + args, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, cwd=ROOT, env=_env())
+             for name, args in (("ember", ["-m", "ember.compat", os.path.join(CORPUS, "run_all.py")]),
+                                ("torch", [os.path.join(CORPUS, "run_all.py")]))}
     out = {}
-    for name, args in (("ember", ["-m", "ember.compat", os.path.join(CORPUS, "run_all.py")]),
-                       ("torch", [os.path.join(CORPUS, "run_all.py")])):
-        if name == "torch":
-            require_torch()
-        proc = _run(args)
-        assert proc.returncode == 0, f"{name} run failed:\n{proc.stderr[-3000:]}"
-        out[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    for name, proc in procs.items():
+        stdout, stderr = proc.communicate(timeout=300)
+        assert proc.returncode == 0, f"{name} run failed:\n{stderr[-3000:]}"
+        out[name] = json.loads(stdout.strip().splitlines()[-1])
     return out
 
 

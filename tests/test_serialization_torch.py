@@ -215,11 +215,11 @@ def test_map_location_and_cuda_error(tmp_path, monkeypatch):
     assert ember.load(path, map_location="cpu")["w"].device.type == "cpu"
     assert ember.load(path, map_location={"cpu": "cpu"})["w"].device.type == "cpu"
     # a file saved from a GPU, loaded on a machine without one
-    from ember import _torch_format
-    monkeypatch.setattr(_torch_format._TorchPickler, "persistent_id",
-                        lambda self, obj: ("storage", _torch_format._ref("torch", obj.storage_name),
+    from ember import _torch_save
+    monkeypatch.setattr(_torch_save._TorchPickler, "persistent_id",
+                        lambda self, obj: ("storage", _torch_save._ref("torch", obj.storage_name),
                                            obj.key, "cuda:0", obj.numel)
-                        if isinstance(obj, _torch_format._StorageRef) else None)
+                        if isinstance(obj, _torch_save._StorageRef) else None)
     ember.save({"w": ember.ones(2)}, tmp_path / "gpu.pt")
     monkeypatch.undo()
     from ember.backend import is_cuda_available
