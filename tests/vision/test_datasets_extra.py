@@ -6,7 +6,6 @@ import pickle
 import numpy as np
 import pytest
 
-import ember
 from ember.vision import datasets
 from ember.vision.datasets import CorruptFileError, DatasetError
 from tests.helpers import torch, require_torch
