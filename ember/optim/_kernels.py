@@ -67,16 +67,17 @@ def _adam_grad(opt, pc, gc, lr, wd, decoupled, maximize, scratch=None):
     """The gradient an Adam-family step uses: decoupled weight decay shrinks the parameter
     block first (AdamW), otherwise L2 decay is added to the gradient (PyTorch's order)."""
     if wd != 0 and decoupled:
-        np.multiply(pc, pc.dtype.type(1 - lr * wd), out=pc)
+        get_array_module(pc).multiply(pc, pc.dtype.type(1 - lr * wd), out=pc)
         return opt._grad_with_decay(pc, gc, 0, maximize, scratch)
     return opt._grad_with_decay(pc, gc, wd, maximize, scratch)
 
 
 def _adam_moments_(m, v, g, beta1, beta2, tmp):
     """``m <- lerp(m, g, 1 - beta1)``, ``v <- beta2 * v + (1 - beta2) * g * g`` in place."""
-    _lerp_(np, m, g, 1 - beta1, tmp)
-    np.multiply(v, v.dtype.type(beta2), out=v)
-    _addcmul_(np, v, g, g, 1 - beta2, tmp)
+    xp = get_array_module(m)
+    _lerp_(xp, m, g, 1 - beta1, tmp)
+    xp.multiply(v, v.dtype.type(beta2), out=v)
+    _addcmul_(xp, v, g, g, 1 - beta2, tmp)
 
 
 # Elementwise updates run over blocks of this many elements, so that the several passes

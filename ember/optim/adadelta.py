@@ -4,6 +4,7 @@ import numpy as np
 
 from ._kernels import (_addcmul_, _bump_version, _check_lr, _check_nonneg, _chunks,
                        _incr_step, _new_step, _zeros_like)
+from ..backend import get_array_module
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["Adadelta"]
@@ -61,22 +62,23 @@ class Adadelta(Optimizer):
                     state["acc_delta"] = _wrap(_zeros_like(pa))
                 _incr_step(state["step"])
                 dt = pa.dtype.type
+                xp = get_array_module(pa)  # numpy or cupy: the parameter's device
                 for pc, gc, v, u in _chunks(pa, ga, state["square_avg"]._data,
                                             state["acc_delta"]._data):
                     g = self._grad_with_decay(pc, gc, group["weight_decay"], group["maximize"])
                     std = self._scratch(1, pc)
                     delta = self._scratch(2, pc)
-                    np.multiply(v, dt(rho), out=v)
-                    _addcmul_(np, v, g, g, 1 - rho, std)
-                    np.add(v, dt(eps), out=std)
-                    np.sqrt(std, out=std)
-                    np.add(u, dt(eps), out=delta)
-                    np.sqrt(delta, out=delta)
-                    np.divide(delta, std, out=delta)
-                    np.multiply(delta, g, out=delta)
-                    np.multiply(u, dt(rho), out=u)
-                    _addcmul_(np, u, delta, delta, 1 - rho, std)
-                    np.multiply(delta, dt(-lr), out=std)
-                    np.add(pc, std, out=pc)
+                    xp.multiply(v, dt(rho), out=v)
+                    _addcmul_(xp, v, g, g, 1 - rho, std)
+                    xp.add(v, dt(eps), out=std)
+                    xp.sqrt(std, out=std)
+                    xp.add(u, dt(eps), out=delta)
+                    xp.sqrt(delta, out=delta)
+                    xp.divide(delta, std, out=delta)
+                    xp.multiply(delta, g, out=delta)
+                    xp.multiply(u, dt(rho), out=u)
+                    _addcmul_(xp, u, delta, delta, 1 - rho, std)
+                    xp.multiply(delta, dt(-lr), out=std)
+                    xp.add(pc, std, out=pc)
                 _bump_version(p)
         return loss

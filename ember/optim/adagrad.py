@@ -3,6 +3,7 @@ import numpy as np
 
 from ._kernels import (_addcdiv_, _bump_version, _check_lr, _check_nonneg, _chunks,
                        _incr_step, _new_step, _zeros_like)
+from ..backend import get_array_module
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["Adagrad"]
@@ -73,15 +74,16 @@ class Adagrad(Optimizer):
                     state = self._init_state(p, group)
                 step = _incr_step(state["step"])
                 dt = pa.dtype.type
+                xp = get_array_module(pa)  # numpy or cupy: the parameter's device
                 clr = lr / (1 + (step - 1) * lr_decay)
                 for pc, gc, s in _chunks(pa, ga, state["sum"]._data):
                     g = self._grad_with_decay(pc, gc, group["weight_decay"], group["maximize"])
                     tmp1 = self._scratch(1, pc)
                     tmp2 = self._scratch(2, pc)
-                    np.multiply(g, g, out=tmp1)
-                    np.add(s, tmp1, out=s)
-                    np.sqrt(s, out=tmp1)
-                    np.add(tmp1, dt(eps), out=tmp1)
-                    _addcdiv_(np, pc, g, tmp1, -clr, tmp2)
+                    xp.multiply(g, g, out=tmp1)
+                    xp.add(s, tmp1, out=s)
+                    xp.sqrt(s, out=tmp1)
+                    xp.add(tmp1, dt(eps), out=tmp1)
+                    _addcdiv_(xp, pc, g, tmp1, -clr, tmp2)
                 _bump_version(p)
         return loss

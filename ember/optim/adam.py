@@ -3,6 +3,7 @@ import numpy as np
 
 from ._kernels import (_adam_grad, _adam_moments_, _addcdiv_, _bump_version, _check_betas, _check_lr,
                        _check_nonneg, _incr_step, _new_step, _zeros_like, foreach_chunk)
+from ..backend import get_array_module
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["Adam"]
@@ -88,6 +89,7 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = _wrap(_zeros_like(pa))
                 step = _incr_step(state["step"])
                 dt = pa.dtype.type
+                xp = get_array_module(pa)  # numpy or cupy: the parameter's device
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
                 step_size = lr / bias_correction1
@@ -103,13 +105,13 @@ class Adam(Optimizer):
                     _adam_moments_(m, v, g, beta1, beta2, tmp1)
                     if amsgrad:
                         vmax = chunk[4]
-                        np.maximum(vmax, v, out=vmax)
+                        xp.maximum(vmax, v, out=vmax)
                         v = vmax
                     denom = tmp1
-                    np.sqrt(v, out=denom)
-                    np.divide(denom, dt(bias_correction2_sqrt), out=denom)
-                    np.add(denom, dt(eps), out=denom)
-                    _addcdiv_(np, pc, m, denom, -step_size, tmp2)
+                    xp.sqrt(v, out=denom)
+                    xp.divide(denom, dt(bias_correction2_sqrt), out=denom)
+                    xp.add(denom, dt(eps), out=denom)
+                    _addcdiv_(xp, pc, m, denom, -step_size, tmp2)
                 foreach_chunk(self, update, *arrays)
                 _bump_version(p)
         return loss

@@ -3,6 +3,7 @@ import numpy as np
 
 from ._kernels import (_addcdiv_, _bump_version, _check_betas, _check_lr, _check_nonneg,
                        _chunks, _incr_step, _lerp_, _new_step, _zeros_like)
+from ..backend import get_array_module
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["Adamax"]
@@ -59,17 +60,18 @@ class Adamax(Optimizer):
                     state["exp_inf"] = _wrap(_zeros_like(pa))
                 step = _incr_step(state["step"])
                 dt = pa.dtype.type
+                xp = get_array_module(pa)  # numpy or cupy: the parameter's device
                 clr = lr / (1 - beta1 ** step)
                 for pc, gc, m, u in _chunks(pa, ga, state["exp_avg"]._data,
                                             state["exp_inf"]._data):
                     g = self._grad_with_decay(pc, gc, group["weight_decay"], group["maximize"])
                     tmp1 = self._scratch(1, pc)
                     tmp2 = self._scratch(2, pc)
-                    _lerp_(np, m, g, 1 - beta1, tmp1)
-                    np.multiply(u, dt(beta2), out=u)
-                    np.abs(g, out=tmp1)
-                    np.add(tmp1, dt(eps), out=tmp1)
-                    np.maximum(u, tmp1, out=u)
-                    _addcdiv_(np, pc, m, u, -clr, tmp2)
+                    _lerp_(xp, m, g, 1 - beta1, tmp1)
+                    xp.multiply(u, dt(beta2), out=u)
+                    xp.abs(g, out=tmp1)
+                    xp.add(tmp1, dt(eps), out=tmp1)
+                    xp.maximum(u, tmp1, out=u)
+                    _addcdiv_(xp, pc, m, u, -clr, tmp2)
                 _bump_version(p)
         return loss

@@ -3,6 +3,7 @@ import numpy as np
 
 from ._kernels import (_bump_version, _check_lr, _check_nonneg, _chunks, _incr_step,
                        _new_step, _scalar_np_dtype, _zeros_like)
+from ..backend import get_array_module
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["ASGD"]
@@ -62,20 +63,21 @@ class ASGD(Optimizer):
                     state["ax"] = _wrap(_zeros_like(pa))
                 step = _incr_step(state["step"])
                 dt = pa.dtype.type
+                xp = get_array_module(pa)  # numpy or cupy: the parameter's device
                 eta = float(state["eta"]._data)
                 mu = float(state["mu"]._data)
                 for pc, gc, ax in _chunks(pa, ga, state["ax"]._data):
                     g = self._grad_with_decay(pc, gc, group["weight_decay"], group["maximize"])
                     tmp = self._scratch(1, pc)
-                    np.multiply(pc, dt(1 - lambd * eta), out=pc)
-                    np.multiply(g, dt(-eta), out=tmp)
-                    np.add(pc, tmp, out=pc)
+                    xp.multiply(pc, dt(1 - lambd * eta), out=pc)
+                    xp.multiply(g, dt(-eta), out=tmp)
+                    xp.add(pc, tmp, out=pc)
                     if mu != 1:
-                        np.subtract(pc, ax, out=tmp)
-                        np.multiply(tmp, dt(mu), out=tmp)
-                        np.add(ax, tmp, out=ax)
+                        xp.subtract(pc, ax, out=tmp)
+                        xp.multiply(tmp, dt(mu), out=tmp)
+                        xp.add(ax, tmp, out=ax)
                     else:
-                        np.copyto(ax, pc)
+                        xp.copyto(ax, pc)
                 state["eta"]._data[...] = lr / ((1 + lambd * lr * step) ** alpha)
                 state["mu"]._data[...] = 1 / max(1, step - t0)
                 _bump_version(p)

@@ -3,6 +3,7 @@ import numpy as np
 
 from ._kernels import (_adam_grad, _adam_moments_, _addcdiv_, _bump_version, _check_betas, _check_lr,
                        _check_nonneg, _chunks, _incr_step, _new_step, _scalar_np_dtype, _zeros_like)
+from ..backend import get_array_module
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["NAdam"]
@@ -73,11 +74,12 @@ class NAdam(Optimizer):
                     state["exp_avg_sq"] = _wrap(_zeros_like(pa))
                 step = _incr_step(state["step"])
                 dt = pa.dtype.type
+                xp = get_array_module(pa)  # numpy or cupy: the parameter's device
                 bias_correction2 = 1 - beta2 ** step
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
                 mp = state["mu_product"]._data
-                np.multiply(mp, mp.dtype.type(mu), out=mp)
+                mp *= mp.dtype.type(mu)  # a 0-d host counter, as the step
                 mu_product = float(mp)
 
                 mu_product_next = mu_product * mu_next
@@ -89,10 +91,10 @@ class NAdam(Optimizer):
                     denom = self._scratch(1, pc)
                     tmp = self._scratch(2, pc)
                     _adam_moments_(m, v, g, beta1, beta2, tmp)
-                    np.divide(v, dt(bias_correction2), out=denom)
-                    np.sqrt(denom, out=denom)
-                    np.add(denom, dt(eps), out=denom)
-                    _addcdiv_(np, pc, g, denom, c_grad, tmp)
-                    _addcdiv_(np, pc, m, denom, c_avg, tmp)
+                    xp.divide(v, dt(bias_correction2), out=denom)
+                    xp.sqrt(denom, out=denom)
+                    xp.add(denom, dt(eps), out=denom)
+                    _addcdiv_(xp, pc, g, denom, c_grad, tmp)
+                    _addcdiv_(xp, pc, m, denom, c_avg, tmp)
                 _bump_version(p)
         return loss

@@ -427,14 +427,15 @@ class Optimizer:
             if not maximize:
                 return g_arr
             out = scratch(0, g_arr)
-            np.negative(g_arr, out=out)
+            get_array_module(g_arr).negative(g_arr, out=out)
             return out
+        xp = get_array_module(g_arr)
         out = scratch(0, g_arr)
-        np.multiply(p_arr, p_arr.dtype.type(weight_decay), out=out)
+        xp.multiply(p_arr, p_arr.dtype.type(weight_decay), out=out)
         if maximize:
-            np.subtract(out, g_arr, out=out)
+            xp.subtract(out, g_arr, out=out)
         else:
-            np.add(g_arr, out, out=out)
+            xp.add(g_arr, out, out=out)
         return out
 
     def _params_with_grad(self, group):

@@ -3,6 +3,7 @@ import numpy as np
 
 from ._kernels import (_adam_grad, _adam_moments_, _bump_version, _check_betas, _check_lr, _check_nonneg,
                        _chunks, _incr_step, _new_step, _zeros_like)
+from ..backend import get_array_module
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["RAdam"]
@@ -70,6 +71,7 @@ class RAdam(Optimizer):
                     state["exp_avg_sq"] = _wrap(_zeros_like(pa))
                 step = _incr_step(state["step"])
                 dt = pa.dtype.type
+                xp = get_array_module(pa)  # numpy or cupy: the parameter's device
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
                 rho_inf = 2 / (1 - beta2) - 1
@@ -84,15 +86,15 @@ class RAdam(Optimizer):
                     upd = self._scratch(1, pc)
                     tmp = self._scratch(2, pc)
                     _adam_moments_(m, v, g, beta1, beta2, tmp)
-                    np.divide(m, dt(bias_correction1), out=upd)      # m_hat
-                    np.multiply(upd, dt(lr), out=upd)
+                    xp.divide(m, dt(bias_correction1), out=upd)      # m_hat
+                    xp.multiply(upd, dt(lr), out=upd)
                     if rect is not None:
-                        np.sqrt(v, out=tmp)
-                        np.add(tmp, dt(eps), out=tmp)
-                        np.reciprocal(tmp, out=tmp)          # PyTorch's scalar / tensor
-                        np.multiply(tmp, dt(bias_correction2 ** 0.5), out=tmp)
-                        np.multiply(upd, tmp, out=upd)
-                        np.multiply(upd, dt(rect), out=upd)
-                    np.subtract(pc, upd, out=pc)
+                        xp.sqrt(v, out=tmp)
+                        xp.add(tmp, dt(eps), out=tmp)
+                        xp.reciprocal(tmp, out=tmp)          # PyTorch's scalar / tensor
+                        xp.multiply(tmp, dt(bias_correction2 ** 0.5), out=tmp)
+                        xp.multiply(upd, tmp, out=upd)
+                        xp.multiply(upd, dt(rect), out=upd)
+                    xp.subtract(pc, upd, out=pc)
                 _bump_version(p)
         return loss

@@ -3,6 +3,7 @@ import numpy as np
 
 from ._kernels import (_addcdiv_, _addcmul_, _bump_version, _check_lr, _check_nonneg,
                        _chunks, _incr_step, _lerp_, _new_step, _zeros_like)
+from ..backend import get_array_module
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["RMSprop"]
@@ -69,6 +70,7 @@ class RMSprop(Optimizer):
                         state["grad_avg"] = _wrap(_zeros_like(pa))
                 _incr_step(state["step"])
                 dt = pa.dtype.type
+                xp = get_array_module(pa)  # numpy or cupy: the parameter's device
                 arrays = (pa, ga, state["square_avg"]._data)
                 if momentum > 0:
                     arrays += (state["momentum_buffer"]._data,)
@@ -79,33 +81,33 @@ class RMSprop(Optimizer):
                     g = self._grad_with_decay(pc, gc, group["weight_decay"], group["maximize"])
                     avg = self._scratch(1, pc)
                     tmp = self._scratch(2, pc)
-                    np.multiply(v, dt(alpha), out=v)
-                    _addcmul_(np, v, g, g, 1 - alpha, tmp)
+                    xp.multiply(v, dt(alpha), out=v)
+                    _addcmul_(xp, v, g, g, 1 - alpha, tmp)
                     if centered:
                         m = chunk[-1]
-                        _lerp_(np, m, g, 1 - alpha, tmp)
+                        _lerp_(xp, m, g, 1 - alpha, tmp)
                         if pc.dtype == np.float32:
                             # v - m*m cancels badly; PyTorch computes it with one fused
                             # multiply-add: the exact product in float64 gives the same
                             wide = self._scratch(3, pc, np.float64)
-                            np.multiply(m, m, out=wide)
-                            np.subtract(v, wide, out=wide)
-                            np.copyto(avg, wide, casting="same_kind")
+                            xp.multiply(m, m, out=wide)
+                            xp.subtract(v, wide, out=wide)
+                            xp.copyto(avg, wide, casting="same_kind")
                         else:
-                            np.multiply(m, dt(-1), out=avg)
-                            np.multiply(avg, m, out=avg)
-                            np.add(v, avg, out=avg)
-                        np.sqrt(avg, out=avg)
+                            xp.multiply(m, dt(-1), out=avg)
+                            xp.multiply(avg, m, out=avg)
+                            xp.add(v, avg, out=avg)
+                        xp.sqrt(avg, out=avg)
                     else:
-                        np.sqrt(v, out=avg)
-                    np.add(avg, dt(eps), out=avg)
+                        xp.sqrt(v, out=avg)
+                    xp.add(avg, dt(eps), out=avg)
                     if momentum > 0:
                         buf = chunk[3]
-                        np.multiply(buf, dt(momentum), out=buf)
-                        _addcdiv_(np, buf, g, avg, 1, tmp)
-                        np.multiply(buf, dt(-lr), out=tmp)
-                        np.add(pc, tmp, out=pc)
+                        xp.multiply(buf, dt(momentum), out=buf)
+                        _addcdiv_(xp, buf, g, avg, 1, tmp)
+                        xp.multiply(buf, dt(-lr), out=tmp)
+                        xp.add(pc, tmp, out=pc)
                     else:
-                        _addcdiv_(np, pc, g, avg, -lr, tmp)
+                        _addcdiv_(xp, pc, g, avg, -lr, tmp)
                 _bump_version(p)
         return loss

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ._kernels import _bump_version, _check_lr, _chunks, _incr_step, _new_step, _zeros_like
+from ..backend import get_array_module
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["Rprop"]
@@ -56,21 +57,22 @@ class Rprop(Optimizer):
                     state["step_size"] = _wrap(_zeros_like(ga, _to_float(group["lr"])))
                 _incr_step(state["step"])
                 dt = pa.dtype.type
+                xp = get_array_module(pa)  # numpy or cupy: the parameter's device
                 for pc, gc, prev, ss in _chunks(pa, ga, state["prev"]._data,
                                                 state["step_size"]._data):
                     g = self._grad_with_decay(pc, gc, 0, group["maximize"])
                     s = self._scratch(1, pc)
-                    np.multiply(g, prev, out=s)
-                    np.sign(s, out=s)
-                    np.copyto(s, dt(etaplus), where=s > 0)
-                    np.copyto(s, dt(etaminus), where=s < 0)
-                    np.copyto(s, dt(1), where=s == 0)
-                    np.multiply(ss, s, out=ss)
-                    np.clip(ss, dt(step_min), dt(step_max), out=ss)
-                    np.copyto(prev, g)                      # prev <- g, zeroed where
-                    np.copyto(prev, dt(0), where=s == dt(etaminus))  # the sign flipped
-                    np.sign(prev, out=s)
-                    np.multiply(s, ss, out=s)
-                    np.subtract(pc, s, out=pc)
+                    xp.multiply(g, prev, out=s)
+                    xp.sign(s, out=s)
+                    xp.copyto(s, dt(etaplus), where=s > 0)
+                    xp.copyto(s, dt(etaminus), where=s < 0)
+                    xp.copyto(s, dt(1), where=s == 0)
+                    xp.multiply(ss, s, out=ss)
+                    xp.clip(ss, dt(step_min), dt(step_max), out=ss)
+                    xp.copyto(prev, g)                      # prev <- g, zeroed where
+                    xp.copyto(prev, dt(0), where=s == dt(etaminus))  # the sign flipped
+                    xp.sign(prev, out=s)
+                    xp.multiply(s, ss, out=s)
+                    xp.subtract(pc, s, out=pc)
                 _bump_version(p)
         return loss

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ._kernels import _bump_version, foreach_chunk
+from ..backend import get_array_module
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["SGD"]
@@ -74,13 +75,14 @@ class SGD(Optimizer):
             maximize = group["maximize"]
             for p, pa, ga in self._params_with_grad(group):
                 dt = pa.dtype.type
+                xp = get_array_module(pa)  # numpy or cupy: the parameter's device
                 if momentum == 0:
                     def update(chunk, scratch):
                         pc, gc = chunk
                         g = self._grad_with_decay(pc, gc, wd, maximize, scratch)
                         tmp = scratch(1, pc)
-                        np.multiply(g, dt(-lr), out=tmp)
-                        np.add(pc, tmp, out=pc)
+                        xp.multiply(g, dt(-lr), out=tmp)
+                        xp.add(pc, tmp, out=pc)
                     foreach_chunk(self, update, pa, ga)
                     _bump_version(p)
                     continue
@@ -88,29 +90,29 @@ class SGD(Optimizer):
                 buf_t = state.get("momentum_buffer")
                 first = buf_t is None
                 if first:
-                    buf_t = state["momentum_buffer"] = _wrap(np.empty_like(pa))
+                    buf_t = state["momentum_buffer"] = _wrap(xp.empty_like(pa))
                 def update(chunk, scratch, first=first):
                     pc, gc, buf = chunk
                     g = self._grad_with_decay(pc, gc, wd, maximize, scratch)
                     tmp = scratch(1, pc)
                     if first:                       # buf <- g
-                        np.copyto(buf, g)
+                        xp.copyto(buf, g)
                     else:                           # buf <- momentum*buf + (1-dampening)*g
-                        np.multiply(buf, dt(momentum), out=buf)
+                        xp.multiply(buf, dt(momentum), out=buf)
                         if dampening == 0:
-                            np.add(buf, g, out=buf)
+                            xp.add(buf, g, out=buf)
                         else:
-                            np.multiply(g, dt(1 - dampening), out=tmp)
-                            np.add(buf, tmp, out=buf)
+                            xp.multiply(g, dt(1 - dampening), out=tmp)
+                            xp.add(buf, tmp, out=buf)
                     if nesterov:                    # g <- g + momentum*buf
                         out = scratch(0, pc)
-                        np.multiply(buf, dt(momentum), out=tmp)
-                        np.add(g, tmp, out=out)     # g may itself be scratch 0: fine
+                        xp.multiply(buf, dt(momentum), out=tmp)
+                        xp.add(g, tmp, out=out)     # g may itself be scratch 0: fine
                         g = out
                     else:
                         g = buf
-                    np.multiply(g, dt(-lr), out=tmp)
-                    np.add(pc, tmp, out=pc)
+                    xp.multiply(g, dt(-lr), out=tmp)
+                    xp.add(pc, tmp, out=pc)
                 foreach_chunk(self, update, pa, ga, buf_t._data)
                 _bump_version(p)
         return loss
