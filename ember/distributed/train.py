@@ -8,7 +8,8 @@ recipe's seeded generator, padded and interleaved as ``DistributedSampler`` does
 model's gradients are averaged over the ranks (``DistributedDataParallel``'s reducer,
 attached to the model through forward hooks, so checkpoints keep the plain model's keys:
 ``ember eval`` and ``--resume`` read them as any other run's). Only rank 0 prints, logs
-and writes checkpoints and plots; every rank evaluates the test set itself. BatchNorm
+and writes checkpoints and plots (the epoch's train loss/accuracy averaged over the
+ranks); every rank evaluates the test set itself. BatchNorm
 layers become ``SyncBatchNorm`` (statistics over the global batch, as in one process).
 """
 import os
@@ -80,6 +81,29 @@ class GlobalOrderShare:
         return -(-len(self.base) // self.world)
 
 
+def _global_metrics_callback():
+    """A callback averaging each epoch's train loss/accuracy over the ranks before the
+    loggers see them (every rank trains on the same number of samples, so the mean of
+    the ranks' means is the global batch's)."""
+    import numpy as np
+
+    import ember
+    import ember.distributed as dist
+    from ..train.callbacks import Callback
+
+    class GlobalTrainMetrics(Callback):
+        order = -100
+
+        def on_epoch_end(self, state, logs):
+            keys = [k for k in ("train_loss", "train_accuracy") if k in logs]
+            t = ember.tensor(np.array([float(logs[k]) for k in keys], dtype=np.float64))
+            dist.all_reduce(t, op=dist.ReduceOp.AVG)
+            for k, v in zip(keys, t.tolist()):
+                logs[k] = v
+
+    return GlobalTrainMetrics()
+
+
 def attach_ddp(model, **kwargs):
     """Average ``model``'s gradients over the ranks without wrapping it: the
     ``DistributedDataParallel`` reducer runs from forward hooks of the model itself, so
@@ -118,5 +142,5 @@ def data_parallel(run, cfg):
     from ..nn import SyncBatchNorm
     run["model"] = SyncBatchNorm.convert_sync_batchnorm(run["model"])
     run["ddp"] = attach_ddp(run["model"])
-    run["callbacks"] = []
+    run["callbacks"] = [_global_metrics_callback()]
     return run

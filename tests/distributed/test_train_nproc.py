@@ -31,8 +31,10 @@ def test_train_on_two_ranks_equals_one_process_and_resumes(tmp_path):
         assert proc.stdout.count("test accuracy:") == 1, proc.stdout   # rank 0 only
         results[n] = json.loads((tmp_path / f"run{n}" / "metrics.json").read_text())
     rec1, rec2 = results[1][-1], results[2][-1]
-    assert abs(rec1["test_loss"] - rec2["test_loss"]) < 1e-5
+    for key in ("test_loss", "train_loss"):     # train metrics: averaged over the ranks
+        assert abs(rec1[key] - rec2[key]) < 1e-5, (key, rec1, rec2)
     assert rec1["test_accuracy"] == rec2["test_accuracy"]
+    assert rec1["train_accuracy"] == rec2["train_accuracy"]
     # the checkpoint has the plain model's keys: eval and a same-world-size resume work
     ev = ember_cmd("eval", "run2", "-q", cwd=tmp_path)
     assert ev.returncode == 0 and "test accuracy" in ev.stdout, ev.stderr
