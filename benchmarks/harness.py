@@ -14,13 +14,20 @@ import numpy as np
 
 
 def pin_threads(n, lib=None):
-    """Pin BLAS/OpenMP threads of NumPy (threadpoolctl) and PyTorch to ``n``. With
-    ``lib="ember"`` PyTorch (if some workload imported it to build the initial weights) is
-    left at one thread, so its pool stays idle beside ember."""
+    """Give ``lib`` ("ember", "torch", or None for both in one process) ``n`` threads.
+    ember: ``ember.set_num_threads(n)`` (its policy keeps NumPy's BLAS single-threaded and
+    splits big work over its own threads); PyTorch: ``torch.set_num_threads(n)``, and for a
+    PyTorch-only process NumPy's BLAS pinned to ``n`` too. In an ember process PyTorch (if a
+    workload imported it to build the initial weights) is left at one idle thread."""
     info = {"threads": n}
+    if lib in ("ember", None):
+        import ember
+        ember.set_num_threads(n)
+        info["ember_threads"] = ember.get_num_threads()
     try:
         from threadpoolctl import threadpool_limits, threadpool_info
-        threadpool_limits(limits=n)
+        if lib == "torch":
+            threadpool_limits(limits=n)
         info["numpy_blas"] = [f"{i['internal_api']}({i['num_threads']}, {i.get('architecture', '?')})"
                               for i in threadpool_info() if i["user_api"] == "blas"]
     except ImportError:

@@ -10,7 +10,7 @@ from .workloads import WORKLOADS
 def main():
     name, lib, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
     __import__(lib)  # import cost is not part of the workload's memory
-    pin_threads(threads)
+    pin_threads(threads, lib)
     peak = measure_peak(lambda: WORKLOADS[name](lib), steps=3)
     print(json.dumps({"workload": name, "lib": lib, "peak_mb": peak}))
 

@@ -13,6 +13,7 @@ Layout conventions (N-d, ``nd`` spatial dims, ``K`` the kernel size tuple):
   the offset touches for every output position (the pooling kernels loop over offsets).
 """
 import itertools
+import time
 import math
 import os
 
@@ -86,9 +87,19 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_pool)
 
 
+_BACKOFF_S = 2.0      # after a stalled run_shared, stay single-threaded this long
+_contended_until = 0.0
+
+
 def _threads():
+    """Threads for ember's parallel work now: ``get_num_threads()``, or 1 for a while after
+    the last parallel run waited on its helper threads longer than it worked itself (the
+    cores are busy with other processes: more threads would only queue behind them)."""
     from ..threads import get_num_threads
-    return get_num_threads()
+    n = get_num_threads()
+    if n > 1 and _contended_until and time.monotonic() < _contended_until:
+        return 1
+    return n
 
 
 def _pool(t):
@@ -137,9 +148,15 @@ def run_shared(parts, fn, threads=None):
     pool = _pool(t - 1)
     for _ in range(t - 1):
         pool.submit(work)
+    t0 = time.monotonic()
     work()
+    t1 = time.monotonic()
     with cond:
         cond.wait_for(lambda: state[1] == 0)
+    t2 = time.monotonic()
+    if t2 - t1 > max(0.002, t1 - t0):   # waited longer than it worked: the cores are busy
+        global _contended_until
+        _contended_until = t2 + _BACKOFF_S
     if errors:
         raise errors[0]
     return results
