@@ -115,12 +115,13 @@ class Builder:
                 parts.append(self.const([s]))
         return self.node("Concat", parts, axis=0)
 
-    def unsupported(self, node):
+    def unsupported(self, node, why=None):
         where = f" (in {node.scope})" if node.scope else ""
+        why = f": {why}" if why else (". Use only the supported ops (see ember.onnx.supported_ops()), "
+                                      "or compute this part outside the exported model.")
         raise UnsupportedOperatorError(
             f"Exporting the operator '{node.op.__name__}' (ember op {node.kind}){where} to ONNX "
-            f"opset version {self.opset} is not supported. Use only the supported ops "
-            "(see ember.onnx.supported_ops()), or compute this part outside the exported model.")
+            f"opset version {self.opset} is not supported{why}")
 
 
 def _elem_type(onnx, dtype):

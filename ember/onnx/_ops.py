@@ -97,7 +97,11 @@ def _cast(b, node, ins):
 
 @converter("Where")
 def _where(b, node, ins):
-    return b.node("Where", ins)
+    cond = node.param_names.get("cond")
+    if not cond:  # a mask from a comparison: computed outside ember's ops, so not traced
+        b.unsupported(node, "its condition (a comparison such as x > 0) is computed outside "
+                      "ember's ops and is not traced; use clamp/relu/maximum where possible")
+    return b.node("Where", [b.node("Cast", [cond], to=9), ins[0], ins[1]])
 
 
 # -- activations ----------------------------------------------------------------------
@@ -480,3 +484,58 @@ def _rnn_layer(b, node, ins):
     if mode == "LSTM":
         outs.append(b.node("Squeeze", [Yc, b.const([0])]))
     return outs
+
+
+# -- more reductions ------------------------------------------------------------------
+def _reduce(b, node, op, x, axes=None, keep=None):
+    axes = _axes(node) if axes is None else axes
+    keep = int(bool(node.params.get("keepdim"))) if keep is None else keep
+    if b.opset >= 18 or op == "ReduceSum":  # (ReduceSum's axes are an input since opset 13)
+        return b.node(op, [x, b.const(axes)], keepdims=keep)
+    return b.node(op, [x], axes=axes, keepdims=keep)
+
+
+@converter("MaxDim")
+def _max_dim(b, node, ins):
+    axis = int(node.params["axis"])
+    keep = int(bool(node.params.get("keepdim")))
+    is_max = node.params.get("is_max", True)
+    values = _reduce(b, node, "ReduceMax" if is_max else "ReduceMin", ins[0], [axis], keep)
+    index = b.node("ArgMax" if is_max else "ArgMin", ins[:1], axis=axis, keepdims=keep)
+    return [values, index]
+
+
+@converter("_L2Norm")
+def _l2norm(b, node, ins):
+    return _reduce(b, node, "ReduceL2", ins[0])
+
+
+@converter("LogSumExp")
+def _logsumexp(b, node, ins):
+    return _reduce(b, node, "ReduceLogSumExp", ins[0])
+
+
+@converter("Prod")
+def _prod(b, node, ins):
+    return _reduce(b, node, "ReduceProd", ins[0])
+
+
+@converter("Var")
+def _var(b, node, ins):
+    axes = _axes(node)
+    n = math.prod(node.inputs[0].shape[a] for a in axes)
+    mean = _reduce(b, node, "ReduceMean", ins[0], axes, 1)
+    d = b.node("Sub", [ins[0], mean])
+    ss = _reduce(b, node, "ReduceSum", b.node("Mul", [d, d]), axes)
+    return b.node("Div", [ss, _scalar(b, node, max(n - node.params.get("correction", 1), 0))])
+
+
+@converter("_Nearest")
+def _nearest(b, node, ins):
+    """Nearest upsampling: a gather of each spatial dim at ember's index arrays (exact)."""
+    x, nd = ins[0], len(node.params["idxs"])
+    rank = len(node.inputs[0].shape)
+    for i, idx in enumerate(node.params["idxs"]):
+        if idx is not None:
+            x = b.node("Gather", [x, b.const(np.asarray(idx))], axis=rank - nd + i)
+    return x

@@ -213,3 +213,22 @@ def test_unsupported_op_is_named():
     with pytest.raises(ember.onnx.UnsupportedOperatorError, match=r"CumsumBackward0.*CumSum.*opset version 17"):
         ember.onnx.export(M(), ember.randn(2, 3), None)
     assert "Linear" in ember.onnx.supported_ops()
+
+
+class _Reductions(nn.Module):
+    def forward(self, x):
+        v, i = x.max(dim=2)
+        lo = x.min(dim=2, keepdim=True).values.squeeze(2)
+        up = F.interpolate(x.unsqueeze(1), scale_factor=2, mode="nearest").mean((1, 3))[:, :3]
+        return (v + lo + x.norm(dim=2) + F.normalize(x, dim=-1).sum(-1) + x.var(-1) + x.std(-1, correction=0)
+                + x.logsumexp(-1) + (x.abs() + 0.5).prod(-1) + up + ember.bmm(x, x.transpose(1, 2)).sum(-1), i)
+
+
+@pytest.mark.parametrize("opset", [13, 18])
+def test_more_reductions_and_upsampling(opset):
+    check_export(_Reductions(), lambda n: ember.randn(n, 3, 4), traced=7, run=3, n_out=2, opset=opset)
+
+
+def test_where_on_an_untraced_comparison_is_refused():
+    with pytest.raises(ember.onnx.UnsupportedOperatorError, match="condition"):
+        ember.onnx.export(lambda x: ember.where(x > 0, x, x * 0.1), ember.randn(2, 3), None)
