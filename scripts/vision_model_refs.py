@@ -1,4 +1,4 @@
-"""Reference outputs of torchvision's models for ember.vision.models' tests.
+"""Reference outputs of torchvision for ember.vision's tests (models, save_image, FakeData).
 
     PYTHONPATH=/path/to/torchvision python scripts/vision_model_refs.py   # needs torch + torchvision
 
@@ -7,6 +7,9 @@ install), so this script is run once, in an environment that has it, and writes 
 ``tests/vision/model_refs/<model>.npz`` per model: the state-dict keys and shapes, and the
 outputs on a fixed input for weights regenerated from a seed by :func:`seeded_state`
 (weights are not stored). The tests rebuild the same weights in ember and compare.
+It also writes ``tests/vision/torchvision_png/``: ``save_image`` grids of seeded tensors
+(``save_image_<case>.png``) and ``FakeData`` items (``fakedata_<i>.png``, targets in
+``fakedata.json``), compared pixel for pixel with ember's.
 """
 import json
 import os
@@ -16,6 +19,15 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "tests", "vision", "model_refs")
+PNG = os.path.join(ROOT, "tests", "vision", "torchvision_png")
+# save_image cases: (name, input shape, make_grid keyword arguments)
+SAVE_IMAGE_CASES = [("batch", (5, 3, 4, 6), {}), ("grey_nrow", (10, 1, 5, 5), {"nrow": 4, "padding": 1,
+                                                                                   "pad_value": 0.5}),
+                    ("normalize", (3, 3, 4, 4), {"normalize": True}),
+                    ("scale_each", (4, 3, 4, 4), {"normalize": True, "scale_each": True}),
+                    ("value_range", (4, 3, 4, 4), {"normalize": True, "value_range": (-1.0, 1.0)}),
+                    ("single", (3, 6, 5), {})]
+FAKEDATA = {"size": 3, "image_size": (3, 6, 5), "num_classes": 4, "random_offset": 7}
 # (model, kwargs, input shape, compare outputs?) -- outputs for the models whose weights
 # are small enough to regenerate in a test; keys and shapes for all
 MODELS = [("resnet18", {}, (2, 3, 64, 64), True), ("resnet34", {}, None, False),
@@ -74,9 +86,30 @@ def _import_torchvision():
     return torchvision
 
 
+def seeded_image(shape, seed=SEED + 2):
+    """Values in [-0.3, 1.3): clamping and rounding are exercised."""
+    return np.random.RandomState(seed).uniform(-0.3, 1.3, shape).astype(np.float32)
+
+
+def pngs(tv):
+    import torch
+    os.makedirs(PNG, exist_ok=True)
+    for name, shape, kw in SAVE_IMAGE_CASES:
+        tv.utils.save_image(torch.from_numpy(seeded_image(shape)), os.path.join(PNG, f"save_image_{name}.png"), **kw)
+    ds = tv.datasets.FakeData(**FAKEDATA)
+    targets = []
+    for i in range(len(ds)):
+        img, target = ds[i]
+        img.save(os.path.join(PNG, f"fakedata_{i}.png"))
+        targets.append(int(target))
+    with open(os.path.join(PNG, "fakedata.json"), "w") as f:
+        json.dump({"targets": targets, "torchvision": tv.__version__}, f)
+
+
 def main():
     import torch
     tv = _import_torchvision()
+    pngs(tv)
     os.makedirs(OUT, exist_ok=True)
     for name, kwargs, shape, outputs in MODELS:
         model = getattr(tv.models, name)(**kwargs).eval()

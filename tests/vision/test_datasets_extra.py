@@ -163,3 +163,22 @@ def test_kmnist_emnist(tmp_path):
         datasets.EMNIST(tmp_path, split="nope")
     with pytest.raises(DatasetError, match="emnist-digits"):
         datasets.EMNIST(tmp_path, split="digits")
+
+
+def test_fakedata_equals_torchvision_pngs():
+    """Items written by torchvision's own FakeData (scripts/vision_model_refs.py)."""
+    import importlib.util
+    import json
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location("vision_model_refs",
+                                                  os.path.join(root, "scripts", "vision_model_refs.py"))
+    refs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(refs)
+    with open(os.path.join(refs.PNG, "fakedata.json")) as f:
+        targets = json.load(f)["targets"]
+    ds = datasets.FakeData(**refs.FAKEDATA)
+    for i, target in enumerate(targets):
+        img, label = ds[i]
+        ref = PIL.open(os.path.join(refs.PNG, f"fakedata_{i}.png"))
+        np.testing.assert_array_equal(np.asarray(img), np.asarray(ref))
+        assert label == target and img.mode == ref.mode

@@ -94,3 +94,26 @@ def test_list_input_file_object_and_errors(tmp_path):
         make_grid(np.zeros((2, 3, 4, 4)))
     with pytest.raises(ValueError, match="shape"):
         make_grid(ember.rand(1, 2, 3, 4, 4))
+
+
+def _refs():
+    import importlib.util
+    import os
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location("vision_model_refs",
+                                                  os.path.join(root, "scripts", "vision_model_refs.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+REFS = _refs()
+
+
+@pytest.mark.parametrize("name,shape,kw", REFS.SAVE_IMAGE_CASES, ids=[c[0] for c in REFS.SAVE_IMAGE_CASES])
+def test_save_image_equals_torchvision_png(name, shape, kw, tmp_path):
+    """PNGs written by torchvision's own save_image (scripts/vision_model_refs.py)."""
+    import os
+    ref = np.asarray(PIL.open(os.path.join(REFS.PNG, f"save_image_{name}.png")))
+    save_image(ember.tensor(REFS.seeded_image(shape)), tmp_path / "mine.png", **kw)
+    np.testing.assert_array_equal(np.asarray(PIL.open(tmp_path / "mine.png")), ref)
