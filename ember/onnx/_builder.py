@@ -177,6 +177,11 @@ def build_model(graph, opset, input_names, output_names, dynamic_axes, do_consta
 
     graph_outputs = []
     for oname, v in zip(out_names, graph.outputs):
+        if v.kind == "constant":
+            import warnings
+            warnings.warn(f"ember.onnx.export: output {oname!r} was computed outside ember's ops "
+                          "(e.g. argmax or a comparison, which are not traced): it is exported as "
+                          "the constant the trace produced", stacklevel=3)
         b.nodes.append(helper.make_node("Identity", [name_of(v)], [oname], name=b.fresh("output_" + oname)))
         graph_outputs.append(_value_info(onnx, oname, v, axes_of(oname)))
     graph_inputs = [_value_info(onnx, n, v, axes_of(n)) for n, v in zip(in_names, graph.inputs)]

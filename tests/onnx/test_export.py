@@ -232,3 +232,8 @@ def test_more_reductions_and_upsampling(opset):
 def test_where_on_an_untraced_comparison_is_refused():
     with pytest.raises(ember.onnx.UnsupportedOperatorError, match="condition"):
         ember.onnx.export(lambda x: ember.where(x > 0, x, x * 0.1), ember.randn(2, 3), None)
+
+
+def test_untraced_output_warns():
+    with pytest.warns(UserWarning, match="computed outside ember's ops"):
+        ember.onnx.export(lambda x: (x * 2, x.argmax(1)), ember.randn(2, 3), None)
