@@ -13,7 +13,8 @@ from .dtypes import (dtype, float16, half, float32, float64, double, uint8, int8
                      int32, int64, long, bool, get_default_dtype, set_default_dtype, promote_types)
 from .dtypes import float, int  # noqa: A001  (PyTorch's aliases ember.float / ember.int)
 from .backend import device, keep_freed_memory
-keep_freed_memory()  # reuse freed heap memory for big temporaries (see its docstring)
+if __import__("os").environ.get("EMBER_KEEP_FREED_MEMORY", "1") != "0":
+    keep_freed_memory()  # reuse freed heap memory for big temporaries (see its docstring)
 from .tensor import Tensor, Size
 from . import _tensor_methods  # noqa: F401  (attaches operators and methods to Tensor)
 from .autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
