@@ -31,7 +31,11 @@ def graph_command(args):
     recipe = get_recipe(args.recipe or DEFAULT_RECIPE)
     cfg = make_config(recipe, batch_size=args.batch_size, data_dir=args.data_dir,
                       limit_train=args.batch_size, limit_test=1, workers=0)
-    run = build(cfg)
+    try:
+        run = build(cfg)
+    except NotImplementedError as e:  # recipes of several networks (GAN, VAE, transfer)
+        from .recipes import RecipeError
+        raise RecipeError(f"ember graph {recipe.name}: {e}") from None
     model = run["model"]
     model.train()
     x, y = next(iter(run["train_loader"]))
