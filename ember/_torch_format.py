@@ -107,6 +107,22 @@ class _Storage:
         self.array, self.location = array, location
 
 
+def storage_dtype(stype):
+    """The NumPy dtype of a storage type from a pickle (``torch.FloatStorage`` -> float32)."""
+    name = stype.name if isinstance(stype, _StorageType) else getattr(stype, "__name__", str(stype))
+    if name not in _STORAGE_DTYPES:
+        raise pickle.UnpicklingError(f"storage type {name} is not supported by ember "
+                                     f"(supported: {', '.join(sorted(_STORAGE_DTYPES))})")
+    return _STORAGE_DTYPES[name]
+
+
+def array_of(raw, dt):
+    """A storage's bytes as a flat array (bfloat16, which NumPy lacks, widened to float32)."""
+    if dt == "bfloat16":
+        return (np.frombuffer(raw, np.uint16).astype(np.uint32) << 16).view(np.float32)
+    return np.frombuffer(raw, dt)
+
+
 def _rebuild_tensor(storage, storage_offset, size, stride):
     return _rebuild_tensor_v2(storage, storage_offset, size, stride, False, None)
 
@@ -114,8 +130,13 @@ def _rebuild_tensor(storage, storage_offset, size, stride):
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks,
                        metadata=None):
     from .tensor import Tensor
-    arr = storage.array
     size, stride = tuple(size), tuple(stride)
+    if getattr(storage, "pending", None) is not None:  # legacy file: the bytes come later
+        dest = np.empty(size, dtype=storage.dtype)
+        storage.pending.append((dest, storage_offset, stride))
+        t = Tensor._wrap(dest)
+        return t.requires_grad_(True) if requires_grad else t
+    arr = storage.array
     if arr.size and size:
         need = storage_offset + 1 + sum((n - 1) * s for n, s in zip(size, stride) if n)
         if need > arr.size or min(size) < 0 or min(stride) < 0:
@@ -220,26 +241,12 @@ class _WeightsUnpickler(pickle.Unpickler):
             raise pickle.UnpicklingError(f"unsupported persistent id {pid!r}; the file is corrupt "
                                          "or not a tensor checkpoint")
         _, stype, key, location, numel = pid
-        name = stype.name if isinstance(stype, _StorageType) else getattr(stype, "__name__", str(stype))
-        if name not in _STORAGE_DTYPES:
-            raise pickle.UnpicklingError(f"storage type {name} is not supported by ember "
-                                         f"(supported: {', '.join(sorted(_STORAGE_DTYPES))})")
-        raw = self.records(f"{self.prefix}data/{key}")
-        dt = _STORAGE_DTYPES[name]
-        if dt == "bfloat16":  # no NumPy bfloat16: widen to float32 (the upper 16 bits)
-            arr = (np.frombuffer(raw, np.uint16).astype(np.uint32) << 16).view(np.float32)
-        else:
-            arr = np.frombuffer(raw, dt)
-        return _Storage(arr, str(location))
+        dt = storage_dtype(stype)
+        return _Storage(array_of(self.records(f"{self.prefix}data/{key}"), dt), str(location))
 
 
 def is_torch_zip(buf):
     return bytes(buf[:4]) == b"PK\x03\x04"
-
-
-def is_legacy_torch(buf):
-    """A pre-1.6 torch.save file: a sequence of pickles starting with a magic number."""
-    return len(buf) > 2 and buf[0] == 0x80 and buf[1] in (2, 3, 4, 5)
 
 
 _LOADING = {"map_location": None}  # the map_location of the load in progress
@@ -294,12 +301,18 @@ def load_torch(buf, name, map_location=None, weights_only=True):
             return zf.read(rec)
         except KeyError:
             raise pickle.UnpicklingError(f"missing record {rec}; the file is corrupt") from None
+    unpickler = _WeightsUnpickler(io.BytesIO(zf.read(pkl)), records, prefix,
+                                  restricted=weights_only)
+    return _unpickle(unpickler, name, weights_only, map_location)
+
+
+def _unpickle(unpickler, name, weights_only, map_location=None):
+    """Run ``unpickler`` with PyTorch's messages for refused globals and corrupt data."""
+    from .serialization import SerializationError
     if not weights_only:
         warnings.warn("ember.load with weights_only=False unpickles arbitrary objects: it can "
                       "result in arbitrary code execution. Do it only if you got the file from a "
-                      "trusted source.", UserWarning, stacklevel=3)
-    unpickler = _WeightsUnpickler(io.BytesIO(zf.read(pkl)), records, prefix,
-                                  restricted=weights_only)
+                      "trusted source.", UserWarning, stacklevel=4)
     previous = _LOADING["map_location"]
     _LOADING["map_location"] = map_location
     try:

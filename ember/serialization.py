@@ -442,7 +442,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     """Load an object saved by :func:`save` or by PyTorch's ``torch.save`` (``torch.load``).
 
     The format is recognised from the file's first bytes: PyTorch's zip checkpoint
-    (``.pt``/``.pth``, e.g. torchvision's published weights) or safetensors.
+    (``.pt``/``.pth``, e.g. torchvision's published weights), PyTorch's legacy (pre-1.6)
+    format (loaded on the CPU), or safetensors.
 
     Args:
         f (str, os.PathLike or binary file object): the file.
@@ -478,10 +479,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     if _torch_format.is_torch_zip(buf):
         return _torch_format.load_torch(buf, name, map_location,
                                         weights_only=weights_only is not False)
-    if _torch_format.is_legacy_torch(buf):
-        raise SerializationError(f"{name}: a PyTorch file in the legacy format of torch < 1.6, "
-                                 "which ember does not read; re-save it with a recent torch.save "
-                                 "(the zip format)")
+    from . import _torch_legacy
+    if _torch_legacy.is_legacy_torch(buf):  # torch.save before PyTorch 1.6
+        return _torch_legacy.load_legacy(buf, name, weights_only=weights_only is not False)
     meta, arrays = _parse(buf, name)
     if meta.get("format") != _MAGIC:  # a plain safetensors file
         dec = _Decoder(arrays, name, map_location)

@@ -234,8 +234,9 @@ def test_legacy_and_corrupt_files(tmp_path):
     require_torch()
     path = tmp_path / "old.pt"
     torch.save({"w": torch.ones(2)}, path, _use_new_zipfile_serialization=False)
-    with pytest.raises(SerializationError, match="legacy format"):
-        ember.load(path)
+    (tmp_path / "old_cut.pt").write_bytes(path.read_bytes()[:-3])
+    with pytest.raises(SerializationError, match="old_cut.pt"):
+        ember.load(tmp_path / "old_cut.pt")
     good = tmp_path / "good.pt"
     ember.save({"w": ember.ones(2)}, good)
     (tmp_path / "cut.pt").write_bytes(good.read_bytes()[:100])
@@ -245,3 +246,32 @@ def test_legacy_and_corrupt_files(tmp_path):
         zf.writestr("x/constants.pkl", b"")
     with pytest.raises(SerializationError, match="no data.pkl"):
         ember.load(tmp_path / "jit.pt")
+
+
+def test_legacy_format_files_load(tmp_path):
+    """torch.save(..., _use_new_zipfile_serialization=False): PyTorch < 1.6's format."""
+    require_torch()
+    net = _torch_net()
+    net(torch.randn(3, 1, 4, 4))
+    base = torch.arange(20.0).reshape(4, 5)
+    obj = {"model": net.state_dict(), "view": base[1:, 2], "t": base.t(), "same": base,
+           "p": torch.nn.Parameter(torch.ones(3)), "i": torch.tensor([7, 8]), "h": torch.ones(2).half(),
+           "scalar": torch.tensor(1.5), "empty": torch.zeros(0, 2), "n": 3}
+    path = tmp_path / "legacy.pth"
+    torch.save(obj, path, _use_new_zipfile_serialization=False)
+    ck = ember.load(path)
+    for k, v in net.state_dict().items():
+        np.testing.assert_array_equal(_np(ck["model"][k]), v.numpy())
+    for k in ("view", "t", "same", "i", "h", "scalar", "empty"):
+        np.testing.assert_array_equal(_np(ck[k]), obj[k].numpy(), err_msg=k)
+        assert tuple(ck[k].shape) == tuple(obj[k].shape)
+    assert isinstance(ck["p"], ember.nn.Parameter) and ck["p"].tolist() == [1.0, 1.0, 1.0] and ck["n"] == 3
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+    torch.save({"x": Evil()}, tmp_path / "evil_legacy.pt", _use_new_zipfile_serialization=False)
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        ember.load(tmp_path / "evil_legacy.pt")
+    assert not marker.exists()
