@@ -96,3 +96,21 @@ def test_special_names_at_top_level():
     x = ember.tensor([0.5, 3.0])
     assert np.allclose(ember.lgamma(x).numpy(), ember.special.gammaln(x).numpy())
     assert ember.digamma is ember.special.digamma and ember.mvlgamma is ember.special.multigammaln
+
+
+def test_hub_reads_the_local_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    assert ember.hub.get_dir() == str(tmp_path / "hub")
+    url = "https://download.pytorch.org/models/tiny-0123abcd.pth"
+    with pytest.raises(FileNotFoundError, match=r"tiny-0123abcd\.pth not found.*fetch https://"):
+        ember.hub.load_state_dict_from_url(url)
+    (tmp_path / "hub" / "checkpoints").mkdir(parents=True)
+    ember.save({"w": ember.ones(2)}, tmp_path / "hub" / "checkpoints" / "tiny-0123abcd.pth")
+    assert ember.hub.load_state_dict_from_url(url)["w"].tolist() == [1.0, 1.0]
+    ember.hub.set_dir(tmp_path / "elsewhere")
+    try:
+        assert ember.hub.get_dir() == str(tmp_path / "elsewhere")
+    finally:
+        ember.hub._DIR[0] = None
+    with pytest.raises(NotImplementedError, match="GitHub"):
+        ember.hub.load("pytorch/vision", "resnet18")
