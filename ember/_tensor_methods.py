@@ -188,14 +188,16 @@ def _sort(self, dim=-1, descending=False, stable=False, op="sort"):
     X = self._data
     d = wrap_dim(dim, X.ndim, op)
     r = collections.namedtuple("sort", ["values", "indices"])
+    from .backend import get_array_module
+    xp = get_array_module(X)
     if X.ndim == 0:
-        return r(self.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
+        return r(self.clone(), Tensor._wrap(xp.zeros((), dtype=np.int64)))
     if descending and X.dtype.kind != "b":  # sort the negated values (widened: small ints would wrap)
-        idx = np.argsort(-X.astype(np.int64) if X.dtype.kind in "iu" else -X, axis=d, kind="stable")
+        idx = xp.argsort(-X.astype(np.int64) if X.dtype.kind in "iu" else -X, axis=d, kind="stable")
     else:
-        idx = np.argsort(X, axis=d, kind="stable")
+        idx = xp.argsort(X, axis=d, kind="stable")
     if descending and X.dtype.kind == "b":
-        idx = np.flip(np.argsort(X, axis=d, kind="stable"), d)
+        idx = xp.flip(xp.argsort(X, axis=d, kind="stable"), d)
     it = Tensor._wrap(idx.astype(np.int64))
     return r(I.gather(self, d, it), it)
 

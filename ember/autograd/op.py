@@ -129,10 +129,13 @@ class Op:
             fn.needs_input_grad = (False,) * len(tensors)
         try:
             out = raw = fn.forward(*arrays)
-        except TypeError:  # NumPy and CuPy arrays mixed: PyTorch's error names the devices
-            from ..backend import check_same_device
-            check_same_device(arrays, fn.name() if hasattr(fn, "name") else cls.__name__)
-            raise
+        except TypeError:  # NumPy and CuPy arrays mixed: PyTorch's error names the devices,
+            from ..backend import check_same_device  # but 0-d CPU values join a CUDA op
+            moved = check_same_device(arrays, fn.name())
+            if moved is None:
+                raise
+            fn.xp, arrays = moved
+            out = raw = fn.forward(*arrays)
         if out.__class__ is not np.ndarray:
             if out.__class__ is tuple:
                 return _finish_multi(fn, cls, tensors, need if record else None, out)

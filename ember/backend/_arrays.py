@@ -96,15 +96,27 @@ def to_device_array(arr, d):
 
 
 def check_same_device(arrays, name=None):
-    """Raise PyTorch's error when ``arrays`` (None entries skipped) live on several devices."""
-    devs = []
+    """Raise PyTorch's error when ``arrays`` (None entries skipped) live on several devices.
+
+    As in PyTorch, 0-d CPU arrays (scalars) may join a CUDA op: then this returns
+    ``(xp, arrays)`` with them copied to the CUDA device, for the caller to retry; else None.
+    """
+    devs, scalars = [], False
     for a in arrays:
         if a is None or isinstance(a, (int, float, bool, complex, np.generic)):
             continue
         d = device_of(a)
+        if d.type == "cpu" and a.ndim == 0:
+            scalars = True
+            continue
         if d not in devs:
             devs.append(d)
     if len(devs) > 1:
         where = f" (when checking argument in method {name})" if name else ""
         raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
                            f"devices, {devs[0]} and {devs[1]}!{where}")
+    if not scalars or not devs or devs[0].type == "cpu":
+        return None
+    dev = devs[0]
+    return array_module_for(dev), [a if a is None or isinstance(a, (int, float, bool, complex, np.generic))
+                                   or device_of(a) == dev else to_device_array(a, dev) for a in arrays]

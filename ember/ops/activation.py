@@ -28,7 +28,7 @@ def _tanh_grad(g, y):
 
 class Relu(Op):
     def forward(self, x):
-        y = np.maximum(x, 0, dtype=x.dtype) if type(x) is np.ndarray else self.xp.maximum(x, 0)
+        y = self.xp.maximum(x, 0, dtype=x.dtype) if type(x) is np.ndarray else self.xp.maximum(x, 0)
         self.save_for_backward(y)
         return y
 

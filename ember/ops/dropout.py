@@ -4,7 +4,11 @@ The keep-mask is drawn from an ``ember.Generator`` (the default one unless given
 ``ember.manual_seed`` makes dropout reproducible. The forward multiplies by a
 pre-scaled mask (``keep / (1 - p)``), the backward by the same mask.
 """
+import math
+
 import numpy as np
+
+from ..backend import get_array_module
 
 from ..autograd.op import Op
 from .. import _random_draws
@@ -21,7 +25,8 @@ def _keep_mask(xp, shape, p, dtype, generator):
     """A random 0/1 mask of ``shape`` (P(1) = 1 - p) as ``dtype``."""
     # PyTorch's draws: bernoulli_(1 - p), so masks match PyTorch's for the same seed
     keep = np.empty(shape, dtype=np.bool_)
-    _random_draws.bernoulli(_random._gen(generator), keep, 1.0 - p)
+    # drawn on the host from the device's generator, then copied (see ember/backend/_rng.py)
+    _random_draws.bernoulli(_random._gen(generator, None if xp is np else "cuda"), keep, 1.0 - p)
     if xp is not np:
         keep = xp.asarray(keep)
     return keep
@@ -61,7 +66,7 @@ def dropout_op(x, p, generator=None, feature_dims=None):
     """Zero elements (or whole channels when ``feature_dims`` is set) with probability p,
     scaling the rest by 1/(1-p)."""
     arr = x._data
-    xp = np if type(arr) is np.ndarray else __import__("cupy")
+    xp = get_array_module(arr)
     shape = _mask_shape(arr, feature_dims)
     if p <= 0 or p >= 1:  # no draws, as in PyTorch (the generator does not advance)
         mask = xp.full(shape, 1.0 if p <= 0 else 0.0, dtype=arr.dtype)
@@ -84,11 +89,11 @@ def alpha_dropout_op(x, p, generator=None, feature_dims=None):
     ``a = ((1 - p) * (1 + p * alpha'^2)) ** -0.5`` and ``b = a * alpha' * p``.
     """
     arr = x._data
-    xp = np if type(arr) is np.ndarray else __import__("cupy")
+    xp = get_array_module(arr)
     if p >= 1:
         return x * 0
     keep = _keep_mask(xp, _mask_shape(arr, feature_dims), p, arr.dtype, generator)
-    a = 1.0 / np.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
+    a = 1.0 / math.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
     dt = arr.dtype.type
     mask = keep.astype(arr.dtype) * dt(a)
     shift = (keep.astype(arr.dtype) - 1) * dt(_ALPHA_PRIME * a) + dt(_ALPHA_PRIME * a * p)

@@ -356,13 +356,13 @@ class RPowScalar(Op):
 
     def forward(self, x):
         y = self.xp.power(self.c, x, dtype=x.dtype) if x.dtype.kind == "f" else _int_pow(
-            np.array(self.c).astype(x.dtype), x)  # astype: wraps around like PyTorch's integers
+            self.xp.array(self.c).astype(x.dtype), x)  # astype: wraps around like PyTorch's integers
         self.save_for_backward(y)
         return y
 
     def backward(self, grad):
         (y,) = self.saved_tensors
-        return grad * y * float(np.log(self.c)) if self.c > 0 else grad * y * float("nan")
+        return grad * y * float(self.xp.log(self.c)) if self.c > 0 else grad * y * float("nan")
 
 
 class Neg(Op):
@@ -503,8 +503,8 @@ def _promote_pair(a, b, float_only=False, op=None):
     ``float_only`` and the promotion is not floating); with ``op``, PyTorch's
     RuntimeError naming it if their shapes do not broadcast."""
     if op is not None:
-        broadcast_shape(op, np.shape(a._data if isinstance(a, Tensor) else a),
-                        np.shape(b._data if isinstance(b, Tensor) else b))
+        broadcast_shape(op, getattr(a._data if isinstance(a, Tensor) else a, "shape", ()),
+                        getattr(b._data if isinstance(b, Tensor) else b, "shape", ()))
     if not isinstance(a, Tensor):
         a, b = b, a
         swapped = True

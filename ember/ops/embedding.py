@@ -2,6 +2,8 @@
 gradient rows back (sort + ``add.reduceat``, or a one-hot GEMM for small vocabularies)."""
 import numpy as np
 
+from ..backend import get_array_module
+
 from ..autograd.op import Op
 from ..tensor import Tensor
 
@@ -32,10 +34,8 @@ def _scatter_rows(xp, flat_idx, rows, num):
     out = xp.zeros((num, d), dtype=rows.dtype)
     if n == 0:
         return out
-    if xp is not np:  # cupy: atomic scatter-add on the device
-        import cupyx
-
-        cupyx.scatter_add(out, flat_idx, rows)
+    if xp is not np:  # cupy: atomic scatter-add on the device (ufunc.at, CuPy >= 13)
+        xp.add.at(out, flat_idx, rows)
         return out
     order = xp.argsort(flat_idx, kind="stable")
     sorted_idx = flat_idx[order]
@@ -119,8 +119,8 @@ def embedding_renorm_(weight, indices, max_norm, norm_type=2.0):
     ``norm_type``-norm exceeds ``max_norm`` to norm ``max_norm`` (as PyTorch does
     with a 1e-7 margin). Not recorded by autograd."""
     w = weight._data
-    xp = np if type(w) is np.ndarray else __import__("cupy")
-    idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
+    xp = get_array_module(w)
+    idx = indices._data if isinstance(indices, Tensor) else xp.asarray(indices)
     rows = xp.unique(idx.reshape(-1))
     sel = w[rows]
     if norm_type == float("inf"):

@@ -7,7 +7,7 @@ import numpy as np
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ._args import wrap_dim as _wrap_dim
-from .elementwise import unbroadcast
+from .elementwise import unbroadcast, _array_module
 from ._out import with_out
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
@@ -128,7 +128,7 @@ class IndexBackward(Op):
         if self.basic:
             z[self.key] = g
         else:
-            np.add.at(z, self.key, g)
+            self.xp.add.at(z, self.key, g)
         return z
 
     def backward(self, grad):
@@ -170,7 +170,7 @@ class IndexPut(Op):
 class Gather(Op):
     def forward(self, x):
         self.in_shape = x.shape
-        return np.take_along_axis(x, self.index, self.axis)
+        return self.xp.take_along_axis(x, self.index, self.axis)
 
     def backward(self, grad):
         return ScatterInto.apply(grad, index=self.index, axis=self.axis, shape=self.in_shape, add=True)
@@ -181,11 +181,11 @@ class ScatterInto(Op):
     add = False
 
     def forward(self, g):
-        z = np.zeros(self.shape, dtype=g.dtype)
+        z = self.xp.zeros(self.shape, dtype=g.dtype)
         if self.add:
             _scatter_add_arr(z, self.axis, self.index, g)
         else:
-            np.put_along_axis(z, self.index, g, self.axis)
+            self.xp.put_along_axis(z, self.index, g, self.axis)
         return z
 
     def backward(self, grad):
@@ -194,13 +194,15 @@ class ScatterInto(Op):
 
 def _full_index(index, axis):
     """Open-mesh index arrays addressing ``index`` positions along ``axis``."""
-    idx = list(np.ogrid[tuple(slice(s) for s in index.shape)])
+    xp = _array_module(index)
+    nd = index.ndim
+    idx = [xp.arange(s).reshape((1,) * d + (s,) + (1,) * (nd - d - 1)) for d, s in enumerate(index.shape)]
     idx[axis] = index
     return tuple(idx)
 
 
 def _scatter_add_arr(z, axis, index, src):
-    np.add.at(z, _full_index(index, axis), src[tuple(slice(s) for s in index.shape)])
+    _array_module(z).add.at(z, _full_index(index, axis), src[tuple(slice(s) for s in index.shape)])
 
 
 def _check_index(op, x, dim, index):
@@ -248,9 +250,9 @@ class Scatter(Op):
         full = _full_index(self.index, self.axis)
         s = src if src.ndim == 0 else src[tuple(slice(n) for n in self.index.shape)]
         if self.reduce == "add":
-            np.add.at(y, full, s)
+            self.xp.add.at(y, full, s)
         elif self.reduce == "multiply":
-            np.multiply.at(y, full, s)
+            self.xp.multiply.at(y, full, s)
         else:
             y[full] = s
         self.src_shape = src.shape
@@ -297,7 +299,7 @@ def scatter_add(input, dim, index, src):
 class IndexSelect(Op):
     def forward(self, x):
         self.in_shape = x.shape
-        return np.take(x, self.index, axis=self.axis)
+        return self.xp.take(x, self.index, axis=self.axis)
 
     def backward(self, grad):
         return IndexAddInto.apply(grad, index=self.index, axis=self.axis, shape=self.in_shape)
@@ -305,9 +307,9 @@ class IndexSelect(Op):
 
 class IndexAddInto(Op):
     def forward(self, g):
-        z = np.zeros(self.shape, dtype=g.dtype)
+        z = self.xp.zeros(self.shape, dtype=g.dtype)
         idx = (slice(None),) * self.axis + (self.index,)
-        np.add.at(z, idx, g)
+        self.xp.add.at(z, idx, g)
         return z
 
     def backward(self, grad):
@@ -356,7 +358,7 @@ def index_fill(input, dim, index, value):
 class MaskedFill(Op):
     def forward(self, x, v):
         self.vshape = v.shape
-        return np.where(self.mask, v, x)
+        return self.xp.where(self.mask, v, x)
 
     def backward(self, grad):
         nx, nv = self.needs_input_grad
@@ -365,7 +367,7 @@ class MaskedFill(Op):
         gv = None
         if nv:
             from .elementwise import Where
-            gv = unbroadcast(Where.apply(grad, zero, cond=np.broadcast_to(self.mask, grad._data.shape)), self.vshape)
+            gv = unbroadcast(Where.apply(grad, zero, cond=self.xp.broadcast_to(self.mask, grad._data.shape)), self.vshape)
         return gx, gv
 
 

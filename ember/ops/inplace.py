@@ -25,7 +25,7 @@ class ViewRegion(Op):
     """The region of a base-shaped gradient that the view chain selects (a copy)."""
 
     def forward(self, g):
-        return np.array(_replay(self.chain, g))
+        return self.xp.array(_replay(self.chain, g))
 
     def backward(self, grad):
         return EmbedRegion.apply(grad, chain=self.chain, shape=self.shape)

@@ -123,7 +123,7 @@ def mv(input, vec):
 class Dot(Op):
     def forward(self, a, b):
         self.save_for_backward(a, b)
-        return np.asarray(a @ b)
+        return self.xp.asarray(a @ b)
 
     def backward(self, grad):
         a, b = self.saved_tensors
@@ -192,7 +192,7 @@ class Einsum(Op):
     def forward(self, *xs):
         self.save_for_backward(*xs)
         self.shapes = [x.shape for x in xs]
-        return np.asarray(np.einsum(self.eq, *xs, optimize=len(xs) > 2))
+        return self.xp.asarray(self.xp.einsum(self.eq, *xs, optimize=len(xs) > 2))
 
     def backward(self, grad):
         xs = self.saved_tensors

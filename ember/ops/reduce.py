@@ -203,14 +203,14 @@ class Prod(Op):
         # exclusive cumulative products from both sides along the flattened reduced axes
         (X,) = self.saved_arrays
         axes = self.axes if self.axes is not None else tuple(range(X.ndim))
-        moved = np.moveaxis(X, axes, tuple(range(-len(axes), 0)))
+        moved = self.xp.moveaxis(X, axes, tuple(range(-len(axes), 0)))
         flat = moved.reshape(moved.shape[:moved.ndim - len(axes)] + (-1,))
-        ones = np.ones(flat.shape[:-1] + (1,), dtype=X.dtype)
-        left = np.concatenate([ones, np.cumprod(flat, -1)[..., :-1]], -1)
-        right = np.concatenate([np.cumprod(flat[..., ::-1], -1)[..., :-1][..., ::-1], ones], -1) \
+        ones = self.xp.ones(flat.shape[:-1] + (1,), dtype=X.dtype)
+        left = self.xp.concatenate([ones, self.xp.cumprod(flat, -1)[..., :-1]], -1)
+        right = self.xp.concatenate([self.xp.cumprod(flat[..., ::-1], -1)[..., :-1][..., ::-1], ones], -1) \
             if flat.shape[-1] else flat
         others = (left * right).reshape(moved.shape)
-        others = np.moveaxis(others, tuple(range(-len(axes), 0)), axes)
+        others = self.xp.moveaxis(others, tuple(range(-len(axes), 0)), axes)
         return grad.reshape(_keep_shape(X.shape, self.axes)) * others
 
 
@@ -233,16 +233,16 @@ class MaxDim(Op):
             raise IndexError(f"{self.op}(): Expected reduction dim {ax} to have non-zero size.")
         idx = (x.argmax if self.is_max else x.argmin)(axis=ax, keepdims=True)
         if x.dtype.kind == "f":  # NaN propagates and wins, as in PyTorch
-            nan = np.isnan(x)
+            nan = self.xp.isnan(x)
             if nan.any():
-                idx = np.where(nan.any(axis=ax, keepdims=True), nan.argmax(axis=ax, keepdims=True), idx)
+                idx = self.xp.where(nan.any(axis=ax, keepdims=True), nan.argmax(axis=ax, keepdims=True), idx)
         self.in_shape = x.shape
         self.idx = idx
-        y = np.take_along_axis(x, idx, ax)
+        y = self.xp.take_along_axis(x, idx, ax)
         idx = idx.astype(np.int64, copy=False)
         if self.keepdim:
             return y, idx
-        return np.squeeze(y, ax), np.squeeze(idx, ax)
+        return self.xp.squeeze(y, ax), self.xp.squeeze(idx, ax)
 
     def backward(self, grad, _grad_indices=None):
         from .index import ScatterInto
@@ -357,9 +357,9 @@ class LogSumExp(Op):
     torch_name = "Logsumexp"
     def forward(self, x):
         m = x.max(axis=self.axes, keepdims=True, initial=-np.inf)  # -inf: the identity, for empty dims
-        m = np.where(np.isfinite(m), m, 0)
+        m = self.xp.where(self.xp.isfinite(m), m, 0)
         with np.errstate(divide="ignore"):  # log(0) = -inf over empty dims, as in PyTorch
-            s = np.log(np.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
+            s = self.xp.log(self.xp.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
         out = s if self.keepdim else s.reshape(_reduced_shape(x.shape, self.axes))
         self.save_for_backward(x, out)  # the output itself: keeps double backward exact
         return out
@@ -413,7 +413,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 class _L2Norm(Op):
     torch_name = "LinalgVectorNorm"
     def forward(self, x):
-        y = np.sqrt((x * x).sum(axis=self.axes, keepdims=True))
+        y = self.xp.sqrt((x * x).sum(axis=self.axes, keepdims=True))
         out = y if self.keepdim else y.reshape(_reduced_shape(x.shape, self.axes))
         self.save_for_backward(x, out)
         return out
@@ -429,7 +429,7 @@ class _L2Norm(Op):
 class CumSum(Op):
     torch_name = "Cumsum"
     def forward(self, x):
-        return np.cumsum(x, axis=self.axis, dtype=np.int64 if x.dtype.kind in "bui" else None)
+        return self.xp.cumsum(x, axis=self.axis, dtype=np.int64 if x.dtype.kind in "bui" else None)
 
     def backward(self, grad):
         return grad.flip(self.axis).cumsum(self.axis).flip(self.axis)
@@ -452,7 +452,7 @@ def cumsum(input, dim, *, dtype=None):
 class CumProd(Op):
     torch_name = "Cumprod"
     def forward(self, x):
-        y = np.cumprod(x, axis=self.axis)
+        y = self.xp.cumprod(x, axis=self.axis)
         self.save_for_backward(x, y)
         return y
 

@@ -7,7 +7,7 @@ from ..autograd.op import Op
 from ..tensor import Tensor
 from ._args import wrap_dim as _wrap_dim, reduce_axes
 from . import _generic
-from .elementwise import Expand
+from .elementwise import Expand, _array_module
 from ._out import with_out
 
 __all__ = ["reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
@@ -76,7 +76,7 @@ def reshape(input, *shape):
     if shape == input._data.shape:
         return _alias(input)
     out = Reshape.apply(input, shape=shape, strict=False)
-    if not np.shares_memory(out._data, input._data) if out._data.size else False:
+    if not _array_module(out._data).shares_memory(out._data, input._data) if out._data.size else False:
         out._base, out._vc, out._view_chain = None, None, ()  # a copy, not a view
     return out
 
@@ -160,7 +160,7 @@ class Permute(Op):
         return arr.transpose(self.perm)
 
     def derivative(self, grad):
-        return _generic.permute(grad, tuple(np.argsort(self.perm)))
+        return _generic.permute(grad, tuple(self.xp.argsort(self.perm)))
 
 
 def permute(input, *dims):
@@ -263,7 +263,7 @@ def broadcast_tensors(*tensors):
 class Repeat(Op):
     def forward(self, x):
         self.in_shape = x.shape
-        return np.tile(x, self.reps)
+        return self.xp.tile(x, self.reps)
 
     def backward(self, grad):
         # view the gradient as (rep0, s0, rep1, s1, ...) and sum the rep axes
@@ -294,7 +294,7 @@ def tile(input, dims):
 class Cat(Op):
     def forward(self, *xs):
         self.sizes = [x.shape[self.axis] for x in xs]
-        return np.concatenate(xs, axis=self.axis)
+        return self.xp.concatenate(xs, axis=self.axis)
 
     def backward(self, grad):
         out = []
@@ -438,7 +438,7 @@ class Flip(Op):
     is_view = False
 
     def forward(self, x):
-        return np.flip(x, self.axes).copy()
+        return self.xp.flip(x, self.axes).copy()
 
     def backward(self, grad):
         return Flip.apply(grad, axes=self.axes)
@@ -473,7 +473,7 @@ def rot90(input, k=1, dims=(0, 1)):
 
 class Roll(Op):
     def forward(self, x):
-        return np.roll(x, self.shifts, self.axes)
+        return self.xp.roll(x, self.shifts, self.axes)
 
     def backward(self, grad):
         return Roll.apply(grad, shifts=tuple(-s for s in self.shifts), axes=self.axes)
@@ -502,7 +502,7 @@ class PadConstant(Op):
                          for (lo, hi), s in zip(width, x.shape))
             x = x[crop]
             width = [(max(lo, 0), max(hi, 0)) for lo, hi in width]
-        return np.pad(x, width, mode="constant", constant_values=self.value)
+        return self.xp.pad(x, width, mode="constant", constant_values=self.value)
 
     def backward(self, grad):
         return PadConstant.apply(grad, width=[(-lo, -hi) for lo, hi in self.width], value=0)
@@ -569,8 +569,8 @@ def contiguous(input, memory_format=None):
 class TriMask(Op):
     torch_name = "Tril"
     def forward(self, x):
-        self.mask = (np.tril if self.lower else np.triu)(np.ones(x.shape[-2:], dtype=bool), self.k)
-        return np.where(self.mask, x, x.dtype.type(0))
+        self.mask = (self.xp.tril if self.lower else self.xp.triu)(self.xp.ones(x.shape[-2:], dtype=bool), self.k)
+        return self.xp.where(self.mask, x, x.dtype.type(0))
 
     def backward(self, grad):
         return TriMask.apply(grad, lower=self.lower, k=self.k)
@@ -598,10 +598,10 @@ class Diagonal(Op):
 
     def forward(self, x):
         self.in_shape = x.shape
-        return np.diagonal(x, self.offset, self.a, self.b)
+        return self.xp.diagonal(x, self.offset, self.a, self.b)
 
     def view(self, arr):
-        return np.diagonal(arr, self.offset, self.a, self.b)
+        return self.xp.diagonal(arr, self.offset, self.a, self.b)
 
     def backward(self, grad):
         return DiagEmbed.apply(grad, offset=self.offset, a=self.a, b=self.b, shape=self.in_shape)
@@ -609,8 +609,8 @@ class Diagonal(Op):
 
 class DiagEmbed(Op):
     def forward(self, g):
-        z = np.zeros(self.shape, dtype=g.dtype)
-        v = np.diagonal(z, self.offset, self.a, self.b)
+        z = self.xp.zeros(self.shape, dtype=g.dtype)
+        v = self.xp.diagonal(z, self.offset, self.a, self.b)
         v.setflags(write=True)
         v[...] = g
         return z

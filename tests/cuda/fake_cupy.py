@@ -22,6 +22,12 @@ _MISSING = {"errstate", "seterr", "geterr", "frompyfunc", "vectorize", "memmap",
             "fromstring", "frombuffer", "loadtxt", "genfromtxt", "save", "savez", "load"}
 
 
+# ufuncs a NumPy scalar's arithmetic/comparison operators call
+_OPERATOR_UFUNCS = {"add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "remainder",
+                    "power", "less", "less_equal", "greater", "greater_equal", "equal", "not_equal",
+                    "bitwise_and", "bitwise_or", "bitwise_xor", "matmul"}
+
+
 class _Device:
     """``cupy.cuda.Device``: a context manager; arrays made inside know their device id."""
     current = 0
@@ -102,6 +108,12 @@ class FakeArray:
         raise TypeError(_MSG)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # `np.float32(2) / a` reaches here through the NumPy scalar's operator; CuPy
+        # computes it on the device, so the stand-in does too. Explicit NumPy calls with
+        # CUDA arrays (np.exp(a)) are refused: ember must use the array module.
+        if method == "__call__" and ufunc.__name__ in _OPERATOR_UFUNCS and not kwargs and len(inputs) == 2 \
+                and any(isinstance(v, np.generic) for v in inputs):
+            return _wrap(ufunc(*_unwrap(inputs)), self._dev)
         raise TypeError(f"numpy.{ufunc.__name__} called on a CUDA array: {_MSG}")
 
     def __array_function__(self, func, types, args, kwargs):

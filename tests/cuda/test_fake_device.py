@@ -33,7 +33,7 @@ def _host(x):
 
 
 def _run(fn, tensors, device):
-    xs = [t.to(device) for t in tensors]
+    xs = [t.detach().clone().to(device) for t in tensors]
     for x in xs:
         if x.is_floating_point():
             x.requires_grad_(True)

@@ -274,9 +274,10 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     from ...random import get_numpy_rng
 
     x = input._data
-    r = get_numpy_rng(None).uniform(lower, upper, x.shape).astype(x.dtype)
+    r = get_numpy_rng(None).uniform(lower, upper, x.shape).astype(x.dtype)  # drawn on the host
     if type(x) is not np.ndarray:
-        r = __import__("cupy").asarray(r)
+        from ...backend import get_array_module
+        r = get_array_module(x).asarray(r)
     noise = (x <= 0).astype(x.dtype)
     noise *= r - 1
     noise += 1

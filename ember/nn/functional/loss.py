@@ -410,7 +410,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     target = _as_tensor(target, input)
     _check_same_size("binary_cross_entropy", input, target)
     xd = input._data
-    if xd.size and (xd.min() < 0 or xd.max() > 1 or np.isnan(xd).any()):
+    if xd.size and (xd.min() < 0 or xd.max() > 1 or bool((xd != xd).any())):
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 "
                            f"and 1 (got values in [{xd.min()}, {xd.max()}])")
     if target.dtype != input.dtype:

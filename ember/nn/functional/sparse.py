@@ -59,6 +59,7 @@ def one_hot(tensor, num_classes=-1):
     if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
         raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got values "
                            f"in [{int(idx.min())}, {int(idx.max())}]")
-    xp = np if type(idx) is np.ndarray else __import__("cupy")
+    from ...backend import get_array_module
+    xp = get_array_module(idx)
     out = (idx[..., None] == xp.arange(num_classes)).astype(np.int64)
     return Tensor._wrap(out)
