@@ -159,7 +159,8 @@ class _Recorder:
         finally:
             _op._observer = self
         outs = out if isinstance(out, tuple) else (out,)
-        node = Node(cls, dict(params), inputs, [], self.scope[-1] if self.scope else "")
+        node = Node(cls, {k: _host(v) if hasattr(v, "__cuda_array_interface__") else v
+                          for k, v in params.items()}, inputs, [], self.scope[-1] if self.scope else "")
         # array parameters that are some traced tensor's data (embedding indices, batch
         # norm's running statistics) are that tensor's Value
         node.param_values = {k: self.arrays[id(v)] for k, v in params.items()
