@@ -393,9 +393,10 @@ def masked_fill(input, mask, value):
 
 @with_out
 def masked_select(input, mask):
-    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    xp = _array_module(input._data)
+    m = mask._data if isinstance(mask, Tensor) else xp.asarray(mask)
     shape = np.broadcast_shapes(m.shape, input._data.shape)
-    return getitem(input.expand(shape), Tensor._wrap(np.broadcast_to(m, shape)))
+    return getitem(input.expand(shape), Tensor._wrap(xp.broadcast_to(m, shape)))
 
 
 @with_out
@@ -406,15 +407,16 @@ def take(input, index):
 def nonzero(input, *, as_tuple=False):
     """Indices of the nonzero elements: an ``(n, ndim)`` int64 tensor, or one 1-d tensor per
     dim with ``as_tuple=True``. A 0-d input gives shape ``(n, 0)`` (n is 0 or 1)."""
+    xp = _array_module(input._data)
     if input._data.ndim == 0:
         n = int(bool(input._data))
         if as_tuple:
-            return (Tensor._wrap(np.zeros(n, np.int64)),)
-        return Tensor._wrap(np.zeros((n, 0), np.int64))
-    nz = np.nonzero(input._data)
+            return (Tensor._wrap(xp.zeros(n, np.int64)),)
+        return Tensor._wrap(xp.zeros((n, 0), np.int64))
+    nz = xp.nonzero(input._data)
     if as_tuple:
         return tuple(Tensor._wrap(i.astype(np.int64)) for i in nz)
-    return Tensor._wrap(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64))
+    return Tensor._wrap(xp.stack(nz, axis=1).astype(np.int64) if nz else xp.zeros((0, 0), np.int64))
 
 
 def argwhere(input):

@@ -177,7 +177,7 @@ class CrossEntropyIndex(Op):
             if xp.ndim(c):
                 sp = sp * c[:, None]
             else:
-                sp = sp * dtype.type(c)
+                sp = sp * dtype.type(float(c))  # (np.float32(a) of a CuPy 0-d array would raise)
             dx -= sp
         return dx
 

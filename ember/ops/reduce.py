@@ -9,7 +9,7 @@ from .. import dtypes as _dt
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ._args import wrap_dim as _wrap_dim, reduce_axes, check_nonempty_dims, not_implemented_for, require_float
-from .elementwise import Expand, expand_to, where, exp, sqrt, abs
+from .elementwise import Expand, expand_to, where, exp, sqrt, abs, _array_module
 from ._out import with_out
 
 __all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "prod", "max", "min", "amax",
@@ -502,49 +502,51 @@ def count_nonzero(input, dim=None):
 @with_out
 def median(input, dim=None, keepdim=False):
     """Lower median (as PyTorch); with ``dim``, ``(values, indices)``."""
+    xp = _array_module(input._data)
     X = input._data
     if dim is None:
         if X.size == 0:  # PyTorch: NaN (cast to the dtype), its kernel never runs
             with np.errstate(invalid="ignore"):
-                return Tensor._wrap(np.array(np.nan).astype(X.dtype))
+                return Tensor._wrap(xp.array(np.nan).astype(X.dtype))
         not_implemented_for("median_cpu", input, "b")
         flat = input.reshape(-1)
         k = (flat._data.size - 1) // 2
-        idx = int(np.argsort(flat._data, kind="stable")[k])
+        idx = int(xp.argsort(flat._data, kind="stable")[k])
         return flat[idx]
     ax = _wrap_dim(dim, X.ndim, "median")
     r = collections.namedtuple("median", ["values", "indices"])
     if X.ndim == 0:
         not_implemented_for("median_out", input, "b")
-        return r(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
+        return r(input.clone(), Tensor._wrap(xp.zeros((), dtype=np.int64)))
     check_nonempty_dims(X.shape, (ax,), "median")
     not_implemented_for("median_out", input, "b")
     k = (X.shape[ax] - 1) // 2
-    order = np.argsort(X, axis=ax, kind="stable")
-    idx = np.take(order, [k], axis=ax)
+    order = xp.argsort(X, axis=ax, kind="stable")
+    idx = xp.take(order, [k], axis=ax)
     from .index import gather
     vals = gather(input, ax, Tensor._wrap(idx.astype(np.int64)))
     if not keepdim:
-        return r(vals.squeeze(ax), Tensor._wrap(np.squeeze(idx, ax).astype(np.int64)))
+        return r(vals.squeeze(ax), Tensor._wrap(xp.squeeze(idx, ax).astype(np.int64)))
     return r(vals, Tensor._wrap(idx.astype(np.int64)))
 
 
 @with_out
 def mode(input, dim=-1, keepdim=False):
+    xp = _array_module(input._data)
     X = input._data
     ax = _wrap_dim(dim, X.ndim, "mode")
-    moved = np.moveaxis(X, ax, -1)
+    moved = xp.moveaxis(X, ax, -1)
     flat = moved.reshape(-1, moved.shape[-1])
-    vals = np.empty(flat.shape[0], dtype=X.dtype)
-    idxs = np.empty(flat.shape[0], dtype=np.int64)
+    vals = xp.empty(flat.shape[0], dtype=X.dtype)
+    idxs = xp.empty(flat.shape[0], dtype=np.int64)
     for i, row in enumerate(flat):
-        u, c = np.unique(row, return_counts=True)
-        v = u[np.argmax(c)]
+        u, c = xp.unique(row, return_counts=True)
+        v = u[xp.argmax(c)]
         vals[i] = v
-        idxs[i] = np.nonzero(row == v)[0][-1]
+        idxs[i] = xp.nonzero(row == v)[0][-1]
     shape = moved.shape[:-1]
     vals, idxs = vals.reshape(shape), idxs.reshape(shape)
     if keepdim:
-        vals, idxs = np.expand_dims(vals, ax), np.expand_dims(idxs, ax)
+        vals, idxs = xp.expand_dims(vals, ax), xp.expand_dims(idxs, ax)
     r = collections.namedtuple("mode", ["values", "indices"])
     return r(Tensor._wrap(vals), Tensor._wrap(idxs))

@@ -513,6 +513,7 @@ def pad(input, pad, mode="constant", value=None):
 
     Modes: 'constant' (``value``, default 0), 'reflect', 'replicate', 'circular'.
     """
+    xp = _array_module(input._data)
     pad = tuple(int(p) for p in pad)
     nd = input._data.ndim
     if len(pad) % 2 or len(pad) // 2 > nd:
@@ -535,12 +536,12 @@ def pad(input, pad, mode="constant", value=None):
             raise RuntimeError(f"pad: padding size should be less than the corresponding input dimension "
                                f"for reflect mode, but got: padding ({lo}, {hi}) at dimension {ax} of input "
                                f"{tuple(input._data.shape)}")
-        i = np.arange(-lo, n + hi)
+        i = xp.arange(-lo, n + hi)
         if mode == "reflect":
-            i = np.abs(i)
-            i = np.where(i >= n, 2 * (n - 1) - i, i)
+            i = xp.abs(i)
+            i = xp.where(i >= n, 2 * (n - 1) - i, i)
         elif mode == "replicate":
-            i = np.clip(i, 0, n - 1)
+            i = xp.clip(i, 0, n - 1)
         else:
             i = i % n
         out = index_select(out, ax, Tensor._wrap(i.astype(np.int64)))

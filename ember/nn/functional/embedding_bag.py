@@ -41,7 +41,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise NotImplementedError("embedding_bag: per_sample_weights was not None. per_sample_weights is only "
                                   f"supported for mode='sum' (got mode='{mode}'). Please open a feature request "
                                   "on GitHub.")
-    idx = input.numpy().astype(np.int64)
+    # the bag structure is planned on the host from the indices (copied back from a GPU)
+    dev = weight.device
+    idx = input.cpu().numpy().astype(np.int64)
     if input.dim() == 2:
         if offsets is not None:
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch "
@@ -54,7 +56,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     elif input.dim() == 1:
         if offsets is None:
             raise ValueError("offsets has to be a 1D Tensor but got None")
-        off = offsets.numpy().astype(np.int64).reshape(-1)
+        off = offsets.cpu().numpy().astype(np.int64).reshape(-1)
         if off.size and off[0] != 0:
             raise ValueError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start "
                              f"from position 0. However, got {off[0]}")
@@ -72,20 +74,20 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     rows = embedding(flat, weight, None, max_norm, norm_type, scale_grad_by_freq)
     D = weight.shape[1]
     if not keep.all():
-        sel = ember.tensor(np.nonzero(keep)[0])
+        sel = ember.tensor(np.nonzero(keep)[0], device=dev)
         rows = ember.index_select(rows, 0, sel)
         if per_sample_weights is not None:
             per_sample_weights = ember.index_select(per_sample_weights, 0, sel)
         bag = bag[keep]
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.unsqueeze(1)
-    bag_t = ember.tensor(bag.astype(np.int64))
+    bag_t = ember.tensor(bag.astype(np.int64), device=dev)
     if mode in ("sum", "mean"):
-        out = ember.zeros((B, D), dtype=weight.dtype).index_add(0, bag_t, rows)
+        out = ember.zeros((B, D), dtype=weight.dtype, device=dev).index_add(0, bag_t, rows)
         if mode == "mean":
             counts = np.bincount(bag, minlength=B).astype(np.float64)
             scale = (1.0 / np.maximum(counts, 1.0)).astype(to_numpy_dtype(weight.dtype))
-            out = out * ember.tensor(scale).unsqueeze(1)
+            out = out * ember.tensor(scale, device=dev).unsqueeze(1)
         return out
     # max: pad every bag to the longest with -inf rows, take the max, empty bags -> 0
     counts = np.bincount(bag, minlength=B)
@@ -93,8 +95,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     pos = np.arange(bag.size) - np.concatenate(([0], np.cumsum(counts)[:-1]))[bag]
     grid = np.full((B, L), bag.size, dtype=np.int64)
     grid[bag, pos] = np.arange(bag.size)
-    padded = ember.cat([rows, ember.full((1, D), float("-inf"), dtype=weight.dtype)])
-    out = ember.index_select(padded, 0, ember.tensor(grid.reshape(-1))).reshape(B, L, D).amax(1)
+    padded = ember.cat([rows, ember.full((1, D), float("-inf"), dtype=weight.dtype, device=dev)])
+    out = ember.index_select(padded, 0, ember.tensor(grid.reshape(-1), device=dev)).reshape(B, L, D).amax(1)
     if (counts == 0).any():
-        out = out.masked_fill(ember.tensor(counts == 0).unsqueeze(1), 0.0)
+        out = out.masked_fill(ember.tensor(counts == 0, device=dev).unsqueeze(1), 0.0)
     return out

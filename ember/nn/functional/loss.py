@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from ember.backend import get_array_module
 import ember
 from ember.ops import loss as _ops
 from ember.tensor import Tensor
@@ -467,7 +468,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
         target = target.to(input.dtype)
     z = -target * input
     # log(1 + exp(z)) = bce_with_logits(z, 0), evaluated stably with the exact gradient
-    zeros = Tensor._wrap(np.zeros(z.shape, dtype=z._data.dtype))
+    zeros = Tensor._wrap(get_array_module(z._data).zeros(z.shape, dtype=z._data.dtype))
     return _reduce(_ops.bce_with_logits_elementwise(z, zeros), reduction)
 
 
