@@ -25,11 +25,9 @@ def _run(args, timeout=300):
                           cwd=ROOT, env=_env())
 
 
-@pytest.fixture(scope="module")
-def runs():
+def _runs():
     """All corpus scripts under ember (through ember.compat) and under PyTorch: one process
     each, the two running at the same time."""
-    require_torch()
     procs = {name: subprocess.Popen([sys.executable] + args, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, text=True, cwd=ROOT, env=_env())
              for name, args in (("ember", ["-m", "ember.compat", os.path.join(CORPUS, "run_all.py")]),
@@ -58,26 +56,38 @@ def _same(a, b):
     return True
 
 
+def _problem(script, mine, ref):
+    """None if ``script``'s ember run matches its PyTorch run, else what is wrong."""
+    if mine["error"] and "needs mpi4py" in mine["error"]:
+        import importlib.util
+        return None if importlib.util.find_spec("mpi4py") is None else mine["error"]
+    if mine["error"] is not None:
+        return f"failed under ember.compat:\n{mine['error']}"
+    if not mine["results"]:
+        return "printed no RESULT lines"
+    if ref["error"] is not None:
+        # only torchvision may be missing beside torch (a multi-GB install, not a test dependency)
+        return None if "torchvision" in ref["error"] else f"failed under PyTorch:\n{ref['error']}"
+    if len(mine["results"]) != len(ref["results"]):
+        return f"{len(mine['results'])} RESULT lines, PyTorch printed {len(ref['results'])}"
+    for m, r in zip(mine["results"], ref["results"]):
+        if not _same(m, r):
+            return f"ember '{m}' != torch '{r}'"
+    return None
+
+
 def test_corpus_has_ten_scripts():
     assert len(SCRIPTS) >= 10
 
 
-@pytest.mark.parametrize("script", SCRIPTS)
-def test_script_matches_pytorch(runs, script):
-    mine, ref = runs["ember"][script], runs["torch"][script]
-    if mine["error"] and "needs mpi4py" in mine["error"]:
-        import importlib.util
-        assert importlib.util.find_spec("mpi4py") is None, mine["error"]
-        pytest.skip("ember.distributed needs the [dist] extra (mpi4py)")
-    assert mine["error"] is None, f"{script} failed under ember.compat:\n{mine['error']}"
-    assert mine["results"], f"{script} printed no RESULT lines"
-    if ref["error"] is not None:
-        # only torchvision may be missing beside torch (a multi-GB install, not a test dependency)
-        assert "torchvision" in ref["error"], f"{script} failed under PyTorch:\n{ref['error']}"
-        return
-    assert len(mine["results"]) == len(ref["results"])
-    for m, r in zip(mine["results"], ref["results"]):
-        assert _same(m, r), f"{script}: ember '{m}' != torch '{r}'"
+def test_scripts_match_pytorch():
+    """Every corpus script runs unmodified on ember and prints PyTorch's numbers (one test,
+    so the two corpus runs happen once even under pytest-xdist)."""
+    require_torch()
+    runs = _runs()
+    problems = {s: _problem(s, runs["ember"][s], runs["torch"][s]) for s in SCRIPTS}
+    bad = {s: p for s, p in problems.items() if p}
+    assert not bad, "\n\n".join(f"{s}: {p}" for s, p in bad.items())
 
 
 def test_command_line():
