@@ -20,7 +20,7 @@ exception on one rank aborts every rank. ``ember.nn.parallel.DistributedDataPara
 start MPI; ``init_process_group`` does.
 """
 from ._backend import (DistError, DistBackendError, DistNetworkError, DistStoreError,  # noqa: F401
-                       Work)
+                       Future, Work)
 from .distributed_c10d import (Backend, ReduceOp, ProcessGroup, GroupMember, group,  # noqa: F401
                                init_process_group, is_initialized, is_available,
                                is_mpi_available, is_gloo_available, is_nccl_available,
@@ -33,3 +33,15 @@ from .collectives import (all_reduce, reduce, broadcast, all_gather,  # noqa: F4
                           reduce_scatter_tensor, all_to_all, all_to_all_single)
 from .p2p import (send, recv, isend, irecv, P2POp, batch_isend_irecv,  # noqa: F401
                   all_gather_object, gather_object, broadcast_object_list, scatter_object_list)
+
+
+from . import _backend as _b  # noqa: E402
+if _b.launched_by_mpi():   # a rank failing even before init_process_group ends the job
+    _b.install_abort_on_error()
+
+
+def __getattr__(name):
+    if name == "GradBucket":     # (lives with DDP's reducer; imported on first use)
+        from ..nn.parallel._reducer import GradBucket
+        return GradBucket
+    raise AttributeError(f"module 'ember.distributed' has no attribute '{name}'")

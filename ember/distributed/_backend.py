@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 __all__ = ["mpi", "DistError", "DistBackendError", "DistNetworkError", "DistStoreError",
-           "Work", "wait_all", "Buffer"]
+           "Work", "Future", "wait_all", "Buffer"]
 
 
 class DistError(RuntimeError):
@@ -158,21 +158,51 @@ class Work:
         return self._group.ranks[self._statuses[0].Get_source()]
 
     def get_future(self):
-        """A minimal future: ``wait()``/``value()`` give ``result()``, ``done()``."""
-        return _Future(self)
+        """A ``Future`` whose value is ``result()`` (the list of written tensors)."""
+        return Future(self)
 
 
-class _Future:
-    def __init__(self, work):
-        self._work = work
+class Future:
+    """A value that becomes available later (PyTorch's ``torch.futures.Future``, for
+    ``Work.get_future()`` and DDP communication hooks).
+
+    ``wait()``/``value()`` give the value (finishing the operation behind it first);
+    ``then(fn)`` returns a future of ``fn(this_future)``; ``set_result`` fills a future
+    made with ``Future()``.
+    """
+
+    _UNSET = object()
+
+    def __init__(self, work=None, parent=None, callback=None):
+        self._work, self._parent, self._callback = work, parent, callback
+        self._value = Future._UNSET
 
     def wait(self):
-        return self._work.result()
+        if self._value is Future._UNSET:
+            if self._work is not None:
+                self._value = self._work.result()
+            elif self._parent is not None:
+                self._parent.wait()
+                self._value = self._callback(self._parent)
+            else:
+                raise RuntimeError("Future.wait: the future has no result yet (set_result)")
+        return self._value
 
     value = wait
 
     def done(self):
-        return self._work.is_completed()
+        if self._value is not Future._UNSET:
+            return True
+        if self._work is not None:
+            return self._work.is_completed()
+        return self._parent is not None and self._parent.done()
+
+    def then(self, callback):
+        """A future of ``callback(self)``, run when this one's value is needed."""
+        return Future(parent=self, callback=callback)
+
+    def set_result(self, result):
+        self._value = result
 
 
 def _seconds(timeout):
@@ -233,24 +263,42 @@ def mpi_op(op, dtype, what):
     return table[name]
 
 
-def install_abort_on_error(comm):
-    """Make an uncaught exception on any rank abort the whole MPI job.
+_LAUNCHER_RANK_VARS = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK")
+
+
+def launched_by_mpi():
+    """Whether this process is a rank of an MPI job of several processes."""
+    size = os.environ.get("PMI_SIZE") or os.environ.get("OMPI_COMM_WORLD_SIZE") or "1"
+    return any(v in os.environ for v in _LAUNCHER_RANK_VARS) and size.isdigit() and int(size) > 1
+
+
+def install_abort_on_error():
+    """Make an uncaught exception on any rank abort the whole MPI job (idempotent).
 
     Without this, a rank that dies with a Python exception leaves the others blocked in
-    their next collective (MPI_Finalize at exit also waits), so the job hangs. ``python
-    -m mpi4py`` does the same.
+    their next collective (and MPI_Finalize at exit waits too), or -- if it dies before
+    MPI starts -- in MPI_Init: the job hangs. The hook prints the traceback, starts MPI
+    if needed (that completes once the other ranks reach MPI_Init) and calls
+    ``MPI_Abort``, which ends every rank. ``python -m mpi4py`` does the same. Installed
+    when ``ember.distributed`` is imported in a multi-process MPI job, and by
+    ``init_process_group``. Returns the previous hook.
     """
     previous = sys.excepthook
+    if getattr(previous, "_ember_abort", False):
+        return previous
 
     def hook(exc_type, exc, tb):
         previous(exc_type, exc, tb)
-        if not issubclass(exc_type, (KeyboardInterrupt, SystemExit)):
-            try:
-                sys.stderr.write(f"ember.distributed: rank {comm.Get_rank()} failed with "
-                                 f"{exc_type.__name__}; aborting all ranks\n")
-                sys.stderr.flush()
-            finally:
-                comm.Abort(1)
+        if issubclass(exc_type, (KeyboardInterrupt, SystemExit)):
+            return
+        try:
+            world = mpi().COMM_WORLD
+            sys.stderr.write(f"ember.distributed: rank {world.Get_rank()} failed with "
+                             f"{exc_type.__name__}; aborting all ranks\n")
+            sys.stderr.flush()
+        finally:
+            mpi().COMM_WORLD.Abort(1)
 
+    hook._ember_abort = True
     sys.excepthook = hook
     return previous

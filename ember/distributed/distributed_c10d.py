@@ -103,7 +103,7 @@ class GroupMember:
 
 group = GroupMember   # ``dist.group.WORLD`` as in PyTorch
 
-_STATE = {"world": None, "groups": [], "excepthook": None}
+_STATE = {"world": None, "groups": []}
 
 
 def is_available():
@@ -200,7 +200,8 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     pg = ProcessGroup(comm, range(mpi_size), seconds, mpi_rank)
     _STATE["world"] = pg
     GroupMember.WORLD = pg
-    _STATE["excepthook"] = _backend.install_abort_on_error(world)
+    if mpi_size > 1:      # one failing rank must end the others, not leave them waiting
+        _backend.install_abort_on_error()
     return None
 
 
@@ -328,7 +329,4 @@ def destroy_process_group(group=None):
     world.comm = None
     _STATE["world"] = None
     GroupMember.WORLD = None
-    import sys
-    if _STATE["excepthook"] is not None:
-        sys.excepthook = _STATE["excepthook"]
-        _STATE["excepthook"] = None
+    # (the abort-on-error hook stays: MPI stays initialized until the process exits)

@@ -15,11 +15,13 @@ def test_every_collective_matches_numpy(mpi_run, n):
 
 
 @pytest.mark.mpi
-def test_crashed_rank_ends_the_job_with_an_error(mpi_run):
-    proc = mpi_run("crash.py", n=2, args=["raise"], timeout=60, expect_ok=False)
+@pytest.mark.parametrize("mode,message", [("raise", "rank 1 fails on purpose"),
+                                          ("early", "rank 1 fails before init_process_group")])
+def test_crashed_rank_ends_the_job_with_an_error(mpi_run, mode, message):
+    proc = mpi_run("crash.py", n=2, args=[mode], timeout=60, expect_ok=False)
     assert proc.returncode != 0
     # (MPI_Abort may cut the launcher's output forwarding short: check only the error)
-    assert "rank 1 fails on purpose" in proc.stderr
+    assert message in proc.stderr
 
 
 @pytest.mark.mpi

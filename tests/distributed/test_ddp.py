@@ -105,3 +105,36 @@ def test_sync_batchnorm_on_a_world_of_one_is_batchnorm(world1):
     sbn = nn.SyncBatchNorm(3)
     x = ember.randn(5, 3)
     np.testing.assert_allclose(sbn(x).detach().numpy(), bn(x).detach().numpy(), rtol=1e-6)
+
+
+def test_comm_hook_sees_buckets_and_its_future_sets_the_gradients(world1):
+    from ember.distributed.algorithms.ddp_comm_hooks import default_hooks
+    seen = []
+
+    def hook(state, bucket):
+        seen.append((state, bucket.index(), bucket.is_last(), len(bucket.parameters())))
+        assert [tuple(g.shape) for g in bucket.gradients()] == \
+            [tuple(p.shape) for p in bucket.parameters()]
+        return default_hooks.allreduce_hook(None, bucket).then(lambda f: f.value() * 2)
+
+    ember.manual_seed(0)
+    ddp = DDP(net(), bucket_cap_mb=1e-6)
+    ref = net()
+    ref.load_state_dict(ddp.module.state_dict())
+    ddp.register_comm_hook("state", hook)
+    x = ember.randn(3, 4)
+    ddp(x).sum().backward()
+    ref(x).sum().backward()
+    assert [s[1] for s in seen] == [0, 1, 2, 3] and seen[-1][2] and seen[0][0] == "state"
+    for p, q in zip(ddp.module.parameters(), ref.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), 2 * q.grad.numpy(), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="only be called once"):
+        ddp.register_comm_hook(None, hook)
+
+
+def test_future_then_and_set_result():
+    from ember.distributed import Future
+    f = Future()
+    g = f.then(lambda fut: fut.value() + 1)
+    f.set_result(41)
+    assert g.wait() == 42 and g.done()

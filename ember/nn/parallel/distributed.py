@@ -12,17 +12,16 @@ optimizer step. How the averaging overlaps backward (as PyTorch's reducer does):
   backward goes on computing earlier layers' gradients;
 * buckets start in index order on every rank (MPI needs the same collective order on
   every rank); when the last one has started, the reducer waits for all of them and
-  writes the averages back into ``param.grad``.
+  writes the averages back into ``param.grad``;
+* ``register_comm_hook`` replaces that averaging per bucket (PyTorch's hooks, e.g.
+  float16 compression, are in ``ember.distributed.algorithms.ddp_comm_hooks``).
 """
 from contextlib import contextmanager
 
-import numpy as np
-
 from ..modules import Module
+from ._reducer import GradBucket, Reducer, outputs
 
-__all__ = ["DistributedDataParallel"]
-
-_FIRST_BUCKET_BYTES = 1024 * 1024
+__all__ = ["DistributedDataParallel", "GradBucket"]
 
 
 class DistributedDataParallel(Module):
@@ -95,7 +94,7 @@ class DistributedDataParallel(Module):
         self._verify_same_shapes()
         if init_sync:
             self._broadcast_states(list(module.parameters()) + self._buffers_list())
-        object.__setattr__(self, "_reducer", _Reducer(params, pg, dist, self.bucket_bytes_cap))
+        object.__setattr__(self, "_reducer", Reducer(params, pg, dist, self.bucket_bytes_cap))
         object.__setattr__(self, "_hooks", [
             p.register_post_accumulate_grad_hook(self._reducer.hook(i))
             for i, p in enumerate(params)])
@@ -143,7 +142,7 @@ class DistributedDataParallel(Module):
         """After it: arm the gradient hooks for the coming backward (or not)."""
         from ...autograd.grad_mode import is_grad_enabled
         sync = is_grad_enabled() and self.require_backward_grad_sync
-        self._reducer.prepare(sync, _outputs(out) if sync and self.find_unused_parameters
+        self._reducer.prepare(sync, outputs(out) if sync and self.find_unused_parameters
                               else None)
 
     @contextmanager
@@ -163,6 +162,23 @@ class DistributedDataParallel(Module):
         finally:
             self.require_backward_grad_sync = old
 
+    def register_comm_hook(self, state, hook):
+        """Replace the averaging of each bucket by ``hook(state, bucket)``, which returns
+        a ``Future`` of the bucket's averaged flat gradient (``bucket`` is a
+        ``GradBucket``: ``buffer()``, ``gradients()``, ``parameters()``, ``index()``,
+        ``is_last()``). Register before the first backward, at most once, as PyTorch.
+
+        Example:
+            >>> from ember.distributed.algorithms.ddp_comm_hooks import default_hooks
+            >>> ddp.register_comm_hook(None, default_hooks.fp16_compress_hook)
+        """
+        if self._reducer.comm_hook is not None:
+            raise RuntimeError("register_comm_hook or register_builtin_comm_hook can only "
+                               "be called once.")
+        if not callable(hook):
+            raise TypeError("register_comm_hook: hook must be callable")
+        self._reducer.comm_hook = (state, hook)
+
     def join(self, *args, **kwargs):
         raise NotImplementedError("DistributedDataParallel.join (uneven inputs) is not "
                                   "supported: give every rank the same number of batches "
@@ -173,169 +189,3 @@ class DistributedDataParallel(Module):
 
     def extra_repr(self):
         return f"world_size={self.process_group.size()}"
-
-
-def _outputs(out):
-    """The tensors in a forward's output (nested tuples, lists and dicts)."""
-    if hasattr(out, "grad_fn"):
-        return [out]
-    if isinstance(out, dict):
-        out = list(out.values())
-    if isinstance(out, (list, tuple)):
-        return [t for o in out for t in _outputs(o)]
-    return []
-
-
-def _reachable_leaves(outputs):
-    """ids of the AccumulateGrad nodes reachable from ``outputs``' grad_fns."""
-    seen, found = set(), set()
-    stack = [t.grad_fn for t in outputs if getattr(t, "grad_fn", None) is not None]
-    stack += [t._acc for t in outputs if getattr(t, "grad_fn", None) is None
-              and getattr(t, "_acc", None) is not None]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if node.name() == "AccumulateGrad":
-            found.add(id(node))
-        for nxt, _ in node.next_functions:
-            if nxt is not None:
-                stack.append(nxt)
-    return found
-
-
-class _Bucket:
-    def __init__(self, indices, params, dtype):
-        self.indices = indices                # parameter indices, in ready order
-        self.offsets = {}
-        at = 0
-        for i in indices:
-            self.offsets[i] = (at, at + params[i]._data.size)
-            at += params[i]._data.size
-        self.flat = np.zeros(at, dtype=dtype)
-        self.pending = len(indices)
-        self.work = None
-
-
-class _Reducer:
-    """Per-iteration bookkeeping: which gradients are ready, which buckets started."""
-
-    def __init__(self, params, pg, dist, cap):
-        self.params, self.pg, self.dist = params, pg, dist
-        self.buckets = self._build(cap)
-        self.bucket_of = {i: b for b, bucket in enumerate(self.buckets) for i in bucket.indices}
-        self.active = False      # a synced backward is expected for the last forward
-        self.started = False     # some gradient of this iteration arrived
-        self.ready = set()
-        self.used = None         # per-parameter 0/1 (find_unused_parameters)
-        self.next_bucket = 0
-
-    def _build(self, cap):
-        buckets, cur, size, dtype = [], [], 0, None
-        limit = min(_FIRST_BUCKET_BYTES, cap)
-        for i in reversed(range(len(self.params))):
-            a = self.params[i]._data
-            if cur and (a.dtype != dtype or size + a.nbytes > limit):
-                buckets.append(_Bucket(cur, self.params, dtype))
-                cur, size, limit = [], 0, cap
-            cur.append(i)
-            size += a.nbytes
-            dtype = a.dtype
-        if cur:
-            buckets.append(_Bucket(cur, self.params, dtype))
-        return buckets
-
-    def check_previous_finished(self, find_unused):
-        if self.active and self.started:
-            missing = [i for i in range(len(self.params)) if i not in self.ready]
-            raise RuntimeError(
-                "Expected to have finished reduction in the prior iteration before starting "
-                "a new one. This error indicates that your module has parameters that were "
-                "not used in producing loss. You can enable unused parameter detection by "
-                "passing the keyword argument `find_unused_parameters=True` to "
-                "`ember.nn.parallel.DistributedDataParallel`, and by making sure all "
-                "`forward` function outputs participate in calculating loss. Parameter "
-                f"indices which did not receive grad for rank {self.pg.global_rank}: "
-                f"{' '.join(map(str, missing))}")
-
-    def prepare(self, sync, outputs):
-        """Called after each forward: arm the hooks (or not) for the coming backward."""
-        self.active = sync
-        self.started = False
-        self.ready = set()
-        self.next_bucket = 0
-        self.used = None
-        for b in self.buckets:
-            b.pending = len(b.indices)
-            b.work = None
-        if sync and outputs is not None:
-            reached = _reachable_leaves(outputs)
-            self.used = np.array([int(getattr(p, "_acc", None) is not None and
-                                      id(p._acc) in reached) for p in self.params], dtype=np.uint8)
-            for i in np.flatnonzero(self.used == 0):
-                self._mark_ready(int(i), None)
-
-    def hook(self, index):
-        def on_grad(param):
-            if self.active and index not in self.ready:
-                self._mark_ready(index, param)
-        return on_grad
-
-    def _mark_ready(self, i, param):
-        self.started = True
-        self.ready.add(i)
-        b = self.buckets[self.bucket_of[i]]
-        lo, hi = b.offsets[i]
-        if param is None or param.grad is None:
-            b.flat[lo:hi] = 0                  # unused here: contributes zeros
-        else:
-            g = param.grad._data
-            b.flat[lo:hi] = (g if type(g) is np.ndarray else g.get()).reshape(-1)
-        b.pending -= 1
-        if b.pending == 0:
-            self._launch_ready_buckets()
-        elif self.next_bucket:                 # give started all-reduces a chance to progress
-            self.buckets[self.next_bucket - 1].work.is_completed()
-
-    def _launch_ready_buckets(self):
-        from ...tensor import Tensor
-        while self.next_bucket < len(self.buckets) and self.buckets[self.next_bucket].pending == 0:
-            b = self.buckets[self.next_bucket]
-            b.work = self.dist.all_reduce(Tensor._wrap(b.flat), group=self.pg, async_op=True)
-            self.next_bucket += 1
-        if self.next_bucket == len(self.buckets):
-            self._finalize()
-
-    def _finalize(self):
-        """All buckets started: wait, then write the averages into ``param.grad``."""
-        from ...tensor import Tensor
-        n = self.pg.size()
-        globally_used = None
-        if self.used is not None:
-            counts = Tensor._wrap(self.used.copy())
-            self.dist.all_reduce(counts, op=self.dist.ReduceOp.MAX, group=self.pg)
-            globally_used = counts._data
-        for b in self.buckets:
-            b.work.wait()
-            b.flat /= n
-            for i in b.indices:
-                if globally_used is not None and not globally_used[i]:
-                    continue                   # unused on every rank: grad left as it was
-                p = self.params[i]
-                lo, hi = b.offsets[i]
-                avg = b.flat[lo:hi].reshape(p._data.shape)
-                if p.grad is None:
-                    p.grad = Tensor._wrap(_like(p._data, avg))
-                else:
-                    g = p.grad._data
-                    g[...] = avg if type(g) is np.ndarray else _like(g, avg)
-        self.active = False
-
-
-def _like(arr, host):
-    """``host`` (a NumPy array) as a fresh array on ``arr``'s device."""
-    if type(arr) is np.ndarray:
-        return host.copy()
-    import cupy
-    return cupy.asarray(host)

@@ -1,4 +1,6 @@
-"""Run under mpiexec -n 2: rank 1 fails ('raise') or skips a collective ('skip')."""
+"""Run under mpiexec -n 2: rank 1 fails ('raise'), fails before init_process_group
+('early'), or skips a collective ('skip')."""
+import os
 import sys
 from datetime import timedelta
 
@@ -6,6 +8,8 @@ import ember
 import ember.distributed as dist
 
 mode = sys.argv[1]
+if mode == "early" and os.environ.get("PMI_RANK") == "1":
+    raise ImportError("rank 1 fails before init_process_group")
 dist.init_process_group("mpi", timeout=timedelta(seconds=3))
 t = ember.ones(4)
 dist.all_reduce(t)          # everyone gets here

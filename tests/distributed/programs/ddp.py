@@ -63,6 +63,25 @@ for cap in (None, 1e-6):                  # default buckets; tiny buckets (one p
     for other in every:                   # bit-identical replicas
         assert all(np.array_equal(a, b) for a, b in zip(other, every[0]))
 
+# 1b. communication hooks: PyTorch's default all-reduce hook and float16 compression
+from ember.distributed.algorithms.ddp_comm_hooks import default_hooks  # noqa: E402
+for hook, tol in ((default_hooks.allreduce_hook, 2e-5), (default_hooks.fp16_compress_hook, 2e-3)):
+    ember.manual_seed(3)
+    ddp = DDP(mlp(), bucket_cap_mb=1e-4)
+    ddp.register_comm_hook(None, hook)
+    ref = mlp()
+    ref.load_state_dict(ddp.module.state_dict())
+    train(ddp, ember.optim.SGD(ddp.parameters(), lr=0.1), local=True)
+    train(ref, ember.optim.SGD(ref.parameters(), lr=0.1), local=False)
+    for p, q in zip(ddp.module.parameters(), ref.parameters()):
+        close(p, q, f"comm hook {hook.__name__}", tol=tol)
+try:
+    ddp.register_comm_hook(None, hook)
+except RuntimeError as e:
+    assert "only be called once" in str(e)
+else:
+    raise AssertionError("a second comm hook was accepted")
+
 # 2. state_dict keys carry module., as PyTorch's
 assert all(k.startswith("module.") for k in ddp.state_dict())
 assert list(ddp.module.state_dict()) == [k[len("module."):] for k in ddp.state_dict()]
