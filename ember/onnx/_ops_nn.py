@@ -117,7 +117,7 @@ def _row_norm(b, node, ins):
     A, G, K = node.params["view"]
     xs = node.inputs[0].shape
     if G != 1:
-        b.unsupported(node)  # group norm
+        return _group_norm(b, node, ins)
     n, size = 0, 1
     while size < K and n < len(xs):
         n += 1
@@ -125,10 +125,29 @@ def _row_norm(b, node, ins):
     dt = node.inputs[0].dtype
     norm_shape = list(xs[len(xs) - n:])
     if b.opset < 17:
-        b.unsupported(node)
+        b.unsupported(node, "normalization layers need opset_version >= 17 (LayerNormalization)")
     outs = b.node("LayerNormalization", [x, w or b.const(np.ones(norm_shape), dt)] + ([bias] if bias else []),
                   axis=-n, epsilon=float(node.params["eps"]))
     return [outs, "", ""]
+
+
+def _group_norm(b, node, ins):
+    """Group/instance norm: normalize rows of K elements (LayerNormalization over the last
+    axis of x viewed as (-1, K)), then the per-channel affine on x viewed as (N, C, L)."""
+    x, w, bias = ins
+    p, xs, dt = node.params, node.inputs[0].shape, node.inputs[0].dtype
+    if b.opset < 17:
+        b.unsupported(node, "normalization layers need opset_version >= 17 (LayerNormalization)")
+    K = p["view"][2]
+    _, C, L = p["aff_view"]
+    rows = b.node("Reshape", [x, b.const([-1, K])])
+    y = b.node("LayerNormalization", [rows, b.const(np.ones(K), dt)], axis=-1, epsilon=float(p["eps"]))
+    y = b.node("Reshape", [y, b.const([-1, C, L])])
+    if w:
+        y = b.node("Mul", [y, b.node("Reshape", [w, b.const([1, C, 1])])])
+    if bias:
+        y = b.node("Add", [y, b.node("Reshape", [bias, b.const([1, C, 1])])])
+    return [b.node("Reshape", [y, b.const([0] + list(xs[1:]))]), "", ""]
 
 
 @converter("Embedding")

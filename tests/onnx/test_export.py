@@ -96,6 +96,9 @@ def test_linear_on_3d_input_and_dropout_eval():
     (nn.Flatten(), (3, 4, 4)),
     (nn.LayerNorm(6), (4, 6)),
     (nn.LayerNorm([4, 6]), (4, 6)),
+    (nn.GroupNorm(2, 4), (4, 3, 3)),
+    (nn.InstanceNorm2d(3, affine=True), (3, 4, 4)),
+    (nn.ConvTranspose1d(3, 2, 3, stride=2), (3, 5)),
 ], ids=lambda v: type(v).__name__ if isinstance(v, nn.Module) else None)
 def test_layers(layer, shape):
     if any(isinstance(layer, c) for c in (nn.BatchNorm1d, nn.BatchNorm2d)):
