@@ -33,9 +33,8 @@ from .collectives import (all_reduce, reduce, broadcast, all_gather,  # noqa: F4
                           reduce_scatter_tensor, all_to_all, all_to_all_single)
 from .p2p import (send, recv, isend, irecv, P2POp, batch_isend_irecv,  # noqa: F401
                   all_gather_object, gather_object, broadcast_object_list, scatter_object_list)
-
-
 from . import _backend as _b  # noqa: E402
+
 if _b.launched_by_mpi():   # a rank failing even before init_process_group ends the job
     _b.install_abort_on_error()
 
