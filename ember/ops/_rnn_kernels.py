@@ -3,10 +3,9 @@
 Each kernel runs the recurrence of one layer-direction over a packed sequence: step
 ``t`` uses rows ``offs[t] : offs[t] + bs[t]`` of the ``(N, ...)`` arrays. Batch rows are
 independent of one another, so a kernel works on a row range ``[lo, hi)`` of the batch,
-and with several BLAS threads the batch is split over Python threads running
-single-threaded BLAS (``split_over_threads``): one synchronisation per layer instead of
-one inside every small per-step GEMM (which, on a busy machine, can cost a scheduler
-slice each). Every kernel writes only its own rows.
+and with several ember threads the batch is split over them (``run_shared``; BLAS is
+single-threaded): one synchronisation per layer instead of one inside every small
+per-step GEMM (which, on a busy machine, can cost a scheduler slice each). Every kernel writes only its own rows.
 
 Forward kernels return what their backward needs; backward kernels fill the gate
 gradients ``(N, G*H)`` and update ``dh``/``dc`` (the running state gradients, ``(B, .)``)
@@ -14,15 +13,20 @@ in place, leaving the initial states' gradients there.
 """
 import numpy as np
 
-from ._im2col import split_over_threads
+from ._im2col import _split, _threads, run_shared
 
 _MIN_SPLIT_WORK = 1 << 18   # multiply-adds per step below which one thread is faster
+_MIN_ROWS = 16              # rows per part: smaller per-step GEMMs lose more than a thread gains
 
 
 def run_rows(xp, B, per_step_work, fn):
-    """Call ``fn(lo, hi)`` over the batch rows, split over threads when worth it."""
-    if B >= 8 and per_step_work >= _MIN_SPLIT_WORK:
-        split_over_threads(xp, list(range(B)), lambda part: fn(part[0], part[-1] + 1))
+    """Call ``fn(lo, hi)`` over the batch rows: split in one part per thread (ember's
+    work-sharing threads, BLAS single-threaded) when the layer is big enough, else all
+    rows at once. One part per thread, not more: a GEMM of 8 rows runs at about half
+    the speed of one of 32 here."""
+    t = min(_threads(), B // _MIN_ROWS) if xp is np else 1
+    if t >= 2 and per_step_work >= _MIN_SPLIT_WORK:
+        run_shared(_split(B, t), lambda ab: fn(*ab), t)
     else:
         fn(0, B)
 

@@ -243,9 +243,8 @@ def test_backward_from_an_output_upstream_of_another():
 
 @pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
 def test_batch_split_over_threads_gives_the_same_result(name, monkeypatch):
-    # large layers split the batch rows over Python threads with 1-thread BLAS; force
-    # that path on a small packed batch and compare with the single-thread run
-    threadpoolctl = pytest.importorskip("threadpoolctl")
+    # large layers split the batch rows over ember's threads; force that path on a
+    # small packed batch and compare with the single-thread run
     from ember.ops import _rnn_kernels
     from ember.nn.utils.rnn import pack_padded_sequence
     kw = dict(input_size=3, hidden_size=4, num_layers=2, bidirectional=True)
@@ -254,15 +253,19 @@ def test_batch_split_over_threads_gives_the_same_result(name, monkeypatch):
     m = getattr(ember.nn, name)(**kw).double()
     x = np.random.default_rng(0).standard_normal((5, 9, 3))
     lengths = [5, 5, 4, 4, 3, 3, 2, 2, 1]
+    calls = []
+    monkeypatch.setattr(_rnn_kernels, "_threads", lambda: 2)
+    monkeypatch.setattr(_rnn_kernels, "run_shared", lambda parts, fn, t: calls.append(parts) or [fn(p) for p in parts])
     res = []
     for split in (False, True):
         if split:
             monkeypatch.setattr(_rnn_kernels, "_MIN_SPLIT_WORK", 0)
+            monkeypatch.setattr(_rnn_kernels, "_MIN_ROWS", 1)
         m.zero_grad()
         xt = ember.tensor(x, requires_grad=True)
-        with threadpoolctl.threadpool_limits(2):
-            out, state = m(pack_padded_sequence(xt, lengths))
-            (out.data.sum() + sum(s.sum() for s in _flat(state))).backward()
+        out, state = m(pack_padded_sequence(xt, lengths))
+        (out.data.sum() + sum(s.sum() for s in _flat(state))).backward()
         res.append([_np(out.data), xt.grad.numpy()] + [p.grad.numpy() for p in m.parameters()])
+    assert calls and all(p == [(0, 4), (4, 9)] for p in calls)
     for a, b in zip(*res):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
