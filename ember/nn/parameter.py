@@ -35,7 +35,7 @@ class Parameter(Tensor):
 
     def __new__(cls, data=None, requires_grad=True):
         if data is None:
-            array = np.empty((0,), dtype=np.float32)
+            array = np.empty((0,), dtype=np.float32)  # host: an empty placeholder
         elif isinstance(data, Tensor):
             array = data._data
         else:
@@ -75,7 +75,7 @@ class Buffer(Tensor):
 
     def __new__(cls, data=None, *, persistent=True):
         if data is None:
-            array = np.empty((0,), dtype=np.float32)
+            array = np.empty((0,), dtype=np.float32)  # host: an empty placeholder
         elif isinstance(data, Tensor):
             array = data._data
         else:

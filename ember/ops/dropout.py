@@ -24,7 +24,7 @@ _ALPHA_PRIME = 1.7580993408473766
 def _keep_mask(xp, shape, p, dtype, generator):
     """A random 0/1 mask of ``shape`` (P(1) = 1 - p) as ``dtype``."""
     # PyTorch's draws: bernoulli_(1 - p), so masks match PyTorch's for the same seed
-    keep = np.empty(shape, dtype=np.bool_)
+    keep = np.empty(shape, dtype=np.bool_)  # host: drawn from the generator, then copied
     # drawn on the host from the device's generator, then copied (see ember/backend/_rng.py)
     _random_draws.bernoulli(_random._gen(generator, None if xp is np else "cuda"), keep, 1.0 - p)
     if xp is not np:

@@ -8,6 +8,7 @@ from ..autograd.op import Op
 from ..tensor import Tensor
 from ._args import broadcast_shape, not_implemented_for, require_tensors
 from ._out import with_out
+from .compare import _as_int_of as _int_scalar  # a NumPy scalar wrapped into an integer dtype
 
 __all__ = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod", "pow",
            "neg", "negative", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt",
@@ -37,6 +38,17 @@ def _expand_array(x, shape):
     if x.size == 1 and len(shape) <= 4:
         return _array_module(x).full(shape, x.reshape(()), dtype=x.dtype)
     return _array_module(x).broadcast_to(x, shape)
+
+
+def _xp_vals(*vals):
+    """The array module of the first Tensor or array among ``vals`` (numpy for numbers)."""
+    for v in vals:
+        d = v._data if isinstance(v, Tensor) else v
+        if d.__class__ is np.ndarray:
+            return np
+        if hasattr(d, "shape") and not isinstance(d, np.generic):
+            return _array_module(d)
+    return np
 
 
 def _array_module(x):
@@ -139,10 +151,12 @@ def _scalar(x):
 
 
 def _as_tensor(x, like):
+    """``x`` (a Tensor, array, list or number) as a Tensor on ``like``'s device."""
     if isinstance(x, Tensor):
         return x
-    arr = np.asarray(x)
-    if arr.dtype == np.float64 and not isinstance(x, np.ndarray):
+    xp = _array_module(like._data) if isinstance(like, Tensor) else np
+    arr = xp.asarray(x)
+    if arr.dtype == np.float64 and not isinstance(x, (np.ndarray, xp.ndarray)):
         arr = arr.astype(_dt.get_default_dtype().numpy)
     return Tensor._wrap(arr)
 
@@ -185,9 +199,9 @@ def _binary(a, b, op, sop=None, rsop=None, float_only=False):
                 dt = _dt.get_default_dtype().numpy
             a = _cast(a, dt)
             if dt.kind in "iu" and isinstance(c, int):
-                c = np.array(c).astype(dt)  # wrap around like PyTorch's integer arithmetic
+                c = _int_scalar(c, dt)  # a NumPy scalar wrapped around like PyTorch's integers
         if sop is None:
-            return op.apply(a, Tensor._wrap(np.asarray(c, dtype=a._data.dtype)))
+            return op.apply(a, Tensor._wrap(_array_module(a._data).asarray(c, dtype=a._data.dtype)))
         return sop.apply(a, c=c)
     c = _scalar(a)
     if c is None:
@@ -198,9 +212,9 @@ def _binary(a, b, op, sop=None, rsop=None, float_only=False):
             dt = _dt.get_default_dtype().numpy
         b = _cast(b, dt)
         if dt.kind in "iu" and isinstance(c, int):
-            c = np.array(c).astype(dt)
+            c = _int_scalar(c, dt)
     if rsop is None:
-        return op.apply(Tensor._wrap(np.asarray(c, dtype=b._data.dtype)), b)
+        return op.apply(Tensor._wrap(_array_module(b._data).asarray(c, dtype=b._data.dtype)), b)
     return rsop.apply(b, c=c)
 
 
@@ -404,6 +418,7 @@ def mul(input, other):
 @with_out
 def div(input, other, *, rounding_mode=None):
     """True division (integers give floats); ``rounding_mode`` 'trunc' or 'floor'."""
+    xp = _xp_vals(input, other)
     if rounding_mode is None:
         return _binary(input, other, Div, DivScalar, RDivScalar, float_only=True)
     if rounding_mode not in ("trunc", "floor"):
@@ -416,7 +431,7 @@ def div(input, other, *, rounding_mode=None):
     if rounding_mode == "trunc":  # floor and trunc differ where the signs differ and a remainder is left
         A = input._data if isinstance(input, Tensor) else input
         B = other._data if isinstance(other, Tensor) else other
-        fix = (np.mod(A, B) != 0) & ((np.asarray(A) < 0) != (np.asarray(B) < 0))
+        fix = (xp.mod(A, B) != 0) & ((xp.asarray(A) < 0) != (xp.asarray(B) < 0))
         q = Tensor._wrap(q._data + fix.astype(q._data.dtype))
     return q
 
@@ -431,24 +446,26 @@ def _is_float(a, b):
 @with_out
 def floor_divide(input, other):
     """Floor division ``input // other`` (not differentiable)."""
+    xp = _xp_vals(input, other)
     A = input._data if isinstance(input, Tensor) else input
     B = other._data if isinstance(other, Tensor) else other
     ref = input if isinstance(input, Tensor) else other
     dt = _dt.result_dtype(ref, other if ref is input else input)
     # both operands in the promoted dtype first (Python ints wrap around into it), as in PyTorch
-    A, B = np.array(A).astype(dt, copy=False), np.array(B).astype(dt, copy=False)
-    out_shape = broadcast_shape("floor_divide", np.shape(A), np.shape(B))
+    A, B = (xp.asarray(v).astype(dt, copy=False) if hasattr(v, "shape") else _int_scalar(v, dt) for v in (A, B))
+    out_shape = broadcast_shape("floor_divide", getattr(A, "shape", ()), getattr(B, "shape", ()))
     if dt.kind == "b":
         raise NotImplementedError("floor_divide(): \"div_floor_cpu\" not implemented for 'Bool'")
     if dt.kind in "iu" and 0 not in out_shape:
         _check_int_divisor("floor_divide", B)
-    return Tensor._wrap(np.asarray(np.floor_divide(A, B)).astype(dt, copy=False))
+    return Tensor._wrap(xp.asarray(xp.floor_divide(A, B)).astype(dt, copy=False))
 
 
 def _check_int_divisor(op, b):
     """Integer division by zero raises, as in PyTorch (NumPy would give 0 and warn)."""
+    xp = _xp_vals(b)
     b = b._data if isinstance(b, Tensor) else b
-    if np.any(np.asarray(b) == 0):
+    if xp.any(xp.asarray(b) == 0):
         raise RuntimeError(f"{op}(): ZeroDivisionError")
 
 
@@ -490,12 +507,13 @@ def _promote_modulus(input, other, op):
 def _int_pow(a, b):
     """``a ** b`` for integer arrays with PyTorch's answer for negative exponents
     (1 for base 1, +-1 for base -1, 0 otherwise) where NumPy raises."""
+    xp = _xp_vals(a, b)
     neg = b < 0
-    if not np.any(neg):
+    if not xp.any(neg):
         return a ** b
-    y = a ** np.where(neg, 0, b)
-    at_neg = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 != 0, -1, 1), 0))
-    return np.where(neg, at_neg, y).astype(y.dtype, copy=False)
+    y = a ** xp.where(neg, 0, b)
+    at_neg = xp.where(a == 1, 1, xp.where(a == -1, xp.where(b % 2 != 0, -1, 1), 0))
+    return xp.where(neg, at_neg, y).astype(y.dtype, copy=False)
 
 
 def _promote_pair(a, b, float_only=False, op=None):
@@ -514,7 +532,8 @@ def _promote_pair(a, b, float_only=False, op=None):
     if float_only and dt.kind != "f":
         dt = _dt.get_default_dtype().numpy
     a = _cast(a, dt)
-    b = _cast(b, dt) if isinstance(b, Tensor) else Tensor._wrap(np.array(b).astype(dt))  # ints wrap around
+    b = _cast(b, dt) if isinstance(b, Tensor) else Tensor._wrap(
+        _array_module(a._data).asarray(_int_scalar(b, dt)))  # ints wrap around
     return (b, a) if swapped else (a, b)
 
 
@@ -576,6 +595,7 @@ class Clamp(Op):
 @with_out
 def clamp(input, min=None, max=None):
     """Clamp values into [min, max] (either may be None or a tensor)."""
+    xp = _xp_vals(input)
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -592,8 +612,8 @@ def clamp(input, min=None, max=None):
             dt = input._data.dtype  # bool with int bounds -> int64; ints wrap around into dt, as in PyTorch
             for v in (min, max):
                 dt = dt if v is None else np.promote_types(dt, _dt.result_dtype(input, v))
-            lo, hi = (None if v is None else np.array(v).astype(dt) for v in (min, max))
-            return Tensor._wrap(np.clip(input._data, lo, hi))
+            lo, hi = (None if v is None else _int_scalar(v, dt) for v in (min, max))
+            return Tensor._wrap(xp.clip(input._data, lo, hi))
     return Clamp.apply(input, lo=min, hi=max)
 
 
@@ -634,17 +654,19 @@ def minimum(input, other):
 @with_out
 def fmax(input, other):
     """Elementwise maximum that ignores NaN (not differentiable)."""
+    xp = _xp_vals(input, other)
     require_tensors("fmax", input, other)
     a, b = _promote_pair(input, other, op="fmax")
-    return Tensor._wrap(np.fmax(a._data, b._data))
+    return Tensor._wrap(xp.fmax(a._data, b._data))
 
 
 @with_out
 def fmin(input, other):
     """Elementwise minimum that ignores NaN (not differentiable)."""
+    xp = _xp_vals(input, other)
     require_tensors("fmin", input, other)
     a, b = _promote_pair(input, other, op="fmin")
-    return Tensor._wrap(np.fmin(a._data, b._data))
+    return Tensor._wrap(xp.fmin(a._data, b._data))
 
 
 class Where(Op):
@@ -669,17 +691,18 @@ class Where(Op):
 def where(condition, input=None, other=None):
     """``input`` where ``condition`` else ``other`` (broadcasting); with only a condition,
     the indices of its nonzero elements (as ``nonzero(as_tuple=True)``)."""
-    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    xp = _xp_vals(condition, input, other)
+    cond = condition._data if isinstance(condition, Tensor) else xp.asarray(condition)
     if input is None and other is None:  # nonzero(condition, as_tuple=True)
         if cond.ndim == 0:
-            return (Tensor._wrap(np.zeros(int(bool(cond)), np.int64)),)
-        return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(cond))
+            return (Tensor._wrap(xp.zeros(int(bool(cond)), np.int64)),)
+        return tuple(Tensor._wrap(i.astype(np.int64)) for i in xp.nonzero(cond))
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
     ref = input if isinstance(input, Tensor) else other
     if not isinstance(ref, Tensor):
-        dt = _dt.result_dtype(Tensor._wrap(np.asarray(0.0, dtype=_dt.get_default_dtype().numpy)), 0.0)
-        return Tensor._wrap(np.where(cond, input, other).astype(dt))
+        dt = _dt.result_dtype(Tensor._wrap(xp.asarray(0.0, dtype=_dt.get_default_dtype().numpy)), 0.0)
+        return Tensor._wrap(xp.where(cond, input, other).astype(dt))
     a, b = _promote_pair(input, other) if isinstance(input, Tensor) else _promote_pair(other, input)[::-1]
     return Where.apply(a, b, cond=cond)
 
@@ -703,8 +726,9 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 
 @with_out
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
-    mask = ~np.isfinite(input._data)
-    out = Tensor._wrap(np.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))
+    xp = _xp_vals(input)
+    mask = ~xp.isfinite(input._data)
+    out = Tensor._wrap(xp.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))
     if not input._rg:
         return out
     return where(Tensor._wrap(mask), out.detach(), input)

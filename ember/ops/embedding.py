@@ -27,9 +27,9 @@ def _scatter_rows(xp, flat_idx, rows, num):
     """out[v] = sum of rows[i] with flat_idx[i] == v, shape (num, D)."""
     n, d = rows.shape
     if xp is np and num <= 256 and n * num <= 4_000_000 and n > num and \
-            np.isfinite(rows).all():
-        onehot = np.zeros((num, n), dtype=rows.dtype)
-        onehot[flat_idx, np.arange(n)] = 1
+            xp.isfinite(rows).all():
+        onehot = xp.zeros((num, n), dtype=rows.dtype)
+        onehot[flat_idx, xp.arange(n)] = 1
         return onehot @ rows
     out = xp.zeros((num, d), dtype=rows.dtype)
     if n == 0:
@@ -107,7 +107,8 @@ class EmbeddingBackward(Op):
 
 def embedding_op(indices, weight, padding_idx=None, scale_grad_by_freq=False):
     """Rows of ``weight`` (V, D) at integer ``indices`` (any shape) -> (*indices, D)."""
-    idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
+    xp = get_array_module(weight._data)
+    idx = indices._data if isinstance(indices, Tensor) else xp.asarray(indices)
     num = weight._data.shape[0]
     _check_indices(idx, num)
     return Embedding.apply(weight, indices=idx, num=num, padding_idx=padding_idx,

@@ -278,12 +278,13 @@ class Scatter(Op):
 
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     """Write ``src`` (tensor or scalar ``value``) into a copy of ``input`` at ``index`` along ``dim``."""
+    xp = _array_module(input._data)
     d = _wrap_dim(dim, input._data.ndim, "scatter")
     idx = _check_index("scatter", input, d, index)
     if src is None:
         src = value
     if not isinstance(src, Tensor):
-        src = Tensor._wrap(np.asarray(src, dtype=input._data.dtype))
+        src = Tensor._wrap(xp.asarray(src, dtype=input._data.dtype))
     if reduce not in (None, "add", "multiply"):
         raise ValueError(f"scatter: reduce argument must be either add or multiply, got {reduce}")
     return Scatter.apply(input, src, index=idx, axis=d, reduce=reduce)
@@ -319,8 +320,9 @@ class IndexAddInto(Op):
 @with_out
 def index_select(input, dim, index):
     """Rows (along ``dim``) picked by a 1-d integer index."""
+    xp = _array_module(input._data)
     d = _wrap_dim(dim, input._data.ndim, "index_select")
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     if input._data.ndim == 0 and idx.size != 1:
@@ -349,9 +351,10 @@ def index_copy(input, dim, index, source):
 
 
 def index_fill(input, dim, index, value):
+    xp = _array_module(input._data)
     d = _wrap_dim(dim, input._data.ndim, "index_fill")
     key = (slice(None),) * d + (index._data.reshape(-1),)
-    v = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, dtype=input._data.dtype))
+    v = value if isinstance(value, Tensor) else Tensor._wrap(xp.asarray(value, dtype=input._data.dtype))
     return IndexPut.apply(input, v, key=key)
 
 
@@ -373,7 +376,8 @@ class MaskedFill(Op):
 
 def masked_fill(input, mask, value):
     """A copy of ``input`` with ``value`` where ``mask`` (broadcastable bool) is True."""
-    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    xp = _array_module(input._data)
+    m = mask._data if isinstance(mask, Tensor) else xp.asarray(mask)
     if m.dtype != np.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {m.dtype}")
     try:
@@ -387,7 +391,7 @@ def masked_fill(input, mask, value):
                                f"with {value._data.ndim} dimension(s).")
         v = value.to(input.dtype)
     else:
-        v = Tensor._wrap(np.asarray(value, dtype=input._data.dtype))
+        v = Tensor._wrap(xp.asarray(value, dtype=input._data.dtype))
     return MaskedFill.apply(input, v, mask=m)
 
 

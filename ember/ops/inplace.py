@@ -85,7 +85,7 @@ def _write(t, arr, op):
     if arr is dst:
         return
     try:
-        np.copyto(dst, arr, casting="unsafe") if type(dst) is np.ndarray else dst.__setitem__(Ellipsis, arr)
+        np.copyto(dst, arr, casting="unsafe") if type(dst) is np.ndarray else dst.__setitem__(Ellipsis, arr)  # host: the NumPy branch
     except ValueError as e:
         if "read-only" in str(e):
             raise RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor "

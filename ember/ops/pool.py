@@ -150,7 +150,7 @@ def _max_gather(xp, x, arg, k, s, plo, phi, d):
 
 def _flat_indices(xp, arg, k, s, plo, d, in_size):
     """Flat index into each input plane (PyTorch's return_indices convention)."""
-    offs = np.unravel_index(arg, k) if xp is np else xp.unravel_index(arg, k)
+    offs = xp.unravel_index(arg, k)
     nd = len(k)
     idx = None
     for i in range(nd):
@@ -453,7 +453,7 @@ def _adaptive_max_indices(xp, x, out):
         if nanm.any():   # NaN wins, as in PyTorch
             w = xp.where(nanm, np.inf, w)
     local = xp.argmax(w, axis=-1)
-    offs = np.unravel_index(local, ks) if xp is np else xp.unravel_index(local, ks)
+    offs = xp.unravel_index(local, ks)
     flat = None
     for i, idx in enumerate(idxs):
         shape = [1] * (nd + 2)
@@ -483,9 +483,10 @@ def _adaptive_maxnd(nd, x, output_size, return_indices):
 
 
 def _max_unpoolnd(nd, x, indices, kernel_size, stride, padding, output_size):
+    xp = _xp(x)
     opname = f"max_unpool{nd}d"
     x, unb = _batched(opname, x, nd)
-    ind = indices._data if hasattr(indices, "_data") else np.asarray(indices)
+    ind = indices._data if hasattr(indices, "_data") else xp.asarray(indices)
     if unb:
         ind = ind[None]
     if tuple(ind.shape) != tuple(x.shape):

@@ -274,6 +274,7 @@ def _reduced_shape(shape, axes):
 
 
 def _max_min(input, dim, keepdim, is_max, other=None):
+    xp = _array_module(input._data)
     name = "max" if is_max else "min"
     if isinstance(dim, Tensor):  # max(a, b): elementwise
         from .elementwise import maximum, minimum
@@ -284,7 +285,7 @@ def _max_min(input, dim, keepdim, is_max, other=None):
     if input._data.ndim == 0:
         ax = None
         v = input.clone() if input._rg else input
-        return (return_types_max if is_max else return_types_min)(v, Tensor._wrap(np.array(0)))
+        return (return_types_max if is_max else return_types_min)(v, Tensor._wrap(xp.array(0)))
     values, indices = MaxDim.apply(input, axis=ax, keepdim=keepdim, is_max=is_max, op=name)
     return (return_types_max if is_max else return_types_min)(values, indices)
 
@@ -326,17 +327,18 @@ def aminmax(input, *, dim=None, keepdim=False):
 
 
 def _arg_extreme(input, dim, keepdim, op):
+    xp = _array_module(input._data)
     X = input._data
     if X.dtype == np.bool_:
         raise RuntimeError(f"{op}(): does not support bool input")
     if dim is None:
         if X.size == 0:
             raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
-        r = np.asarray(getattr(X, op)()).astype(np.int64)
+        r = xp.asarray(getattr(X, op)()).astype(np.int64)
         return Tensor._wrap(r.reshape((1,) * X.ndim) if keepdim else r)
     ax = _wrap_dim(dim, X.ndim, op)
     if X.ndim == 0:
-        return Tensor._wrap(np.zeros((), dtype=np.int64))
+        return Tensor._wrap(xp.zeros((), dtype=np.int64))
     check_nonempty_dims(X.shape, (ax,), op)
     return Tensor._wrap(getattr(X, op)(axis=ax, keepdims=keepdim).astype(np.int64, copy=False))
 
@@ -479,24 +481,26 @@ def cumprod(input, dim, *, dtype=None):
 @with_out
 def all(input, dim=None, keepdim=False):
     axes = _axes(dim, input._data.ndim, "all")
-    return _logical_reduction(np.all, input, axes, keepdim)
+    return _logical_reduction("all", input, axes, keepdim)
 
 
 def _logical_reduction(fn, input, axes, keepdim):
     """all/any: bool, except uint8 inputs give uint8 (PyTorch's legacy byte masks)."""
-    r = np.asarray(fn(input._data, axis=axes, keepdims=keepdim))
+    xp = _array_module(input._data)
+    r = xp.asarray(getattr(xp, fn)(input._data, axis=axes, keepdims=keepdim))
     return Tensor._wrap(r.astype(np.uint8) if input._data.dtype == np.uint8 else r)
 
 
 @with_out
 def any(input, dim=None, keepdim=False):
     axes = _axes(dim, input._data.ndim, "any")
-    return _logical_reduction(np.any, input, axes, keepdim)
+    return _logical_reduction("any", input, axes, keepdim)
 
 
 def count_nonzero(input, dim=None):
+    xp = _array_module(input._data)
     axes = _axes(dim, input._data.ndim, "count_nonzero")
-    return Tensor._wrap(np.asarray(np.count_nonzero(input._data, axis=axes)).astype(np.int64))
+    return Tensor._wrap(xp.asarray(xp.count_nonzero(input._data, axis=axes)).astype(np.int64))
 
 
 @with_out

@@ -333,7 +333,7 @@ def cat(tensors, dim=0):
         from .. import dtypes as _dt
         dt = tensors[0]._data.dtype
         for t in tensors[1:]:
-            dt = _dt.result_dtype(Tensor._wrap(np.empty((1,), dt)), t)
+            dt = _dt.result_dtype(Tensor._wrap(np.empty((1,), dt)), t)  # host: a dtype probe
         kept = [t.to(_dt.from_numpy_dtype(dt)) for t in kept]
     if len(kept) == 1:
         return kept[0].clone()  # (an op, so tracing sees it too)

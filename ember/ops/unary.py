@@ -7,7 +7,7 @@ from ..autograd.op import Op
 from ..tensor import Tensor
 from ._erf import erf_array
 from ._args import not_implemented_for, require_tensors
-from .elementwise import _promote_pair, unbroadcast, where, mul, _cast
+from .elementwise import _promote_pair, unbroadcast, where, mul, _cast, _array_module
 from ._out import with_out
 
 
@@ -147,9 +147,10 @@ reciprocal = _unary_fn(Reciprocal, "reciprocal")
 @with_out
 def abs(input):
     """``|input|``; bool inputs raise, as in PyTorch."""
+    xp = _array_module(input._data)
     not_implemented_for("abs_cpu", input, "b")
     if input._data.dtype.kind != "f":
-        return Tensor._wrap(np.abs(input._data))
+        return Tensor._wrap(xp.abs(input._data))
     return Abs.apply(input)
 
 
@@ -158,7 +159,8 @@ absolute = abs
 
 @with_out
 def signbit(input):
-    return Tensor._wrap(np.signbit(input._data))
+    xp = _array_module(input._data)
+    return Tensor._wrap(xp.signbit(input._data))
 
 
 @with_out
@@ -211,13 +213,14 @@ def xlogy(input, other):
 @with_out
 def erfinv(input):
     """Inverse error function (Newton iterations on erf; not differentiable twice)."""
+    xp = _array_module(input._data)
     x = input._data.astype(np.float64)
     # Giles' single-precision approximation as the start, then Newton steps
-    w = -np.log((1.0 - x) * (1.0 + x))
-    y = np.where(w < 5, _giles_small(w - 2.5), _giles_large(np.sqrt(np.maximum(w, 5)) - 3)) * x
+    w = -xp.log((1.0 - x) * (1.0 + x))
+    y = xp.where(w < 5, _giles_small(w - 2.5), _giles_large(xp.sqrt(xp.maximum(w, 5)) - 3)) * x
     for _ in range(3):
         err = erf_array(y) - x
-        y = y - err / (1.1283791670955126 * np.exp(-y * y))
+        y = y - err / (1.1283791670955126 * xp.exp(-y * y))
     return Tensor._wrap(y.astype(input._data.dtype))
 
 

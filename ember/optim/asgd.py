@@ -58,8 +58,8 @@ class ASGD(Optimizer):
                 if len(state) == 0:
                     sdt = _scalar_np_dtype()
                     state["step"] = _new_step()
-                    state["eta"] = _wrap(np.array(lr, dtype=sdt))
-                    state["mu"] = _wrap(np.ones((), dtype=sdt))
+                    state["eta"] = _wrap(np.array(lr, dtype=sdt))  # host: a scalar, as PyTorch keeps it
+                    state["mu"] = _wrap(np.ones((), dtype=sdt))  # host: a scalar, as PyTorch keeps it
                     state["ax"] = _wrap(_zeros_like(pa))
                 step = _incr_step(state["step"])
                 dt = pa.dtype.type

@@ -69,7 +69,7 @@ class NAdam(Optimizer):
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = _new_step()
-                    state["mu_product"] = _wrap(np.ones((), dtype=_scalar_np_dtype()))
+                    state["mu_product"] = _wrap(np.ones((), dtype=_scalar_np_dtype()))  # host: a scalar
                     state["exp_avg"] = _wrap(_zeros_like(pa))
                     state["exp_avg_sq"] = _wrap(_zeros_like(pa))
                 step = _incr_step(state["step"])

@@ -461,7 +461,7 @@ def _cast_state(param, value, key):
         return _wrap(arr)
     if hasattr(value, "__array__") and not isinstance(value, np.generic) and hasattr(value, "shape"):
         # an array-like from elsewhere (e.g. a PyTorch tensor in a PyTorch checkpoint)
-        return _cast_state(param, np.array(value), key)
+        return _cast_state(param, np.array(value), key)  # host: another framework's tensor
     if isinstance(value, dict):
         return {k: _cast_state(param, v, k) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

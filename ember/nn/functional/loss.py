@@ -72,7 +72,7 @@ def _const(x, dtype):
     """A loss weight as a raw array of ``dtype`` (weights are not differentiated)."""
     if x is None:
         return None
-    a = x._data if isinstance(x, Tensor) else np.asarray(x)
+    a = x._data if isinstance(x, Tensor) else np.asarray(x)  # host: a list/array weight given by the caller
     return a.astype(dtype, copy=False)
 
 
@@ -94,10 +94,11 @@ def _warn_size(name, input, target):
 def _check_class_target(name, input, target, weight, ignore_index):
     """Validate (input (N, C, *d) | (C,), int target (N, *d) | ()) and return
     ``(input, target_array, weight_array, unbatched, maybe_ignored)``."""
+    xp = get_array_module(input._data)
     if input.ndim == 0:
         raise RuntimeError(f"{name}: expected input of shape (N, C, ...) or (C,), got a "
                            "0-d input")
-    tdata = target._data if isinstance(target, Tensor) else np.asarray(target)
+    tdata = target._data if isinstance(target, Tensor) else xp.asarray(target)
     if tdata.dtype.kind not in "iu":
         raise _TargetTypeError(
             f"{name}: expected target of integer dtype (class indices) for input of shape "
@@ -253,6 +254,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     Example:
         >>> F.multi_margin_loss(ember.randn(3, 5), ember.tensor([1, 0, 4]))
     """
+    xp = get_array_module(input._data)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "multi_margin_loss")
     if p not in (1, 2):
@@ -268,8 +270,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     m = (x - xy + margin).clamp(min=0)
     if p == 2:
         m = m * m
-    mask = np.ones((N, C), dtype=x._data.dtype)
-    mask[np.arange(N), t] = 0
+    mask = xp.ones((N, C), dtype=x._data.dtype)
+    mask[xp.arange(N), t] = 0
     if w is not None:
         mask *= w[t][:, None]
     loss = (m * Tensor._wrap(mask)).sum(1) / C
@@ -525,6 +527,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     Example:
         >>> F.poisson_nll_loss(ember.randn(4), ember.tensor([1., 0., 3., 2.]))
     """
+    xp = get_array_module(input._data)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "poisson_nll_loss")
     target = _as_tensor(target, input)
@@ -534,8 +537,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         loss = input - target * (input + eps).log()
     if full:
         td = target._data
-        safe = np.where(td > 1, td, 1).astype(td.dtype, copy=False)
-        stir = np.where(td > 1, safe * np.log(safe) - safe + 0.5 * np.log(2 * math.pi * safe),
+        safe = xp.where(td > 1, td, 1).astype(td.dtype, copy=False)
+        stir = xp.where(td > 1, safe * xp.log(safe) - safe + 0.5 * xp.log(2 * math.pi * safe),
                         0).astype(td.dtype, copy=False)
         loss = loss + Tensor._wrap(stir)
     return _reduce(loss, reduction)
@@ -555,6 +558,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
         >>> F.cosine_embedding_loss(ember.randn(3, 4), ember.randn(3, 4),
         ...                         ember.tensor([1, -1, 1]))
     """
+    xp = get_array_module(input1._data)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cosine_embedding_loss")
     if input1.ndim not in (1, 2) or _shape(input1) != _shape(input2):
@@ -570,8 +574,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     mag = ((input1 * input1).sum(dim) + eps) * ((input2 * input2).sum(dim) + eps)
     cos = prod / mag.sqrt()
     td = target._data
-    pos = Tensor._wrap(np.asarray(td == 1))
-    neg = Tensor._wrap(np.asarray(td == -1))
+    pos = Tensor._wrap(xp.asarray(td == 1))
+    neg = Tensor._wrap(xp.asarray(td == -1))
     zero = ember.zeros_like(cos)
     loss = ember.where(pos, 1 - cos, zero) + ember.where(neg, (cos - margin).clamp(min=0), zero)
     return _reduce(loss, reduction)

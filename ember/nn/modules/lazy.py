@@ -31,7 +31,7 @@ class _Uninitialized:
     def materialize(self, shape, device=None, dtype=None):
         """Give the placeholder its shape (uninitialised values) and make it a regular tensor."""
         dt = ember.dtypes.to_numpy_dtype(dtype) if dtype is not None else self._data.dtype
-        self._data = np.empty(tuple(shape), dtype=dt)
+        self._data = np.empty(tuple(shape), dtype=dt)  # host: an uninitialized placeholder
         self.__class__ = self.cls_to_become
 
     def __repr__(self):
@@ -64,7 +64,7 @@ class UninitializedBuffer(_Uninitialized, ember.Tensor):
     cls_to_become = ember.Tensor
 
     def __new__(cls, requires_grad=False, device=None, dtype=None):
-        return cls._wrap(np.empty(0, dtype=ember.dtypes.to_numpy_dtype(dtype or ember.get_default_dtype())))
+        return cls._wrap(np.empty(0, dtype=ember.dtypes.to_numpy_dtype(dtype or ember.get_default_dtype())))  # host: an empty placeholder
 
     def __init__(self, requires_grad=False, device=None, dtype=None):
         pass

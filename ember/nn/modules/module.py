@@ -72,14 +72,14 @@ def _to_array(value):
     if isinstance(value, Tensor):
         return value._data
     if isinstance(value, np.ndarray) or np.isscalar(value):
-        return np.asarray(value)
+        return np.asarray(value)  # host: host values from a state_dict
     # a tensor of another framework (e.g. a torch tensor): duck-typed, never imported
     for chain in (("detach", "cpu", "numpy"), ("numpy",), ("__array__",)):
         obj = value
         try:
             for name in chain:
                 obj = getattr(obj, name)()
-            return np.asarray(obj)
+            return np.asarray(obj)  # host: another framework's tensor
         except (AttributeError, TypeError):
             continue
     raise TypeError(f"load_state_dict: expected a Tensor or array, got {type(value).__name__}")
