@@ -148,3 +148,73 @@ _task("mnist-vae", "the course's VAE (784-400-20, BCE + KL), Adam, embedded MNIS
       "reconstruction and sample grids per epoch", "ember.models.vae", "train_vae",
       dict(epochs=10, batch_size=128, lr=1e-3),
       lambda r: f"test loss (-ELBO per image): {r['test_loss']:.2f}")
+
+
+def _gan_summary(r):
+    h = r["history"][-1]
+    line = f"D loss {h['loss_d']:.4f}, G loss {h['loss_g']:.4f}"
+    if "mean_top_prob" in r:
+        line += (f"; classifier: mean top-class probability {r['mean_top_prob']:.3f}, "
+                 f"class entropy {r['class_entropy']:.3f} nats")
+    return line
+
+
+_task("mnist-dcgan", "DCGAN (ConvTranspose2d + BN generator, LeakyReLU discriminator, BCE), "
+      "Adam(2e-4, beta1 0.5), embedded MNIST sample; a sample grid per epoch",
+      "ember.models.gan", "train_gan",
+      dict(arch="dcgan", epochs=10, batch_size=64, lr=2e-4, nz=64, width=32, classifier=None),
+      _gan_summary)
+_task("mnist-gan", "fully connected GAN (784-512-256-1 / 64-256-512-784), BCE, Adam, "
+      "embedded MNIST sample; a sample grid per epoch", "ember.models.gan", "train_gan",
+      dict(arch="mlp", epochs=30, batch_size=64, lr=2e-4, nz=64, width=32, classifier=None),
+      _gan_summary)
+
+
+# ----------------------------------------------------------------------------- video
+def _moving_mnist_data(cfg):
+    import ember
+    from ember.models.c3d import make_moving_mnist
+    from ember.utils.data import TensorDataset
+    n_train = int(cfg["limit_train"] or cfg["videos"])
+    n_test = int(cfg["limit_test"] or max(4, cfg["videos"] // 4))
+    out = []
+    for split, n in (("train", n_train), ("test", n_test)):
+        v, y = make_moving_mnist(n, int(cfg["frames"]), int(cfg["frame_size"]), split,
+                                 int(cfg["seed"]))
+        x = (v[:, None].astype(np.float32) / np.float32(255) - np.float32(0.1)) / np.float32(0.25)
+        out.append(TensorDataset(ember.from_numpy(x), ember.from_numpy(y)))
+    return out[0], out[1], (f"moving MNIST ({cfg['frames']} frames of {cfg['frame_size']}x"
+                            f"{cfg['frame_size']}, two digits, 4 motion classes)")
+
+
+def _c3d(cfg):
+    from ember.models.c3d import C3D
+    return C3D(num_classes=4, width=int(cfg["width"]))
+
+
+register(Recipe("moving-mnist-c3d", "C3D-style Conv3d/BatchNorm3d/MaxPool3d network, two "
+                "bouncing MNIST digits in 64x64 frames, 4 motion classes", _c3d,
+                _moving_mnist_data,
+                dict(epochs=5, batch_size=32, lr=1e-3, optimizer="adam", scheduler="cosine",
+                     videos=2000, frames=10, frame_size=64, width=8)))
+
+
+# ----------------------------------------------------------------------------- deep RL
+def _rl_summary(r):
+    solved = (f"solved at episode {r['solved_at']}" if r["solved_at"] is not None else
+              f"not solved in {r['episodes']} episodes")
+    return (f"{solved} (running reward >= {r['threshold']:g}); last reward "
+            f"{r['rewards'][-1]:.0f}" if r["rewards"] else solved)
+
+
+_RL = dict(gamma=0.99, seed=0, save_every=50)
+_task("cartpole-dqn", "DQN (replay buffer, target network, epsilon schedule), CartPole-v1 "
+      "(needs ember[rl])", "ember.models.rl", "train_dqn",
+      dict(epochs=600, lr=5e-4, batch_size=64, buffer=50000, warmup=1000, eps_steps=20000,
+           target_sync=500, **_RL), _rl_summary)
+_task("cartpole-reinforce", "REINFORCE policy gradient, CartPole-v1 (needs ember[rl])",
+      "ember.models.rl", "train_reinforce", dict(epochs=1000, lr=1e-2, batch_size=1, **_RL),
+      _rl_summary)
+_task("cartpole-a2c", "advantage actor-critic, CartPole-v1 (needs ember[rl])",
+      "ember.models.rl", "train_a2c", dict(epochs=1000, lr=3e-3, batch_size=1, **_RL),
+      _rl_summary)

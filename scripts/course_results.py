@@ -36,7 +36,7 @@ TWIN_MODELS = {
     "cifar10-resnet18": ("ember.models.resnet_cifar", "cifar_resnet18", dict(num_classes=10)),
     "cifar100-resnet18": ("ember.models.resnet_cifar", "cifar_resnet18",
                           dict(num_classes=100)),
-    "moving-mnist-c3d": ("ember.models.c3d", "C3D", {}),
+    "moving-mnist-c3d": ("ember.models.c3d", "C3D", dict(num_classes=4, width=8)),
 }
 
 
@@ -118,6 +118,17 @@ def classify(args):
     return row
 
 
+def _settings(pairs):
+    out = {}
+    for pair in pairs:
+        key, value = pair.split("=", 1)
+        try:
+            out[key] = json.loads(value)
+        except ValueError:
+            out[key] = value
+    return out
+
+
 def task(args):
     import importlib
 
@@ -127,7 +138,7 @@ def task(args):
     recipe = recipes.get_recipe(args.recipe)
     cfg = recipes.make_config(recipe, epochs=args.epochs, seed=args.seed, lr=args.lr,
                               batch_size=args.batch_size, limit_train=args.limit_train,
-                              limit_test=args.limit_test)
+                              limit_test=args.limit_test, **_settings(args.set))
     row = {"recipe": args.recipe, "config": cfg}
     for name, load in (("ember", importlib.import_module), ("torch", load_twin)):
         if getattr(args, f"skip_{name}"):
@@ -152,6 +163,8 @@ def main(argv=None):
     p.add_argument("--seed", type=int)
     p.add_argument("--limit-train", type=int)
     p.add_argument("--limit-test", type=int)
+    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                   help="other settings of the recipe (e.g. classifier=runs/mnist-cnn)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--skip-torch", action="store_true")
     p.add_argument("--skip-ember", action="store_true")

@@ -6,7 +6,8 @@ import os
 
 import numpy as np
 
-__all__ = ["numpy_of", "save_grid", "save_state", "load_state", "write_json", "mnist_arrays"]
+__all__ = ["numpy_of", "save_grid", "save_state", "load_state", "write_json", "mnist_arrays",
+           "classifier_check"]
 
 
 def numpy_of(t):
@@ -69,3 +70,27 @@ def mnist_arrays(split, limit=None):
     if limit is not None:
         x, y = x[:int(limit)], y[:int(limit)]
     return np.asarray(x), np.asarray(y, np.int64)
+
+
+def classifier_check(images01, run_dir):
+    """Classify generated digits ``(N, 1, 28, 28)`` in [0, 1] with the ``mnist-cnn``
+    network of a run directory (or checkpoint) written by ``ember train mnist-cnn``.
+
+    Returns ``{"mean_top_prob", "class_entropy" (nats, of the predicted-class
+    histogram; log 10 = 2.303 when all ten digits are equally frequent),
+    "class_counts"}``.
+    """
+    import ember
+    from ember.models import MnistCNN
+    from ember.train import load_checkpoint
+    net = MnistCNN()
+    net.load_state_dict(load_checkpoint(run_dir)["model"])
+    net.eval()
+    x = (numpy_of(images01).astype(np.float32) - np.float32(0.1307)) / np.float32(0.3081)
+    with ember.no_grad():
+        p = ember.softmax(net(ember.from_numpy(np.ascontiguousarray(x))), dim=1).numpy()
+    counts = np.bincount(p.argmax(1), minlength=10)
+    freq = counts / counts.sum()
+    entropy = float(-(freq[freq > 0] * np.log(freq[freq > 0])).sum())
+    return {"mean_top_prob": float(p.max(1).mean()), "class_entropy": entropy,
+            "class_counts": counts.tolist()}

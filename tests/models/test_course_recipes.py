@@ -168,3 +168,84 @@ def test_vae_matches_its_torch_twin():
     a = V.train_vae(cfg, log=lambda *a: None)["test_loss"]
     b = load_twin("ember.models.vae").train_vae(cfg, log=lambda *a: None)["test_loss"]
     assert abs(a - b) < 1e-3 * abs(b)
+
+
+# ----------------------------------------------------------------------------- GANs
+def fake_classifier_run(path):
+    """An 'ember train mnist-cnn'-style checkpoint of an untrained MnistCNN."""
+    from ember.models import MnistCNN
+    from ember.models._course import save_state
+    os.makedirs(path, exist_ok=True)
+    save_state(ember, str(path), 1, {"model": MnistCNN().state_dict()}, {"recipe": "mnist-cnn"})
+    return str(path)
+
+
+def test_gan_recipes_write_samples_and_resume(tmp_path, capsys):
+    tiny = ["--limit-train", 64]
+    straight = cli(capsys, "train", "mnist-gan", "--epochs", 2, *tiny, "--out", tmp_path / "a")
+    cli(capsys, "train", "mnist-gan", "--epochs", 1, *tiny, "--out", tmp_path / "b")
+    resumed = cli(capsys, "train", "mnist-gan", "--epochs", 2, "--resume", tmp_path / "b")
+    assert resumed[-1] == straight[-1] and straight[-1].startswith("D loss ")
+    assert {"samples_001.png", "samples_002.png", "history.json"} <= set(os.listdir(tmp_path / "a"))
+    lines = cli(capsys, "train", "mnist-dcgan", "--epochs", 1, *tiny, "--out", tmp_path / "c")
+    assert lines[0].startswith("epoch 1/1 | D loss") and (tmp_path / "c" / "samples_001.png").exists()
+
+
+def test_dcgan_shapes_and_classifier_check(tmp_path):
+    from ember.models.gan import DCDiscriminator, DCGenerator, train_gan
+    assert tuple(DCGenerator(16, 4)(ember.randn(3, 16)).shape) == (3, 1, 28, 28)
+    assert tuple(DCDiscriminator(4)(ember.randn(3, 1, 28, 28)).shape) == (3,)
+    cfg = {"recipe": "mnist-dcgan", "arch": "dcgan", "seed": 0, "lr": 2e-4, "batch_size": 32,
+           "epochs": 1, "limit_train": 32, "nz": 8, "width": 4,
+           "classifier": fake_classifier_run(tmp_path / "clf")}
+    r = train_gan(cfg, log=lambda *a: None)
+    assert 0.1 <= r["mean_top_prob"] <= 1 and 0 <= r["class_entropy"] <= np.log(10) + 1e-9
+    assert sum(r["class_counts"]) == 1000
+
+
+# ----------------------------------------------------------------------------- video
+def test_moving_mnist_videos():
+    from ember.models.c3d import make_moving_mnist
+    v, y = make_moving_mnist(8, frames=6, size=40, seed=3)
+    assert v.shape == (8, 6, 40, 40) and v.dtype == np.uint8 and y.tolist() == [0, 1, 2, 3] * 2
+    np.testing.assert_array_equal(v, make_moving_mnist(8, frames=6, size=40, seed=3)[0])
+    assert not np.array_equal(v, make_moving_mnist(8, frames=6, size=40, split="test", seed=3)[0])
+    # horizontal movers keep their rows, vertical movers their columns
+    rows = (v[0] > 0).any(axis=2)
+    assert all(np.array_equal(rows[0], rows[t]) for t in range(6))
+    cols = (v[2] > 0).any(axis=1)
+    assert all(np.array_equal(cols[0], cols[t]) for t in range(6))
+    with pytest.raises(ValueError, match="at least 29"):
+        make_moving_mnist(1, size=20)
+
+
+def test_c3d_recipe(tmp_path, capsys):
+    lines = cli(capsys, "train", "moving-mnist-c3d", "--epochs", 1, "--batch-size", 4,
+                "--limit-train", 4, "--limit-test", 4, "--out", tmp_path / "run")
+    assert "(4 train / 4 test)" in lines[0] and lines[-1].startswith("test accuracy: ")
+
+
+# ----------------------------------------------------------------------------- deep RL
+def test_cartpole_recipes_run_and_resume(tmp_path, capsys):
+    pytest.importorskip("gymnasium", reason="the [rl] extra (installed by [test])")
+    for name in ("cartpole-reinforce", "cartpole-a2c", "cartpole-dqn"):
+        lines = cli(capsys, "train", name, "--epochs", 2, "--out", tmp_path / name)
+        assert lines[-1].startswith("not solved in 2 episodes")
+        res = json.loads((tmp_path / name / "results.json").read_text())
+        assert len(res["rewards"]) == 2 and res["threshold"] == 475
+    straight = json.loads((tmp_path / "cartpole-a2c" / "results.json").read_text())["rewards"]
+    cli(capsys, "train", "cartpole-a2c", "--epochs", 1, "--out", tmp_path / "b")
+    cli(capsys, "train", "cartpole-a2c", "--epochs", 2, "--resume", tmp_path / "b")
+    assert json.loads((tmp_path / "b" / "results.json").read_text())["rewards"] == straight
+
+
+def test_dqn_updates_and_matches_torch_twin():
+    pytest.importorskip("gymnasium", reason="the [rl] extra (installed by [test])")
+    require_torch()
+    import ember.models.rl as rl
+    from torch_twin import load_twin
+    cfg = {"recipe": "cartpole-dqn", "seed": 1, "lr": 1e-3, "batch_size": 8, "buffer": 100,
+           "warmup": 16, "eps_steps": 50, "target_sync": 20, "gamma": 0.99, "epochs": 2}
+    a = rl.train_dqn(cfg, log=lambda *a: None)["rewards"]
+    b = load_twin("ember.models.rl").train_dqn(cfg, log=lambda *a: None)["rewards"]
+    assert a == b and len(a) == 2

@@ -1,0 +1,182 @@
+"""GANs on MNIST-sized images (the ``mnist-dcgan`` and ``mnist-gan`` recipes).
+
+:class:`DCGenerator`/:class:`DCDiscriminator`: DCGAN (transposed convolutions with
+BatchNorm and ReLU up to a tanh image; strided convolutions with LeakyReLU down to one
+logit). :class:`MLPGenerator`/:class:`MLPDiscriminator`: the fully connected GAN.
+Both are trained by :func:`train_gan` with the non-saturating loss, binary
+cross-entropy on logits, Adam(2e-4, betas (0.5, 0.999)). Plain PyTorch-style code on
+``import ember as torch``: the same file run with PyTorch is its twin.
+"""
+import os
+
+import numpy as np
+
+import ember as torch
+from ember import nn
+from ember.models._course import (classifier_check, load_state, mnist_arrays, save_grid,
+                                  save_state, write_json)
+
+__all__ = ["DCGenerator", "DCDiscriminator", "MLPGenerator", "MLPDiscriminator", "train_gan",
+           "dcgan_init_"]
+
+
+class DCGenerator(nn.Module):
+    """Noise ``(N, nz)`` -> ``(N, 1, 28, 28)`` image in [-1, 1]: project to 7x7 with a
+    7x7 transposed conv, then two stride-2 transposed convs (14x14, 28x28).
+
+    Example:
+        >>> DCGenerator()(ember.randn(2, 64)).shape
+        ember.Size([2, 1, 28, 28])
+    """
+
+    def __init__(self, nz=64, width=32):
+        super().__init__()
+        self.nz = nz
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(nz, 4 * width, 7, 1, 0, bias=False), nn.BatchNorm2d(4 * width),
+            nn.ReLU(True),                                          # 7x7
+            nn.ConvTranspose2d(4 * width, 2 * width, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(2 * width), nn.ReLU(True),               # 14x14
+            nn.ConvTranspose2d(2 * width, 1, 4, 2, 1), nn.Tanh())   # 28x28
+
+    def forward(self, z):
+        return self.net(z.reshape(z.shape[0], self.nz, 1, 1))
+
+
+class DCDiscriminator(nn.Module):
+    """``(N, 1, 28, 28)`` -> ``(N,)`` logits (real vs generated).
+
+    Example:
+        >>> DCDiscriminator()(ember.randn(2, 1, 28, 28)).shape
+        ember.Size([2])
+    """
+
+    def __init__(self, width=32):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(1, 2 * width, 4, 2, 1), nn.LeakyReLU(0.2, True),              # 14x14
+            nn.Conv2d(2 * width, 4 * width, 4, 2, 1, bias=False), nn.BatchNorm2d(4 * width),
+            nn.LeakyReLU(0.2, True),                                                # 7x7
+            nn.Conv2d(4 * width, 1, 7, 1, 0))                                       # 1x1
+
+    def forward(self, x):
+        return self.net(x).reshape(-1)
+
+
+class MLPGenerator(nn.Module):
+    """Noise ``(N, nz)`` -> ``(N, 1, 28, 28)``: 256 -> 512 -> 784 with LeakyReLU, tanh."""
+
+    def __init__(self, nz=64, hidden=(256, 512)):
+        super().__init__()
+        self.nz = nz
+        h1, h2 = hidden
+        self.net = nn.Sequential(nn.Linear(nz, h1), nn.LeakyReLU(0.2), nn.Linear(h1, h2),
+                                 nn.LeakyReLU(0.2), nn.Linear(h2, 784), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z).reshape(-1, 1, 28, 28)
+
+
+class MLPDiscriminator(nn.Module):
+    """``(N, 1, 28, 28)`` -> ``(N,)`` logits: 784 -> 512 -> 256 -> 1 with LeakyReLU."""
+
+    def __init__(self, hidden=(512, 256)):
+        super().__init__()
+        h1, h2 = hidden
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, h1), nn.LeakyReLU(0.2),
+                                 nn.Linear(h1, h2), nn.LeakyReLU(0.2), nn.Linear(h2, 1))
+
+    def forward(self, x):
+        return self.net(x).reshape(-1)
+
+
+def dcgan_init_(module):
+    """The DCGAN paper's initialisation: conv weights N(0, 0.02), BN weights N(1, 0.02)."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+
+
+def train_gan(cfg, out=None, resume=None, log=print):
+    """Train a GAN on the embedded MNIST sample (images scaled to [-1, 1]).
+
+    Each step: the discriminator on a real batch (target 1) and a generated batch
+    (target 0, generator detached); then the generator to make the discriminator say 1.
+    Per epoch: mean losses in ``history.json``, ``samples_EPOCH.png`` (64 samples from
+    fixed noise), a checkpoint. With ``cfg["classifier"]`` (an ``ember train mnist-cnn``
+    run directory), 1,000 generated digits are classified at the end: mean top-class
+    probability and the entropy of the predicted-class histogram (nats).
+
+    cfg keys: ``arch`` ("dcgan" or "mlp"), ``seed``, ``lr``, ``batch_size``, ``epochs``,
+    ``limit_train``, ``nz``, ``width``, ``classifier``.
+    """
+    seed, bs, nz = int(cfg["seed"]), int(cfg["batch_size"]), int(cfg["nz"])
+    x = mnist_arrays("train", cfg["limit_train"])[0]
+    xtr = torch.from_numpy((x[:, None].astype(np.float32) / 127.5 - 1).astype(np.float32))
+    torch.manual_seed(seed)
+    if cfg["arch"] == "dcgan":
+        G, D = DCGenerator(nz, int(cfg["width"])), DCDiscriminator(int(cfg["width"]))
+        dcgan_init_(G), dcgan_init_(D)
+    else:
+        G, D = MLPGenerator(nz), MLPDiscriminator()
+    lr = float(cfg["lr"])
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
+    bce = nn.BCEWithLogitsLoss()
+    done, states = load_state(torch, resume)
+    history = list(states.get("history", []))
+    if done:
+        for obj, key in ((G, "model"), (D, "discriminator"), (opt_g, "opt_g"), (opt_d, "opt_d")):
+            obj.load_state_dict(states[key])
+    rng = np.random.default_rng(seed)
+    for _ in range(done):
+        rng.permutation(len(xtr))
+    fixed = torch.from_numpy(np.random.default_rng(seed + 7).standard_normal(
+        (64, nz)).astype(np.float32))
+    for epoch in range(done + 1, int(cfg["epochs"]) + 1):
+        G.train(), D.train()
+        sums, n = np.zeros(4), 0
+        for idx in np.array_split(rng.permutation(len(xtr)), max(1, len(xtr) // bs)):
+            real = xtr[torch.from_numpy(idx)]
+            ones, zeros = torch.ones(len(idx)), torch.zeros(len(idx))
+            fake = G(torch.randn(len(idx), nz))
+            d_real, d_fake = D(real), D(fake.detach())
+            loss_d = bce(d_real, ones) + bce(d_fake, zeros)
+            opt_d.zero_grad()
+            loss_d.backward()
+            opt_d.step()
+            loss_g = bce(D(fake), ones)  # non-saturating: maximise log D(G(z))
+            opt_g.zero_grad()
+            loss_g.backward()
+            opt_g.step()
+            sums += [loss_d.item(), loss_g.item(), torch.sigmoid(d_real).mean().item(),
+                     torch.sigmoid(d_fake).mean().item()]
+            n += 1
+        G.eval()
+        with torch.no_grad():
+            save_grid((G(fixed) + 1) / 2, os.path.join(out, f"samples_{epoch:03d}.png")
+                      if out else None, nrow=8)
+        rec = dict(zip(("loss_d", "loss_g", "d_real", "d_fake"), (sums / n).tolist()))
+        history.append({"epoch": epoch, **rec})
+        log(f"epoch {epoch}/{cfg['epochs']} | D loss {rec['loss_d']:.4f} | G loss "
+            f"{rec['loss_g']:.4f} | D(real) {rec['d_real']:.3f} | D(fake) {rec['d_fake']:.3f}")
+        save_state(torch, out, epoch, {"model": G.state_dict(), "discriminator": D.state_dict(),
+                                       "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
+                                       "history": history},
+                   {"recipe": cfg["recipe"], "config": cfg})
+        write_json(out, "history.json", history)
+    result = {"history": history}
+    if cfg.get("classifier"):
+        G.eval()
+        torch.manual_seed(seed + 11)
+        with torch.no_grad():
+            samples = torch.cat([G(torch.randn(250, nz)) for _ in range(4)])
+        result.update(classifier_check((samples + 1) / 2, cfg["classifier"]))
+        log(f"classifier check on 1000 samples: mean top-class probability "
+            f"{result['mean_top_prob']:.3f}, class-histogram entropy "
+            f"{result['class_entropy']:.3f} nats, classes {result['class_counts']}")
+    write_json(out, "results.json", result)
+    return result
