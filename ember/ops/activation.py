@@ -11,6 +11,11 @@ from ._out import with_out
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
 
 
+def _fused(name):
+    from ..backend._fused import kernel
+    return kernel(name)
+
+
 def _positive(y, dtype):
     """The 0/1 mask of ``y > 0`` as ``dtype``: relu's derivative."""
     return (y > 0).astype(dtype)
@@ -38,6 +43,8 @@ class Relu(Op):
 
     def backward_raw(self, grad):
         (y,) = self.saved_arrays
+        if grad.__class__ is not np.ndarray:  # CUDA: one fused kernel
+            return _fused("relu_grad")(grad, y)
         return grad * _positive(y, grad.dtype)
 
 
@@ -56,6 +63,8 @@ class Sigmoid(Op):
 
     def backward_raw(self, grad):
         (y,) = self.saved_arrays
+        if grad.__class__ is not np.ndarray:  # CUDA: one fused kernel
+            return _fused("sigmoid_grad")(grad, y)
         return _sigmoid_grad(grad, y)
 
 
@@ -85,6 +94,8 @@ class Tanh(Op):
 
     def backward_raw(self, grad):
         (y,) = self.saved_arrays
+        if grad.__class__ is not np.ndarray:  # CUDA: one fused kernel
+            return _fused("tanh_grad")(grad, y)
         return _tanh_grad(grad, y)
 
 

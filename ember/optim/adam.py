@@ -4,6 +4,7 @@ import numpy as np
 from ._kernels import (_adam_grad, _adam_moments_, _addcdiv_, _bump_version, _check_betas, _check_lr,
                        _check_nonneg, _incr_step, _new_step, _zeros_like, foreach_chunk)
 from ..backend import get_array_module
+from ..backend._fused import kernel as _fused
 from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["Adam"]
@@ -97,6 +98,14 @@ class Adam(Optimizer):
                 arrays = (pa, ga, state["exp_avg"]._data, state["exp_avg_sq"]._data)
                 if amsgrad:
                     arrays += (state["max_exp_avg_sq"]._data,)
+                if xp is not np and not amsgrad:  # CUDA: the whole update in one fused kernel
+                    m, v = arrays[2], arrays[3]
+                    g = _adam_grad(self, pa, ga, lr, wd, decoupled, maximize)
+                    newp, newm, newv = _fused("adam")(pa, g, m, v, beta1, beta2, step_size,
+                                                      bias_correction2_sqrt, eps)
+                    pa[...], m[...], v[...] = newp, newm, newv
+                    _bump_version(p)
+                    continue
                 def update(chunk, scratch):
                     pc, gc, m, v = chunk[:4]
                     g = _adam_grad(self, pc, gc, lr, wd, decoupled, maximize, scratch)

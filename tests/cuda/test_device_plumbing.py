@@ -9,6 +9,8 @@ import ember
 import ember.nn as nn
 from ember import backend
 
+from . import fake_cupy
+
 
 def test_tensor_moves_between_devices():
     x = ember.arange(6.0).reshape(2, 3)
@@ -40,7 +42,9 @@ def test_mixing_devices_raises_pytorchs_error():
         nn.Linear(2, 2)(ember.ones(1, 2).cuda())
 
 
-def test_cuda_api_answers():
+def test_cuda_api_answers(fake_cuda):
+    if fake_cuda is not fake_cupy.module:
+        pytest.skip("the stand-in's two devices and name")
     c = ember.cuda
     assert c.is_available() and c.device_count() == 2 and c.current_device() == 0
     assert "Fake" in c.get_device_name(0)
@@ -116,4 +120,4 @@ def test_dataloader_pin_memory_and_batches_to_cuda():
     dl = ember.utils.data.DataLoader(ds, batch_size=4, pin_memory=True)
     for x, y in dl:
         x, y = x.to("cuda", non_blocking=True), y.cuda()
-        assert x.is_cuda and y.is_cuda and x.is_pinned() is False or True
+        assert x.is_cuda and y.is_cuda and x.shape[1] == 2 and len(x) == len(y)
