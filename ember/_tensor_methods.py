@@ -87,9 +87,11 @@ def _is_masked_fill(k, value):
 
 
 def _setitem(self, key, value):
-    k, basic = I._index_key(key)
+    from .backend import get_array_module
+    xp = get_array_module(self._data)
+    k, basic = I._index_key(key, xp)
     if not isinstance(value, Tensor):
-        value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype))
+        value = Tensor._wrap(xp.asarray(value, dtype=self._data.dtype))
     elif value._data.dtype != self._data.dtype:
         if not basic and not _is_masked_fill(k, value):  # index_put_ does not cast (PyTorch)
             I._check_bounds(self._data.shape, k)  # ... after checking the indices

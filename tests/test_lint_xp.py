@@ -52,19 +52,16 @@ HOST = {
                                               "with xp.asarray",
     ("optim/_kernels.py", "_new_step"): "the step counter is a host scalar, as PyTorch's (capturable=False)",
     ("nn/parallel/_reducer.py", "*"): "DDP's bucket bookkeeping and MPI buffers live on the host",
+    **{("ops/upsample.py", f): "index tables / interpolation matrices planned on the host, copied "
+                              "with xp.asarray by the ops" for f in
+       ("_nearest_index", "_linear_matrix", "_cubic_matrix", "_onehot")},
+    ("ops/conv.py", "pad_indexed"): "the padding's index table planned on the host (copied by _Nearest)",
 }
 
 # file -> NumPy calls not converted yet (lower these as files are converted)
 PENDING = {
-    "ops/conv.py": 4,
-    "ops/index.py": 2,
     "ops/rnn.py": 4,
-    "ops/upsample.py": 21,
-    "nn/functional/activation.py": 3,
-    "nn/functional/distance.py": 1,
-    "nn/functional/extra_losses.py": 1,
     "nn/utils/rnn.py": 16,
-    "optim/lbfgs.py": 8,
 }
 
 

@@ -14,8 +14,10 @@ __all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "m
            "take", "take_along_dim", "nonzero", "index_add", "index_copy", "index_fill", "argwhere"]
 
 
-def _index_key(key):
-    """Convert tensors inside an index to arrays; report whether it is basic (a view)."""
+def _index_key(key, xp=np):
+    """Convert tensors inside an index to arrays of ``xp`` (the indexed data's module: host
+    lists and CPU index tensors go to the GPU, as PyTorch allows); report whether it is
+    basic (a view)."""
     if isinstance(key, list) and _sequence_as_tuple(key):
         warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated and will be "
                       "changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq].", UserWarning, stacklevel=4)
@@ -35,9 +37,9 @@ def _index_key(key):
             out.append(a)
             basic = False
         elif isinstance(k, (list, np.ndarray, range)):
-            a = np.asarray(k)
+            a = np.asarray(k)  # host: an index list, copied below for CUDA data
             if a.dtype.kind == "O":
-                a = np.asarray([x._data if isinstance(x, Tensor) else x for x in k])
+                a = np.asarray([x._data if isinstance(x, Tensor) else x for x in k])  # host: as above
             if a.size == 0 and a.dtype.kind not in "iub":  # `[]` selects nothing, as an int64 index
                 a = a.astype(np.int64)
             out.append(a)
@@ -58,6 +60,8 @@ def _index_key(key):
                              f"Variables are valid indices (got {type(k).__name__})")
     if basic and Ellipsis not in out:
         out.append(Ellipsis)  # makes NumPy return a 0-d view instead of a scalar copy
+    if xp is not np and not basic:
+        out = [xp.asarray(a) if isinstance(a, np.ndarray) else a for a in out]
     return tuple(out), basic
 
 
@@ -136,7 +140,7 @@ class IndexBackward(Op):
 
 
 def getitem(x, key):
-    k, basic = _index_key(key)
+    k, basic = _index_key(key, _array_module(x._data))
     return (GetItemView if basic else GetItem).apply(x, key=k, basic=basic)
 
 

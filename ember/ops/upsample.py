@@ -125,7 +125,7 @@ class _NearestAdjoint(Op):
             ax = g.ndim - nd + i
             insz = self.in_size[i]
             f = len(idx) // insz
-            if len(idx) == f * insz and np.array_equal(idx, np.arange(len(idx)) // f):
+            if len(idx) == f * insz and np.array_equal(idx, np.arange(len(idx)) // f):  # host: idx is a host table
                 g = g.reshape(g.shape[:ax] + (insz, f) + g.shape[ax + 1:]).sum(axis=ax + 1)
             else:
                 mats = [None] * nd

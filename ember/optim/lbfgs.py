@@ -1,4 +1,6 @@
 """L-BFGS (limited-memory BFGS) with an optional strong-Wolfe line search."""
+import math
+
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad
@@ -19,7 +21,7 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
     d2_square = d1 ** 2 - g1 * g2
     if d2_square >= 0:
-        d2 = np.sqrt(d2_square)
+        d2 = math.sqrt(d2_square)  # Python floats
         if x1 <= x2:
             min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
         else:
@@ -33,7 +35,7 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
     """Line search along ``d`` for a step ``t`` meeting the strong Wolfe conditions
     (Nocedal & Wright, algorithms 3.5/3.6: bracketing, then zoom with cubic
     interpolation). Returns ``(f_new, g_new, t, n_func_evals)``."""
-    d_norm = np.abs(d).max()
+    d_norm = abs(d).max()
     g = g.copy()
     f_new, g_new = obj_func(x, t, d)
     ls_func_evals = 1
@@ -128,7 +130,7 @@ def _unpack(v):
 def _pack(v):
     """Working value -> state value: arrays and NumPy scalars become Tensors."""
     if isinstance(v, np.generic):
-        return _wrap(np.asarray(v))
+        return _wrap(np.asarray(v))  # host: a NumPy scalar (0-d state value)
     if isinstance(v, list):
         return [_pack(x) for x in v]
     if v is not None and not isinstance(v, (int, float)) and hasattr(v, "shape"):
@@ -274,7 +276,7 @@ class LBFGS(Optimizer):
         state["func_evals"] += 1
 
         flat_grad = self._gather_flat_grad()
-        if np.abs(flat_grad).max() <= tolerance_grad:
+        if abs(flat_grad).max() <= tolerance_grad:
             return orig_loss
 
         d = _unpack(state.get("d"))
@@ -331,7 +333,7 @@ class LBFGS(Optimizer):
 
             # ---- step length
             if state["n_iter"] == 1:
-                inv = flat_grad.dtype.type(1.0) / np.abs(flat_grad).sum()
+                inv = flat_grad.dtype.type(1.0) / abs(flat_grad).sum()
                 t = min(1.0, inv) * lr
             else:
                 t = lr
@@ -350,13 +352,13 @@ class LBFGS(Optimizer):
                     obj_func, x_init, t, d, loss, flat_grad, gtd,
                     max_ls=max_eval - current_evals)
                 self._add_grad(t, d)
-                opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+                opt_cond = abs(flat_grad).max() <= tolerance_grad
             else:
                 self._add_grad(t, d)
                 if n_iter != max_iter:
                     loss = float(_to_float(closure()))
                     flat_grad = self._gather_flat_grad()
-                    opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+                    opt_cond = abs(flat_grad).max() <= tolerance_grad
                     ls_func_evals = 1
             current_evals += ls_func_evals
             state["func_evals"] += ls_func_evals
@@ -368,7 +370,7 @@ class LBFGS(Optimizer):
                 break
             if opt_cond:
                 break
-            if np.abs(d * d.dtype.type(t)).max() <= tolerance_change:
+            if abs(d * d.dtype.type(t)).max() <= tolerance_change:
                 break
             if abs(loss - prev_loss) < tolerance_change:
                 break

@@ -66,6 +66,13 @@ def _compare(fn, shapes, positive=False, seed=0):
             np.testing.assert_allclose(b, a, **TOL)
 
 
+def _setitem_case(x):
+    y = x * 1
+    y[0] = 0.0
+    y[1, [0, 2]] = ember.tensor([5.0, 6.0], device=x.device)
+    return y
+
+
 OPS = {
     # elementwise and broadcasting
     "add": (lambda a, b: a + b, [(3, 4), (4,)]),
@@ -157,6 +164,11 @@ OPS = {
     "amax_aminmax": (lambda x: x.amax(1) + x.amin(1), [(3, 4)]),
     "diag_diagonal": (lambda x: ember.diag(x).sum() + ember.diagonal(x).sum(), [(4, 4)]),
     "roll_rot90": (lambda x: x.roll(1, 0) + x.rot90(2, (0, 1)), [(3, 3)]),
+    "index_list_and_cpu_index": (lambda x: x[[0, 2]] + x[ember.tensor([1, 1])], [(3, 4)]),
+    "setitem": (lambda x: _setitem_case(x), [(3, 4)]),
+    "pdist_gumbel_hard": (lambda x: F.pdist(x).sum() + F.gumbel_softmax(x, hard=True).sum(), [(3, 4)]),
+    "lbfgs_free_norms": (lambda x: ember.nn.utils.clip_grad_norm_([x], 1.0) * x, [(3, 4)]),
+    "multilabel_margin": (lambda x, t: F.multilabel_margin_loss(x, t - 1), [(3, 4), ("int", 4, (3, 4))]),
     "outer": (lambda a, b: ember.outer(a, b),
                     [(6,), (6,)]),
 }

@@ -304,16 +304,18 @@ def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
     from ...random import get_numpy_rng
     from ...tensor import Tensor
 
+    from ...backend import get_array_module
+
     x = logits._data
-    g = -np.log(get_numpy_rng(None).standard_exponential(x.shape))
-    g = Tensor._wrap(g.astype(x.dtype) if type(x) is np.ndarray
-                     else __import__("cupy").asarray(g.astype(x.dtype)))
+    xp = get_array_module(x)
+    g = -np.log(get_numpy_rng(None).standard_exponential(x.shape))  # host: drawn, then copied
+    g = Tensor._wrap(xp.asarray(g.astype(x.dtype)))
     y_soft = ((logits + g) / tau).softmax(dim)
     if not hard:
         return y_soft
     idx = y_soft._data.argmax(axis=dim)
     d = dim % x.ndim
-    onehot = (np.expand_dims(idx, d) == np.arange(x.shape[d]).reshape(
+    onehot = (xp.expand_dims(idx, d) == xp.arange(x.shape[d]).reshape(
         (-1,) + (1,) * (x.ndim - d - 1))).astype(x.dtype)
     y_hard = Tensor._wrap(onehot)
     return y_hard - y_soft.detach() + y_soft

@@ -39,7 +39,7 @@ def pdist(input, p=2.0):
     if input.dim() != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
     n = input.shape[0]
-    i, j = np.triu_indices(n, 1)
+    i, j = np.triu_indices(n, 1)  # host: an index table (CPU index tensors index CUDA data)
     from ... import tensor
 
     diff = input[tensor(i)] - input[tensor(j)]

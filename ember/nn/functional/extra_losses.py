@@ -62,7 +62,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     x = input if input.ndim == 2 else input.unsqueeze(0)
     t = target.detach().cpu().numpy().reshape(x.shape).astype(np.int64)
     n, c = x.shape
-    counts = np.zeros((n, c), dtype=x._data.dtype)
+    counts = np.zeros((n, c), dtype=x._data.dtype)  # host: planned from the targets copied to the host
     for row in range(n):
         for j in t[row]:
             if j < 0:
@@ -71,7 +71,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
                 raise IndexError(f"multilabel_margin_loss: target index {j} out of range for {c} classes")
             counts[row, j] += 1
     is_target = (counts > 0).astype(counts.dtype)
-    weight = ember.from_numpy(counts[:, :, None] * (1 - is_target)[:, None, :])
+    weight = ember.from_numpy(counts[:, :, None] * (1 - is_target)[:, None, :]).to(input.device)
     hinge = (1 - x.unsqueeze(2) + x.unsqueeze(1)).clamp(min=0)   # [n, j, i]
     loss = (hinge * weight).sum((1, 2)) / c
     if input.ndim == 1:
