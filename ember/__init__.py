@@ -77,7 +77,7 @@ from ._shims import (compile, use_deterministic_algorithms, are_deterministic_al
 # subpackages imported on first use; tests/test_init.py checks each one imports
 _LAZY = {"nn", "optim", "utils", "vision", "models", "train", "distributed", "serialization", "summary", "save",
          "load", "backends", "linalg", "special", "distributions", "accelerator", "profiler", "onnx",
-         "func", "text", "hub"}
+         "func", "text", "hub", "multiprocessing"}
 # torch.<name> functions that live in ember.special
 _SPECIAL = {"lgamma": "gammaln", "digamma": "digamma", "polygamma": "polygamma",
             "mvlgamma": "multigammaln", "logit": "logit", "sinc": "sinc", "i0": "i0"}
