@@ -11,6 +11,12 @@ from ._out import with_out
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
 
 
+def _on_cuda(a):
+    """True for a CUDA array (the fused-kernel path); NumPy arrays and scalars are not."""
+    from ..backend import get_array_module
+    return get_array_module(a) is not np
+
+
 def _fused(name):
     from ..backend._fused import kernel
     return kernel(name)
@@ -43,7 +49,7 @@ class Relu(Op):
 
     def backward_raw(self, grad):
         (y,) = self.saved_arrays
-        if grad.__class__ is not np.ndarray:  # CUDA: one fused kernel
+        if grad.__class__ is not np.ndarray and _on_cuda(grad):  # CUDA: one fused kernel
             return _fused("relu_grad")(grad, y)
         return grad * _positive(y, grad.dtype)
 
@@ -63,7 +69,7 @@ class Sigmoid(Op):
 
     def backward_raw(self, grad):
         (y,) = self.saved_arrays
-        if grad.__class__ is not np.ndarray:  # CUDA: one fused kernel
+        if grad.__class__ is not np.ndarray and _on_cuda(grad):  # CUDA: one fused kernel
             return _fused("sigmoid_grad")(grad, y)
         return _sigmoid_grad(grad, y)
 
@@ -94,7 +100,7 @@ class Tanh(Op):
 
     def backward_raw(self, grad):
         (y,) = self.saved_arrays
-        if grad.__class__ is not np.ndarray:  # CUDA: one fused kernel
+        if grad.__class__ is not np.ndarray and _on_cuda(grad):  # CUDA: one fused kernel
             return _fused("tanh_grad")(grad, y)
         return _tanh_grad(grad, y)
 

@@ -43,7 +43,7 @@ class RNNLayer(Op):
                                    f"not the same dtype, found input of dtype ember.{xg.dtype} and a "
                                    f"hidden state or weight of dtype ember.{a.dtype}")
         bs = self.batch_sizes
-        offs = np.concatenate(([0], np.cumsum(bs)[:-1])).astype(int).tolist()
+        offs = np.concatenate(([0], np.cumsum(bs)[:-1])).astype(int).tolist()  # host: batch_sizes
         self._offs = offs
         order = range(len(bs) - 1, -1, -1) if self.reverse else range(len(bs))
         self._present = [a is not None for a in (xg, h0, c0, w_hh, b_hh, w_hr)]
@@ -118,7 +118,7 @@ def rnn_layer_reference(mode, xg, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse
     order). Used for double backward and as an independent check in the tests."""
     import ember
     bs = [int(b) for b in batch_sizes]
-    offs = np.concatenate(([0], np.cumsum(bs)[:-1])).tolist()
+    offs = np.concatenate(([0], np.cumsum(bs)[:-1])).tolist()  # host: batch_sizes
     order = range(len(bs) - 1, -1, -1) if reverse else range(len(bs))
     H = w_hh.shape[0] // _GATES[mode]
     h, c = h0, c0

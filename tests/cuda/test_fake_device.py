@@ -169,6 +169,8 @@ OPS = {
     "pdist_gumbel_hard": (lambda x: F.pdist(x).sum() + F.gumbel_softmax(x, hard=True).sum(), [(3, 4)]),
     "lbfgs_free_norms": (lambda x: ember.nn.utils.clip_grad_norm_([x], 1.0) * x, [(3, 4)]),
     "multilabel_margin": (lambda x, t: F.multilabel_margin_loss(x, t - 1), [(3, 4), ("int", 4, (3, 4))]),
+    "pack_pad_roundtrip": (lambda x: nn.utils.rnn.pad_packed_sequence(nn.utils.rnn.pack_padded_sequence(
+        x, [3, 2], batch_first=True, enforce_sorted=False), batch_first=True)[0], [(2, 3, 4)]),
     "outer": (lambda a, b: ember.outer(a, b),
                     [(6,), (6,)]),
 }

@@ -80,7 +80,7 @@ def invert_permutation(permutation):
     if permutation is None:
         return None
     ember = _ember()
-    p = permutation.numpy() if isinstance(permutation, ember.Tensor) else np.asarray(permutation)
+    p = permutation.cpu().numpy() if isinstance(permutation, ember.Tensor) else np.asarray(permutation)
     inv = np.empty_like(p)
     inv[p] = np.arange(p.size, dtype=p.dtype)
     return ember.tensor(inv.astype(np.int64))
@@ -134,7 +134,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     # row t*B + cols[b] of the flattened (T*B, *) batch, for each active (t, b), step by step
     idx = np.concatenate([t * B + cols[:n] for t, n in enumerate(batch_sizes)])
     flat = input.reshape((T * B,) + tuple(input.shape[2:]))
-    data = ember.index_select(flat, 0, ember.tensor(idx.astype(np.int64)))
+    data = ember.index_select(flat, 0, ember.tensor(idx.astype(np.int64), device=flat.device))
     sorted_indices = None if order is None else ember.tensor(order.astype(np.int64))
     return PackedSequence(data, ember.tensor(batch_sizes.astype(np.int64)), sorted_indices, None)
 
@@ -164,13 +164,13 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     lengths = (batch_sizes[None, :] > np.arange(B)[:, None]).sum(1)
     unsorted = sequence.unsorted_indices
     if unsorted is not None:
-        u = unsorted.numpy()
+        u = unsorted.cpu().numpy()
         idx = idx[:, u]
         lengths = lengths[u]
     feat = tuple(data.shape[1:])
-    pad = ember.full((1,) + feat, padding_value, dtype=data.dtype)
+    pad = ember.full((1,) + feat, padding_value, dtype=data.dtype, device=data.device)
     src = ember.cat([data, pad])
-    out = ember.index_select(src, 0, ember.tensor(idx.reshape(-1))).reshape((T_out, B) + feat)
+    out = ember.index_select(src, 0, ember.tensor(idx.reshape(-1), device=src.device)).reshape((T_out, B) + feat)
     if batch_first:
         out = out.transpose(0, 1)
     return out, ember.tensor(lengths.astype(np.int64))
