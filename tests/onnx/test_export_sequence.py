@@ -24,7 +24,7 @@ class _Outputs(nn.Module):
         return (y,) + (h if isinstance(h, tuple) else (h,))
 
 
-@pytest.mark.parametrize("cls", [nn.LSTM, nn.GRU])
+@pytest.mark.parametrize("cls", [nn.LSTM, nn.GRU, nn.RNN])
 @pytest.mark.parametrize("kw", [dict(num_layers=2, batch_first=True),
                                 dict(bidirectional=True),
                                 dict(bias=False, batch_first=True)], ids=["2layers", "bidir", "nobias"])
