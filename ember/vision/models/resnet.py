@@ -170,8 +170,10 @@ ResNet34_Weights = _enum("ResNet34_Weights", "resnet34-b627a593.pth")
 ResNet50_Weights = _enum("ResNet50_Weights", "resnet50-0676ba61.pth", "resnet50-11ad3fa6.pth")
 ResNet101_Weights = _enum("ResNet101_Weights", "resnet101-63fe2227.pth", "resnet101-cd907fc2.pth")
 ResNet152_Weights = _enum("ResNet152_Weights", "resnet152-394f9c45.pth", "resnet152-f82ba261.pth")
-ResNeXt50_32X4D_Weights = _enum("ResNeXt50_32X4D_Weights", "resnext50_32x4d-7cdf4587.pth")
-Wide_ResNet50_2_Weights = _enum("Wide_ResNet50_2_Weights", "wide_resnet50_2-95faca4d.pth")
+ResNeXt50_32X4D_Weights = _enum("ResNeXt50_32X4D_Weights", "resnext50_32x4d-7cdf4587.pth",
+                                "resnext50_32x4d-1a0047aa.pth")
+Wide_ResNet50_2_Weights = _enum("Wide_ResNet50_2_Weights", "wide_resnet50_2-95faca4d.pth",
+                                "wide_resnet50_2-9ba9bcbe.pth")
 
 
 def _resnet(block, layers, weights_enum, weights, pretrained, kwargs):
