@@ -58,7 +58,8 @@ def _unit(gen, n, npd):
     """``n`` uniforms on [0, 1) with PyTorch's bit recipe for ``npd``."""
     if npd == np.float64:
         return (raw64(gen, n) & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
-    return (raw32(gen, n) & np.uint64((1 << 24) - 1)).astype(np.float64) * 2.0 ** -24
+    # (24-bit values: through int32, whose conversion to double is vectorised; uint64's is not)
+    return (raw32(gen, n) & np.uint64((1 << 24) - 1)).astype(np.int32).astype(np.float64) * 2.0 ** -24
 
 
 def _fma64(a, b, c):
@@ -114,10 +115,15 @@ def uniform(gen, arr, low=0.0, high=1.0):
     x = _unit(gen, arr.size, np.float64 if npd == np.float64 else _f32)
     if lo == 0 and hi == 1:
         vals = x
+    elif npd == np.float64:
+        vals = _fma64(x, hi - lo, lo)
     else:
-        # float32: (to - from) in float32, the fused multiply-add in double
-        vals = _fma64(x, np.float64(work(hi - lo)), np.float64(lo))
-    _fill_memory_order(arr, vals.astype(npd, copy=False))
+        # float32: (to - from) in float32, PyTorch's fused multiply-add in double. x has 24
+        # bits and (to - from) 24: their product is exact in double, so plain double
+        # arithmetic rounds once, as the FMA does (and costs a tenth of emulating one)
+        vals = x * np.float64(work(hi - lo))
+        vals += np.float64(lo)
+    _fill_memory_order(arr, vals)  # (the assignment rounds to arr's dtype)
     return arr
 
 
