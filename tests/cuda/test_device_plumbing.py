@@ -42,6 +42,12 @@ def test_mixing_devices_raises_pytorchs_error():
         nn.Linear(2, 2)(ember.ones(1, 2).cuda())
 
 
+def test_zero_dim_cpu_tensors_join_cuda_ops():
+    y = ember.ones(3).cuda() * ember.tensor(2.0)  # as PyTorch allows for 0-d CPU tensors
+    assert y.is_cuda and y.tolist() == [2.0, 2.0, 2.0]
+    assert (ember.tensor(1.0) + ember.ones(2).cuda()).is_cuda
+
+
 def test_cuda_api_answers(fake_cuda):
     if fake_cuda is not fake_cupy.module:
         pytest.skip("the stand-in's two devices and name")
