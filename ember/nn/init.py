@@ -62,10 +62,9 @@ def _fill(tensor, values):
     arr = tensor._data
     if type(arr) is np.ndarray:
         arr[...] = values
-    else:  # e.g. cupy
-        import cupy
-
-        arr[...] = cupy.asarray(values)
+    else:  # a CUDA array: the host values are copied over
+        from ..backend import get_array_module
+        arr[...] = get_array_module(arr).asarray(values)
     tensor._bump_version()
     return tensor
 
@@ -89,7 +88,7 @@ def _draw(tensor, fill, generator):
         out = np.empty_like(arr, dtype=dt, order="K")  # same memory order as PyTorch fills
     else:
         out = np.empty(arr.shape, dtype=dt)
-    fill(_random._gen(generator), out)
+    fill(_random._gen(generator, None if type(arr) is np.ndarray else tensor.device), out)  # the device's generator
     return out
 
 

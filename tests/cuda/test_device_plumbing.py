@@ -127,3 +127,23 @@ def test_dataloader_pin_memory_and_batches_to_cuda():
     for x, y in dl:
         x, y = x.to("cuda", non_blocking=True), y.cuda()
         assert x.is_cuda and y.is_cuda and x.shape[1] == 2 and len(x) == len(y)
+
+
+@pytest.mark.parametrize("name", ["uniform_", "normal_", "zeros_", "ones_", "xavier_uniform_", "xavier_normal_",
+                                  "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_", "eye_"])
+def test_init_on_cuda_parameters_matches_cpu(name):
+    """nn.init fills CUDA tensors in place with the numbers it gives on the CPU after
+    ember.manual_seed (drawn on the host from the device's generator)."""
+    f = getattr(nn.init, name)
+    ember.manual_seed(5)
+    cpu = f(ember.empty(4, 3)).numpy()
+    ember.manual_seed(5)
+    w = ember.empty(4, 3, device="cuda")
+    assert f(w) is w and w.is_cuda
+    np.testing.assert_allclose(w.cpu().numpy(), cpu, rtol=1e-6, atol=1e-7)
+
+
+def test_reset_parameters_on_cuda():
+    for m in (nn.Conv2d(2, 3, 3), nn.Linear(3, 2), nn.LSTM(3, 4), nn.BatchNorm1d(3), nn.Embedding(5, 2)):
+        m.cuda().reset_parameters()
+        assert all(p.is_cuda for p in m.parameters())
