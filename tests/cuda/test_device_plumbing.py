@@ -147,3 +147,17 @@ def test_reset_parameters_on_cuda():
     for m in (nn.Conv2d(2, 3, 3), nn.Linear(3, 2), nn.LSTM(3, 4), nn.BatchNorm1d(3), nn.Embedding(5, 2)):
         m.cuda().reset_parameters()
         assert all(p.is_cuda for p in m.parameters())
+
+
+def test_clip_grad_on_cuda_matches_cpu():
+    out = []
+    for dev in ("cpu", "cuda"):
+        ember.manual_seed(0)
+        m = nn.Linear(4, 3).to(dev)
+        m(ember.randn(5, 4).to(dev)).pow(2).sum().backward()
+        n = nn.utils.clip_grad_norm_(m.parameters(), 0.5)
+        nn.utils.clip_grad_value_(m.parameters(), 0.1)
+        assert m.weight.grad.device.type == dev
+        out.append((float(n), m.weight.grad.cpu().numpy()))
+    assert abs(out[0][0] - out[1][0]) < 1e-5
+    np.testing.assert_allclose(out[1][1], out[0][1], rtol=1e-5)

@@ -16,7 +16,8 @@ def _grads(parameters):
 
 
 def _xp(arr):
-    return np if type(arr) is np.ndarray else __import__("cupy")
+    from ...backend import get_array_module
+    return get_array_module(arr)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
