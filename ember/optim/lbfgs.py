@@ -219,7 +219,7 @@ class LBFGS(Optimizer):
             pa = p._data
             n = pa.size
             u = update[offset:offset + n].reshape(pa.shape)
-            pa += u * pa.dtype.type(step_size)
+            pa += u * pa.dtype.type(float(step_size))
             _bump_version(p)
             offset += n
         assert offset == self._numel()
@@ -301,7 +301,7 @@ class LBFGS(Optimizer):
                 H_diag = 1
             else:
                 y = flat_grad - prev_flat_grad
-                s = d * d.dtype.type(t)
+                s = d * d.dtype.type(float(t))
                 ys = y.dot(s)
                 if ys > 1e-10:
                     if len(old_dirs) == history_size:   # drop the oldest pair
@@ -319,11 +319,11 @@ class LBFGS(Optimizer):
                 q = -flat_grad
                 for i in range(num_old - 1, -1, -1):
                     al[i] = old_stps[i].dot(q) * ro[i]
-                    q += old_dirs[i] * q.dtype.type(-al[i])
-                d = r = q * q.dtype.type(H_diag)
+                    q += old_dirs[i] * q.dtype.type(-float(al[i]))
+                d = r = q * q.dtype.type(float(H_diag))
                 for i in range(num_old):
                     be_i = old_dirs[i].dot(r) * ro[i]
-                    r += old_stps[i] * r.dtype.type(al[i] - be_i)
+                    r += old_stps[i] * r.dtype.type(float(al[i] - be_i))
 
             if prev_flat_grad is None:
                 prev_flat_grad = flat_grad.copy()
@@ -370,7 +370,7 @@ class LBFGS(Optimizer):
                 break
             if opt_cond:
                 break
-            if abs(d * d.dtype.type(t)).max() <= tolerance_change:
+            if abs(d * d.dtype.type(float(t))).max() <= tolerance_change:
                 break
             if abs(loss - prev_loss) < tolerance_change:
                 break

@@ -195,7 +195,24 @@ MODULES = {
     "embedding_bag": (lambda: nn.Sequential(nn.Embedding(10, 4), nn.Flatten()), ("int", 10, (2, 3))),
     "groupnorm_convT": (lambda: nn.Sequential(nn.ConvTranspose2d(2, 4, 2, stride=2), nn.GroupNorm(2, 4)),
                         (1, 2, 3, 3)),
+    "conv3d_pool3d": (lambda: nn.Sequential(nn.Conv3d(1, 2, 2), nn.MaxPool3d(2), nn.Flatten()), (1, 1, 5, 5, 5)),
+    "conv1d_reflect_upsample": (lambda: nn.Sequential(nn.Conv1d(2, 3, 3, padding=1, padding_mode="reflect"),
+                                                      nn.Upsample(scale_factor=2), nn.InstanceNorm1d(3)), (2, 2, 6)),
+    "cells": (lambda: _Cells(), (2, 3)),
+    "transformer_decoder": (lambda: nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True), (2, 3, 8)),
+    "prelu_local_response": (lambda: nn.Sequential(nn.PReLU(2), nn.LocalResponseNorm(2), nn.Softmax2d()),
+                             (1, 2, 3, 3)),
 }
+
+
+class _Cells(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.c = nn.LSTMCell(3, 4), nn.GRUCell(4, 4), nn.RNNCell(4, 3)
+
+    def forward(self, x):
+        h, _ = self.a(x)
+        return self.c(self.b(h))
 
 
 def _module_run(make, shape, device, opt_cls=None):
@@ -206,15 +223,28 @@ def _module_run(make, shape, device, opt_cls=None):
         assert p.device.type == device
     (x,) = _inputs([shape])
     x = x.to(device)
-    out = m(x) if not isinstance(m, nn.MultiheadAttention) else m(x, x, x)[0]
+    if isinstance(m, nn.MultiheadAttention):
+        out = m(x, x, x)[0]
+    elif isinstance(m, nn.TransformerDecoderLayer):
+        out = m(x, x * 0.5)
+    else:
+        out = m(x)
     if isinstance(out, tuple):
         out = out[0]
     out.pow(2).mean().backward()
     res = [_host(out)] + [_host(p.grad) for p in m.parameters()]
     if opt_cls is not None:
         opt = opt_cls(m.parameters(), lr=0.01)
+        sched = ember.optim.lr_scheduler.StepLR(opt, 1, 0.5)
+
+        def closure():
+            opt.zero_grad()
+            loss = m(x).pow(2).mean()
+            loss.backward()
+            return loss
         for _ in range(2):
-            opt.step()
+            opt.step(closure)
+            sched.step()
         res += [_host(p) for p in m.parameters()]
         for state in opt.state.values():
             for v in state.values():
@@ -231,7 +261,7 @@ def test_module_on_cuda_matches_cpu(name):
 
 
 OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
-              "ASGD", "Rprop"]
+              "ASGD", "Rprop", "LBFGS"]
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)

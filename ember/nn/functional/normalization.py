@@ -223,11 +223,11 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     parts = []
     if before:
         parts.append(ember.zeros((input.shape[0], before) + _shape(input)[2:],
-                                 dtype=input.dtype))
+                                 dtype=input.dtype, device=input.device))
     parts.append(sq)
     if after:
         parts.append(ember.zeros((input.shape[0], after) + _shape(input)[2:],
-                                 dtype=input.dtype))
+                                 dtype=input.dtype, device=input.device))
     padded = ember.cat(parts, 1) if len(parts) > 1 else sq
     win = padded[:, 0:C]
     for j in range(1, size):                       # a loop over the window, not the data
