@@ -161,3 +161,31 @@ def test_clip_grad_on_cuda_matches_cpu():
         out.append((float(n), m.weight.grad.cpu().numpy()))
     assert abs(out[0][0] - out[1][0]) < 1e-5
     np.testing.assert_allclose(out[1][1], out[0][1], rtol=1e-5)
+
+
+def test_pt_file_from_cuda_loads_on_cpu(tmp_path):
+    m = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)).cuda()
+    path = tmp_path / "m.pt"
+    ember.save({"model": m.state_dict(), "opt": ember.optim.SGD(m.parameters(), lr=0.1).state_dict()}, path)
+    ck = ember.load(path, map_location="cpu")
+    assert not any(t.is_cuda for t in ck["model"].values())
+    cpu = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    cpu.load_state_dict(ck["model"])
+    np.testing.assert_array_equal(cpu[0].weight.detach().numpy(), m[0].weight.detach().cpu().numpy())
+    m2 = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)).cuda()
+    m2.load_state_dict(ck["model"])  # CPU values copied into CUDA parameters
+    assert m2[0].weight.is_cuda
+    cpu.load_state_dict(m.state_dict())  # and CUDA values into CPU parameters
+    assert not cpu[0].weight.is_cuda
+
+
+def test_dataloader_over_cuda_tensors_and_generators():
+    ds = ember.utils.data.TensorDataset(ember.randn(5, 2, device="cuda"), ember.arange(5, device="cuda"))
+    batches = list(ember.utils.data.DataLoader(ds, batch_size=2))
+    assert len(batches) == 3 and all(x.is_cuda and y.is_cuda for x, y in batches)
+    g = ember.Generator(device="cuda").manual_seed(1)
+    a = ember.randn(3, generator=g, device="cuda")
+    b = ember.randn(3, generator=ember.Generator(device="cuda").manual_seed(1), device="cuda")
+    np.testing.assert_array_equal(a.cpu().numpy(), b.cpu().numpy())
+    x = ember.ones(2, 3, device="cuda")
+    assert "device='cuda:0'" in repr(x) and x.sum().item() == 6.0 and x.to(ember.zeros(1)).device.type == "cpu"

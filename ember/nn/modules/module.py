@@ -469,9 +469,9 @@ class Module:
                     f"is {_shape_str(dst.shape)}.")
                 continue
             try:
-                if type(dst) is not np.ndarray:  # e.g. cupy: move the host array over
-                    import sys
-                    src = sys.modules[type(dst).__module__.split(".")[0]].asarray(src)
+                if type(dst) is not np.ndarray or type(src) is not np.ndarray:  # across devices
+                    from ...backend import get_array_module, to_device_array, CPU
+                    src = get_array_module(dst).asarray(to_device_array(src, CPU))
                 dst[...] = src
                 _bump_version(target)
             except Exception as e:  # noqa: BLE001 - reported like torch does

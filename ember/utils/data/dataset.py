@@ -119,8 +119,11 @@ class TensorDataset(Dataset):
         for t in self.tensors:
             if t.requires_grad:
                 out.append(t[ember.Tensor._wrap(idx)])
-            else:
+            elif isinstance(t._data, np.ndarray):
                 out.append(ember.Tensor._wrap(t._data[idx]))
+            else:  # CUDA data: the indices go over
+                from ...backend import get_array_module
+                out.append(ember.Tensor._wrap(t._data[get_array_module(t._data).asarray(idx)]))
         return out
 
     def __len__(self):
