@@ -200,9 +200,24 @@ MODULES = {
                                                       nn.Upsample(scale_factor=2), nn.InstanceNorm1d(3)), (2, 2, 6)),
     "cells": (lambda: _Cells(), (2, 3)),
     "transformer_decoder": (lambda: nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True), (2, 3, 8)),
+    "residual_block": (lambda: _Residual(), (2, 4, 6, 6)),
     "prelu_local_response": (lambda: nn.Sequential(nn.PReLU(2), nn.LocalResponseNorm(2), nn.Softmax2d()),
                              (1, 2, 3, 3)),
 }
+
+
+class _Residual(nn.Module):
+    """A ResNet basic block with a strided 1x1 downsample (ResNet-18's building block)."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(4, 8, 3, 2, 1, bias=False), nn.BatchNorm2d(8), nn.ReLU(inplace=True),
+                                  nn.Conv2d(8, 8, 3, 1, 1, bias=False), nn.BatchNorm2d(8))
+        self.down = nn.Sequential(nn.Conv2d(4, 8, 1, 2, bias=False), nn.BatchNorm2d(8))
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 3))
+
+    def forward(self, x):
+        return self.head((self.body(x) + self.down(x)).relu())
 
 
 class _Cells(nn.Module):
