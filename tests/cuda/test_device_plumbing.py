@@ -189,3 +189,10 @@ def test_dataloader_over_cuda_tensors_and_generators():
     np.testing.assert_array_equal(a.cpu().numpy(), b.cpu().numpy())
     x = ember.ones(2, 3, device="cuda")
     assert "device='cuda:0'" in repr(x) and x.sum().item() == 6.0 and x.to(ember.zeros(1)).device.type == "cpu"
+
+
+def test_lazy_modules_moved_before_their_first_call_materialize_on_cuda():
+    m = nn.Sequential(nn.LazyLinear(3), nn.ReLU(), nn.LazyBatchNorm1d(), nn.Unflatten(1, (3, 1)),
+                      nn.LazyConv1d(2, 1)).cuda()
+    assert m(ember.randn(2, 4, device="cuda")).is_cuda
+    assert all(t.is_cuda for t in list(m.parameters()) + list(m.buffers()))

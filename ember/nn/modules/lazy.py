@@ -31,7 +31,10 @@ class _Uninitialized:
     def materialize(self, shape, device=None, dtype=None):
         """Give the placeholder its shape (uninitialised values) and make it a regular tensor."""
         dt = ember.dtypes.to_numpy_dtype(dtype) if dtype is not None else self._data.dtype
-        self._data = np.empty(tuple(shape), dtype=dt)  # host: an uninitialized placeholder
+        from ...backend import as_device, array_module_for, get_array_module
+        # on the placeholder's device (moved by .to()/.cuda() before the first forward)
+        xp = get_array_module(self._data) if device is None else array_module_for(as_device(device))
+        self._data = xp.empty(tuple(shape), dtype=dt)
         self.__class__ = self.cls_to_become
 
     def __repr__(self):

@@ -603,7 +603,11 @@ class Module:
                 if p.grad is not None:
                     p.grad = Tensor._wrap(fn(p.grad)._data)
             for key, b in self._buffers.items():
-                if b is not None:
+                if b is None:
+                    continue
+                if getattr(b, "cls_to_become", None) is not None:  # a lazy placeholder stays one
+                    b._data = fn(b)._data
+                else:
                     self._buffers[key] = fn(b)
         return self
 
