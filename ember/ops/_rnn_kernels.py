@@ -16,7 +16,7 @@ import numpy as np
 from ._im2col import _split, _threads, run_shared
 
 _MIN_SPLIT_WORK = 1 << 18   # multiply-adds per step below which one thread is faster
-_MIN_ROWS = 16              # rows per part: smaller per-step GEMMs lose more than a thread gains
+_MIN_ROWS = 32              # rows per part: smaller per-step GEMMs lose more than a thread gains
 
 
 def run_rows(xp, B, per_step_work, fn):
