@@ -64,25 +64,27 @@ def _bitop(npfn, name):
         x = a._data
         y = b._data if isinstance(b, Tensor) else b
         dt = _dt.result_dtype(a, b)
-        broadcast_shape(name, np.shape(x), np.shape(y))
+        broadcast_shape(name, getattr(x, "shape", ()), getattr(y, "shape", ()))
         if y.__class__ is int and dt.kind in "iu":
-            y = np.array(y).astype(dt)  # Python ints wrap around into the tensor's dtype, as in PyTorch
+            y = np.array(y).astype(dt)[()]  # Python ints wrap around into the tensor's dtype, as in PyTorch
         if dt.kind == "f":
             raise NotImplementedError(f"{name}(): \"{name}_cpu\" not implemented for '{torch_dtype_name(dt)}'")
-        return Tensor._wrap(np.asarray(npfn(x, y)).astype(dt, copy=False))
+        from .backend import get_array_module
+        xp = get_array_module(x)
+        return Tensor._wrap(xp.asarray(getattr(xp, npfn)(x, y)).astype(dt, copy=False))
     return op
 
 
-Tensor.__and__ = Tensor.__rand__ = _bitop(np.bitwise_and, "bitwise_and")
-Tensor.__or__ = Tensor.__ror__ = _bitop(np.bitwise_or, "bitwise_or")
-Tensor.__xor__ = Tensor.__rxor__ = _bitop(np.bitwise_xor, "bitwise_xor")
+Tensor.__and__ = Tensor.__rand__ = _bitop("bitwise_and", "bitwise_and")
+Tensor.__or__ = Tensor.__ror__ = _bitop("bitwise_or", "bitwise_or")
+Tensor.__xor__ = Tensor.__rxor__ = _bitop("bitwise_xor", "bitwise_xor")
 Tensor.__getitem__ = lambda self, key: I.getitem(self, key)
 
 
 def _is_masked_fill(k, value):
     """``x[..., bool_mask] = 0-d value`` (one tensor index, a mask): PyTorch runs masked_fill_,
     which casts the value."""
-    arrays = [a for a in k if isinstance(a, np.ndarray)]
+    arrays = [a for a in k if hasattr(a, "dtype") and not isinstance(a, np.generic)]  # NumPy or CUDA arrays
     return value._data.ndim == 0 and len(arrays) == 1 and arrays[0].dtype == np.bool_
 
 

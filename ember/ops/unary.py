@@ -69,7 +69,7 @@ def _zero_grad_op(fn, name, keep_int=True, kernel=None):
         if kernel is not None:
             not_implemented_for(kernel, input, "b")
         if keep_int and input._data.dtype.kind != "f":
-            return Tensor._wrap(fn(np, input._data).astype(input._data.dtype, copy=False))
+            return Tensor._wrap(fn(_array_module(input._data), input._data).astype(input._data.dtype, copy=False))
         return _ZeroGrad.apply(input, fn=fn)
     op.__name__ = name
     return with_out(op)

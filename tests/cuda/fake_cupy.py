@@ -136,6 +136,10 @@ class FakeArray:
 
     # plain attributes
     shape = property(lambda self: self._a.shape)
+
+    @shape.setter
+    def shape(self, value):  # CuPy's in-place reshape (AttributeError when a copy would be needed)
+        self._a.shape = value
     dtype = property(lambda self: self._a.dtype)
     ndim = property(lambda self: self._a.ndim)
     size = property(lambda self: self._a.size)
