@@ -25,7 +25,8 @@ def test_embedding_bag_parity(case, dtype):
     res = []
     for lib in (torch, ember):
         w = lib.tensor(W, requires_grad=True)
-        kw = {k: (lib.tensor(v.astype(npdt) if v.dtype.kind == "f" else v) if isinstance(v, np.ndarray) else v)
+        kw = {k: (lib.tensor(v.astype(npdt) if v.dtype.kind == "f" else v)
+                  if isinstance(v, np.ndarray) else v)
               for k, v in c.items() if k != "input"}
         out = lib.nn.functional.embedding_bag(lib.tensor(c["input"]), w, **kw)
         g = np.random.default_rng(3).standard_normal(tuple(out.shape)).astype(npdt)
@@ -40,7 +41,8 @@ def test_embedding_bag_module():
     require_torch()
     torch.manual_seed(0)
     ember.manual_seed(0)
-    t, e = torch.nn.EmbeddingBag(10, 3, mode="sum", padding_idx=2), ember.nn.EmbeddingBag(10, 3, mode="sum", padding_idx=2)
+    t = torch.nn.EmbeddingBag(10, 3, mode="sum", padding_idx=2)
+    e = ember.nn.EmbeddingBag(10, 3, mode="sum", padding_idx=2)
     np.testing.assert_array_equal(e.weight.detach().numpy(), t.weight.detach().numpy())  # same draws
     assert repr(e) == repr(t)
     x, off = IDX, np.array([0, 4])
