@@ -4,6 +4,7 @@ PyTorch, for the README's results table.
     python scripts/course_results.py classify fashion-resnet18 --limit-train 1024 \
         --limit-test 1000 --epochs 2 --batch-size 64 --lr 0.05 --json out.json
     python scripts/course_results.py task mnist-vae --epochs 3 --json out.json
+    python scripts/course_results.py time cifar10-resnet18 --batch-size 128 --steps 3
 
 ``classify``: a classification recipe (fashion-resnet18, moving-mnist-c3d, ...). Both
 frameworks read the very same batches (one ember DataLoader, its batches copied into
@@ -153,14 +154,48 @@ def task(args):
     return row
 
 
+def time_steps(args):
+    """Seconds per training step (SGD momentum, cross-entropy) of a recipe's model on
+    random CIFAR-sized batches, after one warm-up step, in both frameworks; and the
+    implied time of one CIFAR epoch (50,000 images)."""
+    import torch
+    from torch_twin import load_twin
+    mod, fn, kw = TWIN_MODELS[args.recipe]
+    bs, steps = args.batch_size or 128, args.steps
+    shape = (bs, kw.get("in_channels", 3), 32, 32)
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    y = np.random.default_rng(1).integers(0, kw.get("num_classes", 10), bs)
+    row = {"recipe": args.recipe, "batch_size": bs, "steps": steps}
+    for name, lib, build in (("ember", ember, getattr(__import__(mod, fromlist=[fn]), fn)),
+                             ("torch", torch, getattr(load_twin(mod), fn))):
+        lib.manual_seed(0)
+        model = build(**kw)
+        opt = lib.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        xb, yb = lib.from_numpy(x), lib.from_numpy(y)
+        times = []
+        for i in range(steps + 1):
+            t0 = time.perf_counter()
+            loss = lib.nn.functional.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            times.append(time.perf_counter() - t0)
+        per_step = float(np.median(times[1:]))
+        row[name] = {"step_seconds": per_step, "epoch_seconds": per_step * 50000 / bs}
+        print(f"{name}: {per_step:.2f} s per step of {bs} -> {per_step * 50000 / bs / 60:.0f} "
+              f"min per 50,000-image epoch", flush=True)
+    return row
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("mode", choices=("classify", "task"))
+    p.add_argument("mode", choices=("classify", "task", "time"))
     p.add_argument("recipe")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--seed", type=int)
+    p.add_argument("--steps", type=int, default=3, help="time: steps measured")
     p.add_argument("--limit-train", type=int)
     p.add_argument("--limit-test", type=int)
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
@@ -174,7 +209,7 @@ def main(argv=None):
     ember.set_num_threads(args.threads)
     import torch
     torch.set_num_threads(args.threads)
-    row = (classify if args.mode == "classify" else task)(args)
+    row = {"classify": classify, "task": task, "time": time_steps}[args.mode](args)
     row["machine"] = {"cpus": os.cpu_count(), "threads": args.threads}
     if args.json:
         with open(args.json, "w") as f:

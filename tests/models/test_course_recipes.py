@@ -80,26 +80,45 @@ def write_fashion(root, n=8):
 
 
 # ----------------------------------------------------------------------------- ResNet
-def test_cifar_resnets_are_the_shared_resnet(fast_init):
+def test_cifar_resnets_are_the_shared_resnet(fast_init, monkeypatch):
+    import ember.models.resnet_cifar as rc
     from ember.models import cifar_resnet18, cifar_resnet34
     from ember.vision.models import ResNet
     m = cifar_resnet18(num_classes=100)
     assert isinstance(m, ResNet) and tuple(m.conv1.weight.shape) == (64, 3, 3, 3)
+    assert isinstance(m.maxpool, ember.nn.Identity)
     assert sum(p.numel() for p in m.parameters()) == 11_220_132
-    assert [len(getattr(cifar_resnet34(), f"layer{i}")) for i in range(1, 5)] == [3, 4, 6, 3]
+    calls = []
+    monkeypatch.setattr(rc, "ResNet", lambda *a, **k: calls.append((a, k)))
+    cifar_resnet34(num_classes=100, in_channels=1)
+    assert calls[0][0][1] == [3, 4, 6, 3] and calls[0][1] == dict(
+        num_classes=100, small_input=True, in_channels=1)
 
 
-@pytest.mark.parametrize("recipe, writer, classes", [
-    ("cifar10-resnet18", write_cifar10_bin, 10), ("cifar100-resnet18", write_cifar100_python, 100)])
-def test_cifar_resnet_recipes_on_generated_files(tmp_path, capsys, fast_init, recipe, writer,
-                                                 classes):
-    writer(tmp_path / "data")
-    lines = cli(capsys, "train", recipe, "--data-dir", tmp_path / "data", "--epochs", 1,
-                "--batch-size", 2, "--limit-train", 2, "--limit-test", 2, "--workers", 0,
+def test_cifar10_resnet_recipe_on_generated_files(tmp_path, capsys, fast_init):
+    write_cifar10_bin(tmp_path / "data")
+    lines = cli(capsys, "train", "cifar10-resnet18", "--data-dir", tmp_path / "data", "--epochs",
+                1, "--batch-size", 2, "--limit-train", 2, "--limit-test", 2, "--workers", 0,
                 "--out", tmp_path / "run")
     assert "(2 train / 2 test)" in lines[0] and lines[-1].startswith("test accuracy: ")
     state = ember.load(tmp_path / "run" / "checkpoint.safetensors")
-    assert tuple(state["model"]["fc.weight"].shape) == (classes, 512)
+    assert tuple(state["model"]["fc.weight"].shape) == (10, 512)
+
+
+def test_cifar100_resnet_recipe_on_python_layout(tmp_path, fast_init):
+    # (from Python: the CLI path is the one above; this skips its 45 MB checkpoints)
+    from ember.recipes import build, get_recipe, make_config
+    from ember.train import fit
+    write_cifar100_python(tmp_path / "data")
+    cfg = make_config(get_recipe("cifar100-resnet18"), data_dir=str(tmp_path / "data"),
+                      epochs=1, batch_size=2, limit_train=2, limit_test=2, workers=0)
+    run = build(cfg)
+    x, y = next(iter(run["train_loader"]))
+    assert tuple(x.shape) == (2, 3, 32, 32) and int(y.max()) < 100
+    assert tuple(run["model"].fc.weight.shape) == (100, 512)
+    hist = fit(run["model"], run["train_loader"], run["optimizer"], run["loss_fn"], 1,
+               val_loader=run["test_loader"], scheduler=run["scheduler"], val_name="test")
+    assert 0 <= hist[-1]["test_accuracy"] <= 1
 
 
 def test_fashion_resnet_recipe_pads_to_32(tmp_path, capsys, fast_init):
