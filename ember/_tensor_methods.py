@@ -253,19 +253,22 @@ Tensor.unique = lambda self, sorted=True, return_inverse=False, return_counts=Fa
 
 
 def _unique(t, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    res = np.unique(t._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    from .backend import get_array_module
+    xp = get_array_module(t._data)
+    res = xp.unique(t._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
     if not isinstance(res, tuple):
         return Tensor._wrap(res)
     out = [Tensor._wrap(res[0])]
     for r in res[1:]:
-        out.append(Tensor._wrap(np.asarray(r).astype(np.int64).reshape(t._data.shape if r is res[1] and
+        out.append(Tensor._wrap(xp.asarray(r).astype(np.int64).reshape(t._data.shape if r is res[1] and
                                                                         return_inverse and dim is None else -1)))
     return tuple(out)
 
 
 def _bincount(self, weights=None, minlength=0):
     w = None if weights is None else weights._data
-    r = np.bincount(self._data, w, minlength)
+    from .backend import get_array_module
+    r = get_array_module(self._data).bincount(self._data, w, minlength=minlength)
     return Tensor._wrap(r if w is not None else r.astype(np.int64))
 
 
@@ -276,7 +279,7 @@ def _new(fill):
     def m(self, *size, dtype=None, device=None, requires_grad=False):
         shape = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
         npd = self._data.dtype if dtype is None else _dt.to_numpy_dtype(dtype)
-        t = Tensor._wrap(fill(tuple(shape), npd))
+        t = Tensor._wrap(_on_device(fill(tuple(shape), npd), self, device))
         if requires_grad:
             t.requires_grad_()
         return t
@@ -290,12 +293,25 @@ Tensor.new_empty = _new(np.empty)
 
 def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
     npd = self._data.dtype if dtype is None else _dt.to_numpy_dtype(dtype)
-    return Tensor._wrap(np.full(tuple(size), fill_value, dtype=npd))
+    return Tensor._wrap(_on_device(np.full(tuple(size), fill_value, dtype=npd), self, device))
 
 
 def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     from .creation import tensor
-    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+def _on_device(arr, like, device=None):
+    """Host array ``arr`` on ``device`` (default: ``like``'s device), as ``Tensor.new_*`` make."""
+    if device is None and like._data.__class__ is np.ndarray:
+        return arr
+    from .backend import as_device, to_device_array
+    return to_device_array(arr, like.device if device is None else as_device(device))
+
+
+def _dev(t):
+    """The device whose generator draws for ``t`` (None: the CPU's)."""
+    return None if t._data.__class__ is np.ndarray else t.device
 
 
 Tensor.new_full = _new_full
@@ -330,11 +346,13 @@ def _copy_(self, src, non_blocking=False):
     """Copy ``src`` (broadcastable) into this tensor's storage."""
     if not isinstance(src, Tensor):
         src = Tensor._wrap(np.asarray(src))
+    if src._data.__class__ is not self._data.__class__ and src.device != self.device:
+        src = src.to(self.device)  # copy_ crosses devices, as in PyTorch
 
     def fn(t, s):
         s = s.to(t.dtype) if s._data.dtype != t._data.dtype else s
         return s.expand(t._data.shape) + t * 0 if (t._rg or s._rg) else Tensor._wrap(
-            np.broadcast_to(s._data, t._data.shape))
+            s._data if s._data.shape == t._data.shape else s.expand(t._data.shape)._data)
     return inplace(self, fn, src, op="copy_")
 
 
@@ -347,6 +365,9 @@ def _fill_raw(self, arr):
     if STATE.enabled and self._rg and self.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation. "
                            "Wrap the initialisation in `with ember.no_grad():`.")
+    if arr.__class__ is np.ndarray and self._data.__class__ is not np.ndarray:
+        from .backend import to_device_array
+        arr = to_device_array(arr, self.device)  # drawn or built on the host
     if STATE.enabled and self.grad_fn is not None:
         return inplace(self, lambda t: Tensor._wrap(arr) + t * 0, op="fill_")
     self._data[...] = arr
@@ -378,26 +399,26 @@ def _draw_like(self, fill):
 
 def _normal_(self, mean=0.0, std=1.0, *, generator=None):
     from . import _random_draws, random
-    gen = random._gen(generator)
+    gen = random._gen(generator, _dev(self))
     return _fill_raw(self, _draw_like(self, lambda a: _random_draws.normal(gen, a, mean, std)))
 
 
 def _uniform_(self, a=0.0, b=1.0, *, generator=None):
     from . import _random_draws, random
-    gen = random._gen(generator)
+    gen = random._gen(generator, _dev(self))
     return _fill_raw(self, _draw_like(self, lambda arr: _random_draws.uniform(gen, arr, a, b)))
 
 
 def _bernoulli_(self, p=0.5, *, generator=None):
     from . import _random_draws, random
-    gen = random._gen(generator)
-    pv = p._data if isinstance(p, Tensor) else p
+    gen = random._gen(generator, _dev(self))
+    pv = p.cpu()._data if isinstance(p, Tensor) else p
     return _fill_raw(self, _draw_like(self, lambda arr: _random_draws.bernoulli(gen, arr, pv)))
 
 
 def _random_(self, from_=0, to=None, *, generator=None):
     from . import _random_draws, random
-    gen = random._gen(generator)
+    gen = random._gen(generator, _dev(self))
     if to is None and not from_:
         return _fill_raw(self, _draw_like(self, lambda arr: _random_draws.random_full(gen, arr)))
     if to is None:
@@ -406,12 +427,14 @@ def _random_(self, from_=0, to=None, *, generator=None):
 
 
 def _exponential_(self, lambd=1.0, *, generator=None):
-    rng = get_numpy_rng(generator)
+    from . import random
+    rng = get_numpy_rng(generator) if _dev(self) is None else random._gen(generator, _dev(self))._np
     return _fill_raw(self, rng.exponential(1.0 / lambd, self._data.shape).astype(self._data.dtype))
 
 
 def _log_normal_(self, mean=1.0, std=2.0, *, generator=None):
-    rng = get_numpy_rng(generator)
+    from . import random
+    rng = get_numpy_rng(generator) if _dev(self) is None else random._gen(generator, _dev(self))._np
     return _fill_raw(self, rng.lognormal(mean, std, self._data.shape).astype(self._data.dtype))
 
 

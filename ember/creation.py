@@ -292,8 +292,11 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Normal samples: tensor means/stds broadcast, or scalars with ``size``."""
-    m = mean._data if isinstance(mean, Tensor) else mean
-    s = std._data if isinstance(std, Tensor) else std
+    ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
+    if device is None and ref is not None:
+        device = ref.device  # drawn on the host, then put where the mean/std tensors are
+    m = to_device_array(mean._data, CPU) if isinstance(mean, Tensor) else mean
+    s = to_device_array(std._data, CPU) if isinstance(std, Tensor) else std
     if np.any(np.asarray(s) < 0):
         raise RuntimeError(f"normal expects std >= 0.0, but found std {np.min(s)}")
     if size is not None:
@@ -363,8 +366,9 @@ def randint_like(input, low=0, high=None, *, dtype=None, generator=None):
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
     """Sample category indices from (rows of) non-negative weights ``input``."""
-    rng = get_numpy_rng(generator)
-    w = np.asarray(input._data, dtype=np.float64)
+    dev = input.device  # drawn on the host from the device's generator, as every draw
+    rng = _random._gen(generator, dev)._np
+    w = np.asarray(to_device_array(input._data, CPU), dtype=np.float64)
     rows = w.reshape(-1, w.shape[-1])
     if np.any(rows < 0) or np.any(~np.isfinite(rows)):
         raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
@@ -376,4 +380,4 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         if s <= 0:
             raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
         out[i] = rng.choice(r.shape[0], size=num_samples, replace=replacement, p=r / s)
-    return Tensor._wrap(out.reshape(w.shape[:-1] + (num_samples,)))
+    return Tensor._wrap(to_device_array(out.reshape(w.shape[:-1] + (num_samples,)), dev))

@@ -219,7 +219,7 @@ def erfinv(input):
     w = -xp.log((1.0 - x) * (1.0 + x))
     y = xp.where(w < 5, _giles_small(w - 2.5), _giles_large(xp.sqrt(xp.maximum(w, 5)) - 3)) * x
     for _ in range(3):
-        err = erf_array(y) - x
+        err = erf_array(y, xp) - x
         y = y - err / (1.1283791670955126 * xp.exp(-y * y))
     return Tensor._wrap(y.astype(input._data.dtype))
 

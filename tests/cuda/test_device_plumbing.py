@@ -196,3 +196,19 @@ def test_lazy_modules_moved_before_their_first_call_materialize_on_cuda():
                       nn.LazyConv1d(2, 1)).cuda()
     assert m(ember.randn(2, 4, device="cuda")).is_cuda
     assert all(t.is_cuda for t in list(m.parameters()) + list(m.buffers()))
+
+
+def test_tensor_methods_keep_the_device():
+    x = ember.randn(3, 4, device="cuda")
+    i = ember.tensor([0, 2, 1, 2], device="cuda")
+    made = [x.new_zeros(2), x.new_ones(2), x.new_empty(2), x.new_full((2,), 3.0), x.new_tensor([1.0]),
+            x.clone().fill_(2), x.clone().zero_(), x.clone().uniform_(), x.clone().normal_(),
+            x.clone().bernoulli_(0.5), x.clone().random_(0, 5), x.clone().exponential_(),
+            x.clone().copy_(ember.ones(3, 4)), i.unique(), i.bincount(), ember.multinomial(x.softmax(1), 2),
+            ember.normal(x, 1.0), (x.tanh() * 0.9).erfinv(), ember.rand_like(x), ember.bernoulli(x.sigmoid())]
+    assert all(t.is_cuda for t in made)
+    assert not ember.zeros(3, 4).copy_(x).is_cuda  # copy_ from cuda into a CPU tensor
+    ember.manual_seed(2)
+    a = x.clone().uniform_()
+    ember.manual_seed(2)
+    np.testing.assert_array_equal(a.cpu().numpy(), ember.empty(3, 4).uniform_().numpy())
