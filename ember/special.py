@@ -43,45 +43,55 @@ _B2K = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
+def _xp(x):
+    from .backend import get_array_module
+    return get_array_module(x)
+
+
 def _f64(x):
-    return np.asarray(x, dtype=np.float64)
+    xp = _xp(x)
+    return xp.asarray(x, dtype=np.float64)
 
 
 def _lgamma_raw(x):
+    xp = _xp(x)
     x = _f64(x)
     refl = x < 0.5
-    z = np.where(refl, 1.0 - x, x) - 1.0
-    acc = np.full_like(z, _LANCZOS[0])
+    z = xp.where(refl, 1.0 - x, x) - 1.0
+    acc = xp.full_like(z, _LANCZOS[0])
     for i, c in enumerate(_LANCZOS[1:], 1):
         acc = acc + c / (z + i)
     t = z + 7.5
     with np.errstate(divide="ignore", invalid="ignore"):
-        lg = _LOG_SQRT_2PI + (z + 0.5) * np.log(t) - t + np.log(acc)
-        s = np.abs(np.sin(math.pi * x))
-        out = np.where(refl, math.log(math.pi) - np.log(s) - lg, lg)
+        lg = _LOG_SQRT_2PI + (z + 0.5) * xp.log(t) - t + xp.log(acc)
+        s = xp.abs(xp.sin(math.pi * x))
+        out = xp.where(refl, math.log(math.pi) - xp.log(s) - lg, lg)
     # poles at 0, -1, -2, ...: +inf as in PyTorch
-    return np.where((x <= 0) & (x == np.floor(x)), np.inf, out)
+    return xp.where((x <= 0) & (x == xp.floor(x)), np.inf, out)
 
 
 def _polygamma_raw(n, x):
     """psi^(n)(x), n >= 0 (psi^(0) = digamma)."""
+    xp = _xp(x)
     x = _f64(x)
     if n == 0:
         refl = x < 0.5
         with np.errstate(divide="ignore", invalid="ignore"):
-            corr = np.where(refl, math.pi / np.tan(math.pi * x), 0.0)
-        x = np.where(refl, 1.0 - x, x)
+            corr = xp.where(refl, math.pi / xp.tan(math.pi * x), 0.0)
+        x = xp.where(refl, 1.0 - x, x)
     sign = (-1.0) ** (n + 1)
     fact = float(math.factorial(n))
-    acc = np.zeros_like(x)
-    steps = int(np.clip(np.ceil(20.0 - np.nanmin(x, initial=20.0)), 0, 100000)) if x.size else 0
+    acc = xp.zeros_like(x)
+    finite = x[~xp.isnan(x)]
+    lo = min(float(finite.min()), 20.0) if finite.size else 20.0
+    steps = int(min(max(math.ceil(20.0 - lo), 0), 100000))
     with np.errstate(divide="ignore", invalid="ignore"):
         for _ in range(steps):  # shift x up to 20: psi^(n)(x) = psi^(n)(x+1) + ... 1/x^(n+1)
             small = x < 20.0
-            acc = acc + np.where(small, 1.0 / x ** (n + 1), 0.0)
-            x = np.where(small, x + 1.0, x)
+            acc = acc + xp.where(small, 1.0 / x ** (n + 1), 0.0)
+            x = xp.where(small, x + 1.0, x)
         if n == 0:
-            series = np.log(x) - 0.5 / x
+            series = xp.log(x) - 0.5 / x
             for k, b in enumerate(_B2K, 1):
                 series = series - b / (2 * k * x ** (2 * k))
             out = series - acc - corr
@@ -95,30 +105,32 @@ def _polygamma_raw(n, x):
 
 
 def _log_ndtr_raw(x):
+    xp = _xp(x)
     x = _f64(x)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        pos = np.log1p(-0.5 * erfc_array(np.maximum(x, 0.0) / math.sqrt(2)))
-        neg = np.log(0.5 * erfc_array(-np.minimum(x, 0.0) / math.sqrt(2)))
-        xa = np.minimum(x, -30.0)
-        r, term = np.ones_like(xa), np.ones_like(xa)
+        pos = xp.log1p(-0.5 * erfc_array(xp.maximum(x, 0.0) / math.sqrt(2), xp))
+        neg = xp.log(0.5 * erfc_array(-xp.minimum(x, 0.0) / math.sqrt(2), xp))
+        xa = xp.minimum(x, -30.0)
+        r, term = xp.ones_like(xa), xp.ones_like(xa)
         for k in range(1, 8):  # Mills' ratio: 1 - 1/x^2 + 3/x^4 - 15/x^6 ...
             term = -term * (2 * k - 1) / (xa * xa)
             r = r + term
-        tail = -0.5 * xa * xa - np.log(-xa) - _LOG_SQRT_2PI + np.log(r)
-    return np.where(x > 0, pos, np.where(x < -30, tail, neg))
+        tail = -0.5 * xa * xa - xp.log(-xa) - _LOG_SQRT_2PI + xp.log(r)
+    return xp.where(x > 0, pos, xp.where(x < -30, tail, neg))
 
 
 def _erfcx_raw(x):
+    xp = _xp(x)
     x = _f64(x)
     with np.errstate(over="ignore", invalid="ignore"):
-        direct = np.exp(np.minimum(x, 25.0) ** 2) * erfc_array(np.minimum(x, 25.0))
-        xa = np.maximum(x, 25.0)
-        r, term = np.ones_like(xa), np.ones_like(xa)
+        direct = xp.exp(xp.minimum(x, 25.0) ** 2) * erfc_array(xp.minimum(x, 25.0), xp)
+        xa = xp.maximum(x, 25.0)
+        r, term = xp.ones_like(xa), xp.ones_like(xa)
         for k in range(1, 8):
             term = -term * (2 * k - 1) / (2 * xa * xa)
             r = r + term
         tail = r / (xa * math.sqrt(math.pi))
-    return np.where(x > 25, tail, direct)
+    return xp.where(x > 25, tail, direct)
 
 
 class _Unary(Op):
@@ -127,7 +139,7 @@ class _Unary(Op):
     def forward(self, x):
         if x.dtype.kind != "f":
             x = x.astype(np.float32)
-        y = np.asarray(self.kernel(x), dtype=x.dtype)
+        y = self.xp.asarray(self.kernel(x), dtype=x.dtype)
         self.save_for_backward(x, y)
         return y
 
@@ -279,7 +291,7 @@ def sinc(input):
 
 def i0(input):
     """Modified Bessel function of the first kind, order 0 (``numpy.i0``; not differentiable)."""
-    return Tensor._wrap(np.i0(input._data).astype(input._data.dtype, copy=False))
+    return Tensor._wrap(_xp(input._data).i0(input._data).astype(input._data.dtype, copy=False))
 
 
 exp2, expm1, log1p, round = _E.exp2, _E.expm1, _E.log1p, _E.round

@@ -171,6 +171,8 @@ OPS = {
     "multilabel_margin": (lambda x, t: F.multilabel_margin_loss(x, t - 1), [(3, 4), ("int", 4, (3, 4))]),
     "pack_pad_roundtrip": (lambda x: nn.utils.rnn.pad_packed_sequence(nn.utils.rnn.pack_padded_sequence(
         x, [3, 2], batch_first=True, enforce_sorted=False), batch_first=True)[0], [(2, 3, 4)]),
+    "special_gamma_family": (lambda x: ember.special.gammaln(x) + ember.special.digamma(x)
+                             + ember.special.log_ndtr(x - 2) + ember.special.erfcx(x), [(3, 4)], True),
     "outer": (lambda a, b: ember.outer(a, b),
                     [(6,), (6,)]),
 }
