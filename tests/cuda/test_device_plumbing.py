@@ -212,3 +212,18 @@ def test_tensor_methods_keep_the_device():
     a = x.clone().uniform_()
     ember.manual_seed(2)
     np.testing.assert_array_equal(a.cpu().numpy(), ember.empty(3, 4).uniform_().numpy())
+
+
+def test_fused_kernels_serve_cuda_training_steps():
+    from ember.backend import _fused
+    _fused._cache.clear()
+    m = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 4), nn.Sigmoid(), nn.Linear(4, 2), nn.ReLU()).cuda()
+    opt = ember.optim.Adam(m.parameters())
+    m(ember.randn(5, 3, device="cuda")).sum().backward()
+    opt.step()
+    assert {name for _, name in _fused._cache} == {"adam", "relu_grad", "sigmoid_grad", "tanh_grad"}
+    _fused._cache.clear()
+    cpu = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    cpu(ember.randn(5, 3)).sum().backward()
+    ember.optim.Adam(cpu.parameters()).step()
+    assert not _fused._cache  # the NumPy path never touches them
