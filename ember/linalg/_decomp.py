@@ -55,8 +55,9 @@ def _diag_embed(v):
 
 def pack(*arrays, batch_ndim):
     """Flatten each array's trailing dims and concatenate along the last axis."""
+    from ..backend import get_array_module
     flat = [a.reshape(a.shape[:batch_ndim] + (-1,)) for a in arrays]
-    return np.concatenate(flat, axis=-1)
+    return get_array_module(flat[0]).concatenate(flat, axis=-1)
 
 
 def pack_split(packed, shapes):
@@ -75,7 +76,7 @@ class Inv(Op):
         _check_float("inv", a)
         _check_square("inv", a)
         try:
-            y = np.linalg.inv(a)
+            y = self.xp.linalg.inv(a)
         except np.linalg.LinAlgError:
             raise LinAlgError("linalg.inv: The diagonal element is zero, the inversion could not be "
                               f"completed because the input matrix (shape {tuple(a.shape)}) is "
@@ -93,7 +94,7 @@ class Det(Op):
     def forward(self, a):
         _check_float("det", a)
         _check_square("det", a)
-        d = np.asarray(np.linalg.det(a), dtype=a.dtype)
+        d = self.xp.asarray(self.xp.linalg.det(a), dtype=a.dtype)
         self.save_for_backward(a, d)
         return d
 
@@ -110,9 +111,9 @@ class SlogDet(Op):
     def forward(self, a):
         _check_float("slogdet", a)
         _check_square("slogdet", a)
-        sign, logdet = np.linalg.slogdet(a)
+        sign, logdet = self.xp.linalg.slogdet(a)
         self.save_for_backward(a)
-        return np.stack([sign, logdet], axis=-1).astype(a.dtype, copy=False)
+        return self.xp.stack([sign, logdet], axis=-1).astype(a.dtype, copy=False)
 
     def backward(self, grad):
         (a,) = self.saved_tensors
@@ -135,8 +136,8 @@ class Solve(Op):
         self.b_shape = b.shape
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         try:
-            x = np.linalg.solve(np.broadcast_to(a, batch + a.shape[-2:]),
-                                np.broadcast_to(b, batch + b.shape[-2:]))
+            x = self.xp.linalg.solve(self.xp.broadcast_to(a, batch + a.shape[-2:]),
+                                self.xp.broadcast_to(b, batch + b.shape[-2:]))
         except np.linalg.LinAlgError:
             raise LinAlgError(f"linalg.solve: The solver failed because the input matrix A "
                               f"(shape {tuple(a.shape)}) is singular.") from None
@@ -162,18 +163,18 @@ class SolveTriangular(Op):
             raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes or dtypes of A and B "
                                f"for the equation AX = B (A {tuple(a.shape)} {a.dtype}, "
                                f"B {tuple(b.shape)} {b.dtype})")
-        tri = np.triu(a) if self.upper else np.tril(a)
+        tri = self.xp.triu(a) if self.upper else self.xp.tril(a)
         if self.unitriangular:
             n = a.shape[-1]
-            tri = tri * (1 - np.eye(n, dtype=a.dtype)) + np.eye(n, dtype=a.dtype)
+            tri = tri * (1 - self.xp.eye(n, dtype=a.dtype)) + self.xp.eye(n, dtype=a.dtype)
         self.b_shape = b.shape
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         with np.errstate(divide="ignore", invalid="ignore"):
             try:
-                x = np.linalg.solve(np.broadcast_to(tri, batch + a.shape[-2:]),
-                                    np.broadcast_to(b, batch + b.shape[-2:]))
+                x = self.xp.linalg.solve(self.xp.broadcast_to(tri, batch + a.shape[-2:]),
+                                    self.xp.broadcast_to(b, batch + b.shape[-2:]))
             except np.linalg.LinAlgError:  # a zero on the diagonal: PyTorch gives inf/nan too
-                x = np.full(batch + b.shape[-2:], np.nan, dtype=b.dtype)
+                x = self.xp.full(batch + b.shape[-2:], np.nan, dtype=b.dtype)
         self.save_for_backward(a, x)
         return x
 
@@ -196,12 +197,12 @@ class Cholesky(Op):
         _check_float("cholesky", a)
         _check_square("cholesky", a)
         try:
-            lower = np.linalg.cholesky(a)
+            lower = self.xp.linalg.cholesky(a)
         except np.linalg.LinAlgError:
             raise LinAlgError(f"linalg.cholesky: The factorization could not be completed because "
                               f"the input (shape {tuple(a.shape)}) is not positive-definite.") from None
         if self.upper:
-            lower = np.ascontiguousarray(np.swapaxes(lower, -1, -2))
+            lower = self.xp.ascontiguousarray(self.xp.swapaxes(lower, -1, -2))
         self.save_for_backward(lower)
         return lower
 
@@ -225,7 +226,7 @@ class Eigh(Op):
         _check_float("eigh", a)
         _check_square("eigh", a)
         try:
-            w, v = np.linalg.eigh(a, UPLO=self.uplo)
+            w, v = self.xp.linalg.eigh(a, UPLO=self.uplo)
         except np.linalg.LinAlgError:
             raise LinAlgError("linalg.eigh: The algorithm failed to converge because the input "
                               "matrix is ill-conditioned or has too many repeated eigenvalues") from None
@@ -256,7 +257,7 @@ class SVD(Op):
             raise RuntimeError(f"linalg.svd: The input tensor A must have at least 2 dimensions "
                                f"(got shape {tuple(a.shape)})")
         try:
-            u, s, vh = np.linalg.svd(a, full_matrices=False)
+            u, s, vh = self.xp.linalg.svd(a, full_matrices=False)
         except np.linalg.LinAlgError:
             raise LinAlgError("linalg.svd: The algorithm failed to converge") from None
         self.dims = (a.shape[-2], a.shape[-1], s.shape[-1])
@@ -292,7 +293,7 @@ class SVD(Op):
 class SVDVals(Op):
     def forward(self, a):
         _check_float("svdvals", a)
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        u, s, vh = self.xp.linalg.svd(a, full_matrices=False)
         self.save_for_backward(u, vh)
         return s.astype(a.dtype, copy=False)
 
@@ -306,9 +307,9 @@ class QR(Op):
 
     def forward(self, a):
         _check_float("qr", a)
-        q, r = np.linalg.qr(a, mode="reduced" if self.mode == "reduced" else self.mode)
+        q, r = self.xp.linalg.qr(a, mode="reduced" if self.mode == "reduced" else self.mode)
         if self.mode == "r":
-            q = np.zeros(a.shape[:-2] + (0, 0), dtype=a.dtype)
+            q = self.xp.zeros(a.shape[:-2] + (0, 0), dtype=a.dtype)
         self.dims = (q.shape[-2:], r.shape[-2:])
         out = pack(q, r, batch_ndim=a.ndim - 2)
         self.save_for_backward(out)
@@ -341,7 +342,7 @@ class Cross(Op):
                                f"{b.shape[self.dim] if b.ndim else ()} (shapes {tuple(a.shape)} "
                                f"and {tuple(b.shape)})")
         self.save_for_backward(a, b)
-        return np.cross(a, b, axis=self.dim)
+        return self.xp.cross(a, b, axis=self.dim)
 
     def backward(self, grad):
         a, b = self.saved_tensors

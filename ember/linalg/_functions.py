@@ -27,6 +27,12 @@ InvExResult = collections.namedtuple("linalg_inv_ex", ["inverse", "info"])
 CholeskyExResult = collections.namedtuple("linalg_cholesky_ex", ["L", "info"])
 
 
+
+def _xp(t):
+    """The array module of tensor ``t`` (numpy or cupy)."""
+    from ..backend import get_array_module
+    return get_array_module(t._data)
+
 def _float_check(op, A):
     if not isinstance(A, Tensor):
         raise TypeError(f"linalg.{op}(): argument 'A' must be Tensor, not {type(A).__name__}")
@@ -51,12 +57,12 @@ def inv(A):
 def inv_ex(A, *, check_errors=False):
     """``inv`` that reports singular input through ``info`` (0: success) instead of raising."""
     try:
-        return InvExResult(inv(A), Tensor._wrap(np.zeros(A.shape[:-2], dtype=np.int32)))
+        return InvExResult(inv(A), Tensor._wrap(_xp(A).zeros(A.shape[:-2], dtype=np.int32)))
     except D.LinAlgError:
         if check_errors:
             raise
-        nan = Tensor._wrap(np.full(A.shape, np.nan, dtype=A._data.dtype))
-        return InvExResult(nan, Tensor._wrap(np.ones(A.shape[:-2], dtype=np.int32)))
+        nan = Tensor._wrap(_xp(A).full(A.shape, np.nan, dtype=A._data.dtype))
+        return InvExResult(nan, Tensor._wrap(_xp(A).ones(A.shape[:-2], dtype=np.int32)))
 
 
 def det(A):
@@ -126,12 +132,12 @@ def cholesky_ex(A, *, upper=False, check_errors=False):
     """``cholesky`` that reports failure through ``info`` (0: success) instead of raising."""
     try:
         return CholeskyExResult(cholesky(A, upper=upper),
-                                Tensor._wrap(np.zeros(A.shape[:-2], dtype=np.int32)))
+                                Tensor._wrap(_xp(A).zeros(A.shape[:-2], dtype=np.int32)))
     except D.LinAlgError:
         if check_errors:
             raise
-        return CholeskyExResult(Tensor._wrap(np.zeros(A.shape, dtype=A._data.dtype)),
-                                Tensor._wrap(np.ones(A.shape[:-2], dtype=np.int32)))
+        return CholeskyExResult(Tensor._wrap(_xp(A).zeros(A.shape, dtype=A._data.dtype)),
+                                Tensor._wrap(_xp(A).ones(A.shape[:-2], dtype=np.int32)))
 
 
 def eigh(A, UPLO="L"):
@@ -173,7 +179,7 @@ def svd(A, full_matrices=True, *, driver=None):
         if A.requires_grad and is_grad_enabled():
             raise RuntimeError("linalg.svd: full_matrices=True is not differentiable for "
                                f"non-square A (shape {tuple(A.shape)}); use full_matrices=False")
-        u, s, vh = np.linalg.svd(A._data, full_matrices=True)
+        u, s, vh = _xp(A).linalg.svd(A._data, full_matrices=True)
         return SVDResult(*(Tensor._wrap(x.astype(A._data.dtype, copy=False)) for x in (u, s, vh)))
     packed = D.SVD.apply(A, vectors_used=True)
     return SVDResult(*D.pack_split(packed, [(m, k), (k,), (k, n)]))
@@ -238,9 +244,9 @@ def lstsq(A, B, rcond=None, *, driver=None):
     X = pinv(A, rtol=rcond) @ b
     if vector:
         X = X.squeeze(-1)
-    empty = Tensor._wrap(np.zeros((0,), dtype=A._data.dtype))
+    empty = Tensor._wrap(_xp(A).zeros((0,), dtype=A._data.dtype))
     return LstsqResult(X, empty, matrix_rank(A.detach(), rtol=rcond),
-                       Tensor._wrap(np.zeros((0,), dtype=A._data.dtype)))
+                       Tensor._wrap(_xp(A).zeros((0,), dtype=A._data.dtype)))
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):

@@ -81,8 +81,10 @@ def _wrap(x, dev=None):
         return FakeArray(x, dev)
     if isinstance(x, np.generic):
         return FakeArray(np.asarray(x), dev)
-    if type(x) in (list, tuple):
-        return type(x)(_wrap(v, dev) for v in x)
+    if isinstance(x, tuple):  # NumPy's named results (SVDResult, ...) come back as tuples, as CuPy's
+        return tuple(_wrap(v, dev) for v in x)
+    if type(x) is list:
+        return [_wrap(v, dev) for v in x]
     return x
 
 

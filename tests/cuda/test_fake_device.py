@@ -173,6 +173,12 @@ OPS = {
         x, [3, 2], batch_first=True, enforce_sorted=False), batch_first=True)[0], [(2, 3, 4)]),
     "special_gamma_family": (lambda x: ember.special.gammaln(x) + ember.special.digamma(x)
                              + ember.special.log_ndtr(x - 2) + ember.special.erfcx(x), [(3, 4)], True),
+    "linalg": (lambda a: ember.linalg.inv(a @ a.mT + ember.eye(3, device=a.device)).sum()
+               + ember.linalg.det(a[:, :3]) + ember.linalg.svd(a, full_matrices=False)[1].sum()
+               + ember.linalg.qr(a.mT)[1].abs().sum() + ember.linalg.cholesky(a @ a.mT + ember.eye(3, device=a.device)).sum()
+               + ember.linalg.eigh(a @ a.mT)[0].sum() + ember.linalg.solve(a[:, :3] @ a[:, :3].mT
+                                                                             + ember.eye(3, device=a.device), a).sum(),
+               [(3, 4)]),
     "outer": (lambda a, b: ember.outer(a, b),
                     [(6,), (6,)]),
 }
