@@ -14,7 +14,7 @@ Task recipes (their own training function, see :mod:`ember.course_runs`):
 """
 import numpy as np
 
-from .recipes import (_CIFAR_STATS, _FASHION_STATS, Recipe, _arrays, _tensor_dataset,
+from .recipes import (_CIFAR_STATS, Recipe, RecipeError, _arrays, _tensor_dataset,
                       register)
 
 __all__ = ["TaskRecipe", "cifar_train_transform", "ArrayImageDataset"]
@@ -126,8 +126,9 @@ def _task(name, description, module, function, defaults, summary):
         return summary(fn(cfg, out=out, resume=resume, log=log))
 
     def model(cfg):
-        raise NotImplementedError(f"{name} trains several networks: use its training "
-                                  f"function {module}.{function}")
+        raise RecipeError(f"{name} is a task recipe (not one classifier): its run directory "
+                          f"holds its results (results.json / history.json); from Python, "
+                          f"use {module}.{function}")
 
     def data(cfg):
         return None, None, description
