@@ -233,7 +233,10 @@ def parallel_matmul(xp, a, b, out=None):
     return out
 
 
-_GEMM_PAR_MIN_MACS = 1 << 22   # ~4M multiply-adds (~0.3 ms on one core): below, one thread
+# Below ~67M multiply-adds (~5 ms on one core) a GEMM runs on one thread: measured with the
+# MLP step (128x784 @ 784x512, 51M), split over 2 threads it took 4.7 ms a step against 3.2
+# on one, on a machine with other work running.
+_GEMM_PAR_MIN_MACS = 1 << 26
 
 
 def _as_strided(xp, a, shape, strides):
