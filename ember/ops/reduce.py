@@ -261,10 +261,18 @@ class AMax(Op):
         return y if self.keepdim else y.reshape(_reduced_shape(x.shape, self.axes))
 
     def backward(self, grad):
-        x, y = self.saved_tensors
-        mask = (x._data == y._data).astype(grad._data.dtype)
+        return self._grad(grad, *self.saved_arrays, Tensor._wrap)
+
+    def backward_raw(self, grad):
+        return self._grad(grad, *self.saved_arrays, lambda a: a)
+
+    def _grad(self, grad, x, y, as_grad_type):
+        """The gradient split over the ties (a constant mask of the saved arrays), written
+        once for a Tensor or a raw ``grad``."""
+        dtype = grad._data.dtype if isinstance(grad, Tensor) else grad.dtype
+        mask = (x == y).astype(dtype)
         mask /= mask.sum(axis=self.axes, keepdims=True)
-        return _expand_back(grad, x._data.shape, self.axes, self.keepdim) * Tensor._wrap(mask)
+        return _expand_back(grad, x.shape, self.axes, self.keepdim) * as_grad_type(mask)
 
 
 def _reduced_shape(shape, axes):

@@ -11,8 +11,11 @@ from .elementwise import _promote_pair, unbroadcast, where, mul, _cast, _array_m
 from ._out import with_out
 
 
-def _unary(name, fwd, bwd, save="x", doc=""):
-    """Build a one-input op: ``fwd(xp, x)`` on arrays, ``bwd(grad, x_or_y)`` in ember ops."""
+def _unary(name, fwd, bwd, save="x", doc="", generic=False):
+    """Build a one-input op: ``fwd(xp, x)`` on arrays, ``bwd(grad, x_or_y)`` its derivative.
+    ``generic``: ``bwd`` uses only operators, so it runs on raw arrays as well as on
+    Tensors (``Op.derivative``: the engine's raw path in training); otherwise it calls
+    ember ops and runs on Tensors."""
     def forward(self, x):
         if x.dtype.kind != "f":
             x = x.astype(_dt.get_default_dtype().numpy)
@@ -20,34 +23,36 @@ def _unary(name, fwd, bwd, save="x", doc=""):
         self.save_for_backward(x if save == "x" else y)
         return y
 
-    def backward(self, grad):
-        (s,) = self.saved_tensors
-        return bwd(grad, s)
+    if generic:
+        body = {"derivative": lambda self, grad, s: bwd(grad, s)}
+    else:
+        def backward(self, grad):
+            (s,) = self.saved_tensors
+            return bwd(grad, s)
+        body = {"backward": backward}
+    return type(name, (Op,), {"forward": forward, "__doc__": doc, **body})
 
-    cls = type(name, (Op,), {"forward": forward, "backward": backward, "__doc__": doc})
-    return cls
 
-
-Exp = _unary("Exp", lambda xp, x: xp.exp(x), lambda g, y: g * y, "y")
-Exp2 = _unary("Exp2", lambda xp, x: xp.exp2(x), lambda g, y: g * y * 0.6931471805599453, "y")
-Log = _unary("Log", lambda xp, x: xp.log(x), lambda g, x: g / x)
-Log2 = _unary("Log2", lambda xp, x: xp.log2(x), lambda g, x: g / (x * 0.6931471805599453))
-Log10 = _unary("Log10", lambda xp, x: xp.log10(x), lambda g, x: g / (x * 2.302585092994046))
-Log1p = _unary("Log1p", lambda xp, x: xp.log1p(x), lambda g, x: g / (x + 1))
-Expm1 = _unary("Expm1", lambda xp, x: xp.expm1(x), lambda g, y: g * (y + 1), "y")
-Sqrt = _unary("Sqrt", lambda xp, x: xp.sqrt(x), lambda g, y: g / (y * 2), "y")
-Rsqrt = _unary("Rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda g, y: g * (y * y * y) * -0.5, "y")
-Square = _unary("Square", lambda xp, x: x * x, lambda g, x: g * x * 2)
+Exp = _unary("Exp", lambda xp, x: xp.exp(x), lambda g, y: g * y, "y", generic=True)
+Exp2 = _unary("Exp2", lambda xp, x: xp.exp2(x), lambda g, y: g * y * 0.6931471805599453, "y", generic=True)
+Log = _unary("Log", lambda xp, x: xp.log(x), lambda g, x: g / x, generic=True)
+Log2 = _unary("Log2", lambda xp, x: xp.log2(x), lambda g, x: g / (x * 0.6931471805599453), generic=True)
+Log10 = _unary("Log10", lambda xp, x: xp.log10(x), lambda g, x: g / (x * 2.302585092994046), generic=True)
+Log1p = _unary("Log1p", lambda xp, x: xp.log1p(x), lambda g, x: g / (x + 1), generic=True)
+Expm1 = _unary("Expm1", lambda xp, x: xp.expm1(x), lambda g, y: g * (y + 1), "y", generic=True)
+Sqrt = _unary("Sqrt", lambda xp, x: xp.sqrt(x), lambda g, y: g / (y * 2), "y", generic=True)
+Rsqrt = _unary("Rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda g, y: g * (y * y * y) * -0.5, "y", generic=True)
+Square = _unary("Square", lambda xp, x: x * x, lambda g, x: g * x * 2, generic=True)
 Abs = _unary("Abs", lambda xp, x: xp.abs(x), lambda g, x: g * sign(x))
 Sin = _unary("Sin", lambda xp, x: xp.sin(x), lambda g, x: g * cos(x))
 Cos = _unary("Cos", lambda xp, x: xp.cos(x), lambda g, x: -g * sin(x))
-Tan = _unary("Tan", lambda xp, x: xp.tan(x), lambda g, y: g * (y * y + 1), "y")
+Tan = _unary("Tan", lambda xp, x: xp.tan(x), lambda g, y: g * (y * y + 1), "y", generic=True)
 Asin = _unary("Asin", lambda xp, x: xp.arcsin(x), lambda g, x: g * rsqrt(-x * x + 1))
 Acos = _unary("Acos", lambda xp, x: xp.arccos(x), lambda g, x: -g * rsqrt(-x * x + 1))
-Atan = _unary("Atan", lambda xp, x: xp.arctan(x), lambda g, x: g / (x * x + 1))
+Atan = _unary("Atan", lambda xp, x: xp.arctan(x), lambda g, x: g / (x * x + 1), generic=True)
 Sinh = _unary("Sinh", lambda xp, x: xp.sinh(x), lambda g, x: g * cosh(x))
 Cosh = _unary("Cosh", lambda xp, x: xp.cosh(x), lambda g, x: g * sinh(x))
-Reciprocal = _unary("Reciprocal", lambda xp, x: 1 / x, lambda g, y: -g * y * y, "y")
+Reciprocal = _unary("Reciprocal", lambda xp, x: 1 / x, lambda g, y: -g * y * y, "y", generic=True)
 
 
 class _ZeroGrad(Op):
@@ -56,7 +61,7 @@ class _ZeroGrad(Op):
     def forward(self, x):
         return self.fn(self.xp, x)
 
-    def backward(self, grad):
+    def derivative(self, grad):
         return grad * 0
 
 
