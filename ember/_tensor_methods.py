@@ -9,6 +9,7 @@ from .ops._args import wrap_dim, broadcast_shape, torch_dtype_name, check_nonemp
 from .ops.nn_activation import erf as _erf, erfc as _erfc
 from .random import get_numpy_rng
 from .tensor import Tensor
+from .autograd.op import Op as _Op
 
 
 def _method(fn):
@@ -351,9 +352,23 @@ def _copy_(self, src, non_blocking=False):
 
     def fn(t, s):
         s = s.to(t.dtype) if s._data.dtype != t._data.dtype else s
-        return s.expand(t._data.shape) + t * 0 if (t._rg or s._rg) else Tensor._wrap(
-            s._data if s._data.shape == t._data.shape else s.expand(t._data.shape)._data)
+        return _CopyInto.apply(t, s)
     return inplace(self, fn, src, op="copy_")
+
+
+class _CopyInto(_Op):
+    """``src`` broadcast to ``t``'s shape: the value ``t.copy_(src)`` writes. Gradient: zero
+    for the overwritten ``t`` (its old values are never read: they may be NaN garbage from
+    ``empty``), the incoming one summed back to ``src``'s shape (PyTorch's CopyBackwards)."""
+    torch_name = "Copy"
+
+    def forward(self, t, s):
+        self.s_shape = s.shape
+        return s.copy() if s.shape == t.shape else self.xp.broadcast_to(s, t.shape).copy()
+
+    def derivative(self, grad):
+        nt, ns = self.needs_input_grad
+        return (grad * 0 if nt else None), (E.unbroadcast(grad, self.s_shape) if ns else None)
 
 
 Tensor.copy_ = _copy_

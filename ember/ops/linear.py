@@ -45,15 +45,7 @@ class Linear(Op):
             y += b
         return y.reshape(x.shape[:-1] + (w.shape[0],))
 
-    def backward(self, grad):
-        x, w = self.saved_tensors
-        return self._grads(grad, x, w)
-
-    def backward_raw(self, grad):
-        x, w = self.saved_arrays
-        return self._grads(grad, x, w)
-
-    def _grads(self, grad, x, w):
+    def derivative(self, grad, x, w):
         """dx = g W, dW = g^T x, db = sum g: written once, on raw arrays (training) or on
         Tensors (a recorded backward, for double backward) alike."""
         needs = self.needs_input_grad

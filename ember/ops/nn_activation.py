@@ -370,15 +370,7 @@ class PReLU(Op):
             return ()
         return (1, -1) + (1,) * (x.ndim - 2)
 
-    def backward(self, grad):
-        x, w = self.saved_tensors
-        return self._grads(grad, x, w)
-
-    def backward_raw(self, grad):
-        x, w = self.saved_arrays
-        return self._grads(grad, x, w)
-
-    def _grads(self, grad, x, w):
+    def derivative(self, grad, x, w):
         """The derivative, written once: on raw arrays or on Tensors alike."""
         gx = gw = None
         pos = _mask(x > 0, x)

@@ -109,3 +109,28 @@ def test_fill_zero_normal_uniform():
     assert x.sum().item() == 2
     x.masked_fill_(x > 0, 4.0)
     assert x.sum().item() == 8
+
+
+def test_copy_into_uninitialised_parameter_never_reads_its_old_values():
+    """``empty`` memory may hold NaN: copy_ must overwrite it, not multiply it by zero."""
+    w = ember.nn.Parameter(ember.empty(64, 64, 3, 3))
+    w.data._data[...] = np.nan
+    a = np.random.default_rng(0).normal(0, 0.05, (64, 64, 3, 3)).astype(np.float32)
+    with ember.no_grad():
+        w.copy_(ember.from_numpy(a))
+    np.testing.assert_array_equal(w.detach().numpy(), a)
+
+
+def test_copy_gradients_match_torch():
+    from tests.helpers import require_torch
+    torch = require_torch()
+    a, b = np.random.default_rng(1).random((3, 4)), np.random.default_rng(2).random(4)
+    res = []
+    for lib in (ember, torch):
+        x, s = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        h = x * 2
+        h.copy_(s * 3)
+        (h * lib.tensor(a)).sum().backward()
+        res.append((x.grad.numpy(), s.grad.numpy()))
+    for u, v in zip(*res):
+        np.testing.assert_allclose(u, v, rtol=1e-12)
