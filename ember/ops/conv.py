@@ -205,8 +205,8 @@ def _weight_per_sample(xp, x, gy, wshape, plo, phi, stride, dilation, g):
             gext = xp.zeros((nb, o) + ext, dtype=gy.dtype)
             gin = _real(gext, osize)
             gyt = gext.reshape(nb, g, og, lp).swapaxes(2, 3)
-        acc = xp.zeros((g, kp, og), dtype=gy.dtype)
-        tmp = xp.empty((nb, g, kp, og), dtype=gy.dtype)
+        sums = []          # one partial sum per chunk: the chunks, not the threads, fix the
+        tmp = xp.empty((nb, g, kp, og), dtype=gy.dtype)   # order of the additions
         for a, e in chunks:
             m = e - a
             t = tmp[:m]
@@ -216,14 +216,13 @@ def _weight_per_sample(xp, x, gy, wshape, plo, phi, stride, dilation, g):
                 gin[:m] = gy[a:e]
                 gm = gyt[:m]
             xp.matmul(cols.get(a, e).reshape(m, g, kp, lp), gm, out=t)
-            if m == 1:
-                acc += t[0]
-            else:
-                acc += t.sum(axis=0)
-        return acc
-    parts = split_over_threads(xp, cols0.chunks, run)
-    acc = parts[0]
-    for more in parts[1:]:
+            sums.append(t[0].copy() if m == 1 else t.sum(axis=0))
+        return sums
+    # the same sum in the same order whatever the thread count (or the machine's load,
+    # which can drop ember to one thread): training is reproducible bit for bit
+    sums = [s for part in split_over_threads(xp, cols0.chunks, run) for s in part]
+    acc = sums[0]
+    for more in sums[1:]:
         acc += more
     return acc.swapaxes(1, 2).reshape(wshape)
 

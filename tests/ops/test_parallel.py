@@ -98,3 +98,23 @@ def test_training_results_do_not_depend_on_the_thread_count(monkeypatch):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     finally:
         ember.set_num_threads(old)
+
+
+def test_conv_weight_gradient_is_bitwise_the_same_for_any_thread_count():
+    """The machine's load may drop ember to one thread: results must not change with it."""
+    r = np.random.default_rng(3)
+    x = r.standard_normal((16, 16, 32, 32)).astype(np.float32)   # several column chunks
+    w = r.standard_normal((8, 16, 3, 3)).astype(np.float32)
+    old = ember.get_num_threads()
+    grads = []
+    try:
+        for threads in (1, 2, 4):
+            ember.set_num_threads(threads)
+            xt, wt = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+            (ember.nn.functional.conv2d(xt, wt, padding=1) ** 2).sum().backward()
+            grads.append((wt.grad.numpy().copy(), xt.grad.numpy().copy()))
+    finally:
+        ember.set_num_threads(old)
+    for g in grads[1:]:
+        np.testing.assert_array_equal(g[0], grads[0][0])
+        np.testing.assert_array_equal(g[1], grads[0][1])
