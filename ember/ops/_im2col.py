@@ -154,7 +154,9 @@ def run_shared(parts, fn, threads=None):
     with cond:
         cond.wait_for(lambda: state[1] == 0)
     t2 = time.monotonic()
-    if t2 - t1 > max(0.002, t1 - t0):   # waited longer than it worked: the cores are busy
+    # waited a scheduler slice, and twice as long as it worked: other processes hold the cores
+    # (a quiet machine waits well under a millisecond)
+    if t2 - t1 > max(0.005, 2 * (t1 - t0)):
         global _contended_until
         _contended_until = t2 + _BACKOFF_S
     if errors:
