@@ -218,8 +218,6 @@ def parallel_matmul(xp, a, b, out=None):
     rows = a.shape[-2] if a.ndim == 2 else a.shape[0]
     macs = a.size * b.shape[-1]
     t = min(_threads(), rows) if xp is np else 1
-    if t >= 2 and a.ndim == 2 and b.ndim == 2 and _BLAS_GEMM_MIN_MACS <= macs < _GEMM_PAR_MIN_MACS:
-        return _blas_threaded_matmul(xp, a, b, out, t, macs)
     if t < 2 or macs < _GEMM_PAR_MIN_MACS or not (
             (a.ndim == 2 and b.ndim == 2) or (a.ndim == b.ndim == 3 and a.shape[0] == b.shape[0])):
         return xp.matmul(a, b, out=out)
@@ -241,33 +239,6 @@ def parallel_matmul(xp, a, b, out=None):
 # MLP step (128x784 @ 784x512, 51M), split over 2 threads it took 4.7 ms a step against 3.2
 # on one, on a machine with other work running.
 _GEMM_PAR_MIN_MACS = 1 << 26
-# Mid-size GEMMs (4M-67M multiply-adds) use BLAS's own threads for the call: faster than a row
-# split on a quiet machine (the MLP step 2.6 against 3.5 ms). A call that takes 4x longer than
-# the best rate this process has seen means busy cores: back off (see _threads).
-_BLAS_GEMM_MIN_MACS = 1 << 22
-_best_rate = [0.0]
-
-
-def _blas_threaded_matmul(xp, a, b, out, t, macs):
-    libs = _blas_libs()
-    if not libs:
-        return xp.matmul(a, b, out=out)
-    for c in libs:
-        c.set_num_threads(t)
-    t0 = time.monotonic()
-    try:
-        res = xp.matmul(a, b, out=out)
-    finally:
-        for c in libs:
-            c.set_num_threads(1)
-    dt = time.monotonic() - t0
-    rate = macs / max(dt, 1e-9)
-    if rate > _best_rate[0]:
-        _best_rate[0] = rate
-    elif dt > 0.002 and rate * 4 < _best_rate[0]:
-        global _contended_until
-        _contended_until = time.monotonic() + _BACKOFF_S
-    return res
 
 
 def _as_strided(xp, a, shape, strides):
