@@ -182,36 +182,36 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
                     strict=strict)
 
 
+def _scalar_gradient(func, inputs, v, create_graph, strict, name):
+    """The shared start of vhp/hvp: prepared inputs, the scalar output, the checked ``v``
+    and the gradient of the output (recorded, to differentiate again)."""
+    inputs, in_tuple = _as_tuple(inputs, "inputs", name)
+    inputs = _prepare(inputs, create_graph)
+    outs, _ = _run(func, inputs, name)
+    if len(outs) != 1 or outs[0].numel() != 1:
+        raise RuntimeError(f"The function given to {name} should return a single Tensor with a "
+                           "single element.")
+    v = _check_v(v, inputs, "input", name)
+    with enable_grad():
+        g = _grads(outs, inputs, (None,), True, strict, name)
+    out = outs[0] if create_graph else outs[0].detach()
+    return inputs, in_tuple, out, v, g
+
+
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), v^T H)`` for a scalar function."""
-    inputs, in_tuple = _as_tuple(inputs, "inputs", "vhp")
-    inputs = _prepare(inputs, create_graph)
-    outs, _ = _run(func, inputs, "vhp")
-    if len(outs) != 1 or outs[0].numel() != 1:
-        raise RuntimeError("The function given to vhp should return a single Tensor with a "
-                           "single element.")
-    v = _check_v(v, inputs, "input", "vhp")
+    inputs, in_tuple, out, v, g = _scalar_gradient(func, inputs, v, create_graph, strict, "vhp")
     with enable_grad():
-        g = _grads(outs, inputs, (None,), True, strict, "vhp")
         res = _grads(g, inputs, v, create_graph, strict, "vhp")
-    out = outs[0] if create_graph else outs[0].detach()
     return out, _pack(res, in_tuple)
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), H v)`` for a scalar function (by the double backward trick)."""
     import ember
-    inputs, in_tuple = _as_tuple(inputs, "inputs", "hvp")
-    inputs = _prepare(inputs, create_graph)
-    outs, _ = _run(func, inputs, "hvp")
-    if len(outs) != 1 or outs[0].numel() != 1:
-        raise RuntimeError("The function given to hvp should return a single Tensor with a "
-                           "single element.")
-    v = _check_v(v, inputs, "input", "hvp")
+    inputs, in_tuple, out, v, g = _scalar_gradient(func, inputs, v, create_graph, strict, "hvp")
     with enable_grad():
-        g = _grads(outs, inputs, (None,), True, strict, "hvp")
         dummies = tuple(ember.zeros_like(x).requires_grad_(True) for x in inputs)
         gv = _grads(g, inputs, dummies, True, strict, "hvp")
         res = _grads(gv, dummies, v, create_graph, strict, "hvp")
-    out = outs[0] if create_graph else outs[0].detach()
     return out, _pack(res, in_tuple)
