@@ -116,6 +116,8 @@ def _train(args):
     from . import train as T
     from .recipes import DEFAULT_RECIPE, build, get_recipe, make_config
     from .distributed import train as D
+    if getattr(args, "threads", None):  # the one control (ember.set_num_threads)
+        ember.set_num_threads(args.threads)
     if (args.nproc or 1) > 1 and D.launched_world_size() == 1:  # relaunch on N ranks
         out = args.out
         if out is None and not args.resume:   # decided once, so every rank uses it

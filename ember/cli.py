@@ -75,6 +75,9 @@ def _parser():
                    "~/.cache/ember/data); for the MNIST recipes, use full MNIST from there "
                    "instead of the embedded sample")
     t.add_argument("--workers", type=_nonneg_int, help="DataLoader worker processes")
+    t.add_argument("--threads", type=_positive_int, help="threads for ember's parallel work "
+                   "(ember.set_num_threads; default: the cores, at most 4); DataLoader "
+                   "workers always use 1")
     t.add_argument("--out", help="run directory (default runs/RECIPE, runs/RECIPE-2, ...)")
     t.add_argument("--resume", nargs="?", const=True, metavar="RUN_DIR_OR_CHECKPOINT",
                    help="continue a run from its last checkpoint (default: --out, else the "

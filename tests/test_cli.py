@@ -215,6 +215,21 @@ def test_cifar10_cnn_on_synthetic_files(tmp_path, capsys):
     assert not (tmp_path / "run2").exists()
 
 
+def test_threads_flag_sets_ember_threads_and_keeps_results(tmp_path, capsys, monkeypatch):
+    import ember.threads
+    monkeypatch.setattr(ember.threads, "_requested", ember.threads._requested)  # restored after
+    runs = {}
+    for n in (1, 2):
+        runs[n] = tmp_path / f"t{n}"
+        rc, out, err = cli(capsys, "train", "mnist-cnn", "--epochs", 1, "--limit-train", 128,
+                           "--limit-test", 32, "--threads", n,
+                           "--out", runs[n], "-q")
+        assert rc == 0, err
+        assert ember.get_num_threads() == n
+    assert_same_weights(runs[1], runs[2])  # the thread count never changes the numbers
+    bad(capsys, "train", "--threads", "0", match=r"--threads: expected a positive integer")
+
+
 def test_bench_delegates(monkeypatch, capsys):
     import ember.cli as C
     calls = []
