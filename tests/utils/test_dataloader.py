@@ -78,15 +78,6 @@ class Shards(IterableDataset):
         return self.n
 
 
-class BlasThreads(Dataset):
-    def __len__(self):
-        return 2
-
-    def __getitem__(self, i):
-        from threadpoolctl import threadpool_info
-        return max([d["num_threads"] for d in threadpool_info()] or [1])
-
-
 def labels(loader):
     return [b[1].numpy().tolist() for b in loader]
 
@@ -288,10 +279,29 @@ def test_iterable_dataset_single_and_workers():
     assert sorted(sum([b.numpy().tolist() for b in dl], [])) == [0, 1, 2, 3, 4, 6]
 
 
-def test_workers_limit_blas_threads():
-    pytest.importorskip("threadpoolctl")
-    out = [b.item() for b in DataLoader(BlasThreads(), batch_size=1, num_workers=1)]
-    assert out == [1, 1]
+class Threads(Dataset):
+    def __len__(self):
+        return 1
+
+    def __getitem__(self, i):
+        from threadpoolctl import threadpool_info
+        import ember
+        return max([d["num_threads"] for d in threadpool_info()] or [1]), ember.get_num_threads()
+
+
+@pytest.mark.parametrize("context", ["fork", "spawn"])
+def test_workers_run_blas_and_ember_on_one_thread(context, monkeypatch):
+    """Even when the parent runs BLAS on 2 threads and ember on 3 (a forked worker would
+    inherit both, a spawned one would get the defaults)."""
+    tpc = pytest.importorskip("threadpoolctl")
+    import ember.threads
+    monkeypatch.setattr(ember.threads, "_requested", ember.threads._requested)  # restored after
+    ember.set_num_threads(3)
+    with tpc.threadpool_limits(limits=2, user_api="blas"):
+        dl = DataLoader(Threads(), batch_size=None, num_workers=1,
+                        multiprocessing_context=context)
+        assert [tuple(int(v) for v in b) for b in dl] == [(1, 1)]
+    assert ember.get_num_threads() == 3   # the parent keeps its own setting
 
 
 def test_spawn_context_works():

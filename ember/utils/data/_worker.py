@@ -201,17 +201,21 @@ def make_fetcher(is_iterable, dataset, auto_collation, collate_fn, drop_last):
 
 
 def limit_blas_threads():
-    """Limit BLAS/OpenMP to one thread in this process (threadpoolctl when present,
-    otherwise the usual environment variables, which help libraries loaded later)."""
+    """One thread for everything in a worker process: ember's own parallel work
+    (``ember.set_num_threads(1)``) and every BLAS/OpenMP pool already loaded (NumPy's
+    OpenBLAS, PyTorch's if the dataset loaded it) through threadpoolctl when installed;
+    the usual environment variables for libraries loaded later. The workers run beside
+    the training process on the same cores: more threads there only steal its cycles."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                 "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
         os.environ[var] = "1"
+    ember.set_num_threads(1)
     try:
-        import threadpoolctl  # noqa: F401
+        from threadpoolctl import threadpool_limits
     except ImportError:
         return None
-    try:  # ember's own setting also sizes its im2col thread pool
-        ember.set_num_threads(1)
+    try:  # explicit: a forked worker inherits whatever count the parent had set
+        threadpool_limits(limits=1)
     except Exception:  # noqa: BLE001 -- a limiter failure must not kill the worker
         return None
     return True
