@@ -104,17 +104,20 @@ def make_config(recipe, **overrides):
     for key in ("limit_train", "limit_test"):
         if cfg[key] is not None and int(cfg[key]) < 1:
             raise RecipeError(f"{key.replace('_', '-')} must be at least 1, got {cfg[key]}")
-    check_data_dir(cfg["data_dir"])
+    check_data_dir(cfg["data_dir"], file_ok=bool(cfg.get("data_file")))
     return cfg
 
 
-def check_data_dir(data_dir):
-    """A given data root must be an existing folder: never fall back silently to
-    another copy of the data. :class:`RecipeError` otherwise."""
+def check_data_dir(data_dir, file_ok=False):
+    """A given data root must be an existing folder (or, with ``file_ok``, a file: the
+    recipes whose defaults say ``data_file=True``): never fall back silently to another
+    copy of the data. :class:`RecipeError` otherwise."""
     if data_dir is None:
         return
     import os
     path = os.path.expanduser(os.fspath(data_dir))
+    if file_ok and os.path.isfile(path):
+        return
     if os.path.isfile(path):
         raise RecipeError(f"--data-dir {data_dir} is a file; give the folder that holds "
                           "the data (e.g. the one with MNIST/raw/ in it)")
@@ -319,3 +322,7 @@ def build(cfg, data=None):
 
 # the course's larger models (ResNet, transfer, GAN, VAE, video, RL) register themselves
 from . import recipes_course  # noqa: E402,F401
+# ... and so do the language models (wikitext-lstm, charlm)
+from .text.recipes import register_recipes as _register_text  # noqa: E402
+
+_register_text()
