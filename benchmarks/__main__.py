@@ -30,6 +30,8 @@ def _parser():
     p.add_argument("--repeats", type=int, help="override the number of timed repeats per process")
     p.add_argument("--one-process", action="store_true",
                    help="time both libraries interleaved in this one process (older mode)")
+    p.add_argument("--samples", type=int, help="the fashion epoch workloads: train on the first N "
+                   "of the 60,000 images (a measurement in minutes; sets $EMBER_BENCH_EPOCH_SAMPLES)")
     p.add_argument("--memory", action="store_true", help="also measure peak memory (subprocess per library)")
     p.add_argument("--list", action="store_true", help="list the workloads and exit")
     p.add_argument("--keep-openblas-env", action="store_true",
@@ -51,6 +53,9 @@ def main(argv=None):
             print(f"{n:<18} {(WORKLOADS[n].__doc__ or '').strip().splitlines()[0]}")
         return 0
     names = a.names or DEFAULT
+    if a.samples:  # read by the workload in every process started from here
+        from .workloads import EPOCH_SAMPLES_ENV
+        os.environ[EPOCH_SAMPLES_ENV] = str(a.samples)
     unknown = [n for n in names if split(n)[0] not in WORKLOADS]
     if unknown:
         print(f"unknown workload(s): {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}",

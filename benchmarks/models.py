@@ -61,3 +61,27 @@ def resnet18(nn, num_classes=100):
         cin = cout
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, num_classes)]
     return nn.Sequential(*layers)
+
+
+def fashion_cnn(nn):
+    """The fashion-cnn recipe's network (ember.models.FashionCNN, same layer names): conv 5x5
+    + BN + ReLU + pool twice, dropout, FC 256, dropout, FC 10. Written here so that the
+    PyTorch process of a benchmark never imports ember."""
+    from collections import OrderedDict
+    return nn.Sequential(OrderedDict([
+        ("conv1", nn.Conv2d(1, 32, 5, padding=2)), ("bn1", nn.BatchNorm2d(32)),
+        ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
+        ("conv2", nn.Conv2d(32, 64, 5, padding=2)), ("bn2", nn.BatchNorm2d(64)),
+        ("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2)),
+        ("flatten", nn.Flatten()), ("drop1", nn.Dropout(0.3)),
+        ("fc1", nn.Linear(64 * 7 * 7, 256)), ("relu3", nn.ReLU()),
+        ("drop2", nn.Dropout(0.3)), ("fc2", nn.Linear(256, 10))]))
+
+
+def fashion_mlp(nn):
+    """The fashion-mlp recipe's network (ember.models.MLP(784, (512, 256), 10, dropout=0.2))."""
+    from collections import OrderedDict
+    return nn.Sequential(OrderedDict([
+        ("flatten", nn.Flatten()), ("fc1", nn.Linear(784, 512)), ("relu1", nn.ReLU()),
+        ("drop1", nn.Dropout(0.2)), ("fc2", nn.Linear(512, 256)), ("relu2", nn.ReLU()),
+        ("drop2", nn.Dropout(0.2)), ("fc3", nn.Linear(256, 10))]))

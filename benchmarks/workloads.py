@@ -277,17 +277,56 @@ def build_resnet18_b32(lib_name):
     return build_resnet18(lib_name, batch=32)
 
 
-def _fashion_epoch(lib_name, layers, flat):
-    """One epoch of a fashion recipe's network on full Fashion-MNIST (60k, batch 128, Adam),
-    with each library's DataLoader over in-memory tensors (data loading included)."""
-    from ember.vision.datasets import FashionMNIST
+EPOCH_SAMPLES_ENV = "EMBER_BENCH_EPOCH_SAMPLES"   # `python -m benchmarks --samples N` sets it
+
+
+def _fashion_folder():
+    """Where Fashion-MNIST's training files are: ``$EMBER_DATA/FashionMNIST/raw``,
+    ``~/.cache/ember/data/FashionMNIST/raw``, then Debian's dataset-fashion-mnist."""
+    import os
+    roots = [os.environ.get("EMBER_DATA"), os.path.expanduser("~/.cache/ember/data")]
+    folders = [os.path.join(r, "FashionMNIST", "raw") for r in roots if r]
+    folders.append("/usr/share/datasets/fashion-mnist")
+    for f in folders:
+        if any(os.path.isfile(os.path.join(f, "train-images-idx3-ubyte" + ext)) for ext in ("", ".gz")):
+            return f
+    raise FileNotFoundError("the fashion epoch workloads need Fashion-MNIST: Debian's "
+                            "dataset-fashion-mnist, or the idx files in $EMBER_DATA/FashionMNIST/raw")
+
+
+def _read_idx(folder, name):
+    import gzip
+    import os
+    path = os.path.join(folder, name)
+    opener = open if os.path.isfile(path) else gzip.open
+    with opener(path if opener is open else path + ".gz", "rb") as f:
+        raw = f.read()
+    ndim = raw[3]
+    dims = np.frombuffer(raw, ">u4", ndim, 4).astype(int)
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def fashion_train_arrays(samples=None):
+    """The first ``samples`` (default ``$EMBER_BENCH_EPOCH_SAMPLES``, else all 60,000)
+    Fashion-MNIST training images, normalised as the recipes do, and their labels; read
+    with NumPy alone, so the PyTorch process never imports ember."""
+    import os
+    if samples is None:
+        samples = int(os.environ.get(EPOCH_SAMPLES_ENV) or 0) or None
+    folder = _fashion_folder()
+    images = _read_idx(folder, "train-images-idx3-ubyte")[:samples]
+    labels = _read_idx(folder, "train-labels-idx1-ubyte")[:samples].astype(np.int64)
+    x = (images.astype(np.float32)[:, None] / np.float32(255.0) - np.float32(0.2860)) / np.float32(0.3530)
+    return x, labels
+
+
+def _fashion_epoch(lib_name, builder):
+    """One epoch of a fashion recipe's network (batch 128, Adam), with each library's own
+    DataLoader (shuffled) over in-memory tensors and a ``loss.item()`` per step, as a
+    training loop logs its loss: data loading included."""
     lib = _lib(lib_name)
-    ds = FashionMNIST(root=None, train=True)
-    x = (np.asarray(ds.data, dtype=np.float32)[:, None] / 255.0 - 0.2860) / 0.3530
-    if flat:
-        x = x.reshape(len(x), -1)
-    y = np.asarray(ds.targets, dtype=np.int64)
-    model = _model(lib_name, lambda nn: nn.Sequential(layers(nn)))
+    x, y = fashion_train_arrays()
+    model = _model(lib_name, builder)
     opt = lib.optim.Adam(model.parameters(), lr=1e-3)
     data = lib.utils.data.TensorDataset(lib.from_numpy(x), lib.from_numpy(y))
     loader = lib.utils.data.DataLoader(data, batch_size=128, shuffle=True)
@@ -295,27 +334,28 @@ def _fashion_epoch(lib_name, layers, flat):
 
     def epoch():
         model.train()
+        total = 0.0
         for xb, yb in loader:
             opt.zero_grad()
-            loss_fn(model(xb), yb).backward()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
             opt.step()
+            total += loss.item()
+        return total
     return epoch
 
 
 def build_fashion_epoch(lib_name):
-    """One epoch of the fashion-cnn network on full Fashion-MNIST (60k, batch 128, Adam),
-    data loading included; needs the data (Debian's dataset-fashion-mnist or $EMBER_DATA).
-    Slow: run it by name."""
-    from ember.models import fashion_cnn_layers
-    return _fashion_epoch(lib_name, lambda nn: fashion_cnn_layers(nn=nn), flat=False)
+    """One epoch of the fashion-cnn network on Fashion-MNIST (60k, or --samples N), batch
+    128, Adam, data loading included; needs the data (Debian's dataset-fashion-mnist or
+    $EMBER_DATA). Slow: run it by name."""
+    return _fashion_epoch(lib_name, models.fashion_cnn)
 
 
 def build_fashion_mlp_epoch(lib_name):
-    """One epoch of the fashion-mlp network (784-512-256-10, dropout) on full Fashion-MNIST,
-    batch 128, Adam, data loading included. Run it by name."""
-    from ember.models import mlp_layers
-    return _fashion_epoch(lib_name, lambda nn: mlp_layers(hidden=(512, 256), dropout=0.2, nn=nn),
-                          flat=True)
+    """One epoch of the fashion-mlp network (784-512-256-10, dropout) on Fashion-MNIST (60k,
+    or --samples N), batch 128, Adam, data loading included. Run it by name."""
+    return _fashion_epoch(lib_name, models.fashion_mlp)
 
 
 WORKLOADS = {
