@@ -30,6 +30,7 @@ from ..autograd.op import Op
 from ._im2col import (ntuple, conv_out_size, pad_spatial, crop_spatial, im2col, col2im,
                       sample_windows, batch_chunks, kernel_offsets, window_slices,
                       split_over_threads, parallel_matmul)
+from ._conv_stacked import stacked_plan, stacked_forward, stacked_weight
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -300,6 +301,9 @@ def _conv_forward(xp, x, w, b, stride, plo, phi, dilation, groups, osize=None):
         if b is not None:
             y += b.reshape((o,) + (1,) * len(osize))
         return y, None
+    plan = stacked_plan(x.shape, ksize, plo, phi, stride, dilation, g, osize, x.itemsize)
+    if plan is not None:
+        return stacked_forward(xp, x, w, b, plan), None
     if _per_sample(p):
         return _forward_per_sample(xp, x, w, b, plo, phi, ksize, osize, stride, dilation,
                                    g), None
@@ -328,6 +332,10 @@ def _conv_weight(xp, x, gy, col, wshape, stride, plo, phi, dilation, groups):
     ksize = tuple(wshape[2:])
     g = groups
     osize = tuple(gy.shape[2:])
+    if col is None and not _is_pointwise(ksize, plo, phi):
+        plan = stacked_plan(x.shape, ksize, plo, phi, stride, dilation, g, osize, x.itemsize)
+        if plan is not None:
+            return stacked_weight(xp, x, gy, wshape, plan)
     if col is None and _per_sample(math.prod(osize)):
         return _weight_per_sample(xp, x, gy, wshape, plo, phi, stride, dilation, g)
     gt = _channel_major(xp, gy, g)                        # (G, O/G, N*P)

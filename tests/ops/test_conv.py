@@ -103,7 +103,9 @@ def per_sample(request, monkeypatch):
     1 or 2 samples (batch 3 leaves a remainder chunk), with stride-1 columns in the
     padded-width (flat) form or as plain windows."""
     import ember.ops.conv as conv_mod
+    import ember.ops._conv_stacked as stacked_mod
     nb, flat = request.param
+    monkeypatch.setattr(stacked_mod, "MAX_WASTE", 0.0)      # not the stacked kernel
     monkeypatch.setattr(conv_mod, "PER_SAMPLE_MIN_P", 1)
     monkeypatch.setattr(conv_mod, "FLAT_MAX_WASTE", 1e9 if flat else 0.0)
     monkeypatch.setattr(conv_mod, "FLAT_WASTE_PER_CHANNEL", 1e9)

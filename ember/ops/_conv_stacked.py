@@ -1,0 +1,197 @@
+"""Stride-1 convolution as one large GEMM per chunk of samples ("stacked" kernel).
+
+The chunk's samples are copied, zero-padded, into one flat buffer per channel,
+``P[c, n * plane + flat(s)]`` (``plane`` = the padded plane's size). In that layout a kernel
+offset ``k`` is a *shift* of the flat index: output ``q`` reads ``P[c, q + shift(k)]``, with
+``shift(k) = sum_i k_i * dilation_i * sf_i`` (``sf`` the flat strides of the padded plane). So
+
+    y[o, q] = sum_{c, k} W[o, c, k] * P[c, q + shift(k)]
+
+and the kernel dims are split in two groups:
+
+- the trailing dims ``k_col`` (at least the last one) are expanded as **columns**,
+  ``cols[(c, k_col), r] = P[c, r + shift(k_col)]``: each column row is ONE contiguous slice
+  of ``P`` (a memcpy, not the strided copy of an im2col);
+- the leading dims ``k_lead`` are **stacked** on the GEMM's rows: one GEMM
+  ``Z = W_stacked (KL*O, C*K_col) @ cols (C*K_col, N)`` computes every partial sum, and the
+  output adds the ``KL`` row blocks of ``Z``, each read at its own shift:
+  ``y[o, q] = sum_{k_lead} Z[k_lead, o, q + shift(k_lead)]``.
+
+For a 2-D 4x4 convolution with 64 channels that is a 256x256 @ 256xN GEMM (OpenBLAS ~175
+GFLOP/s on one core here) instead of im2col's 64x1024 @ 1024xN (~145) over four times as
+many column bytes. The outputs at padded positions (and between samples) are computed and
+dropped: the plan is only used while that waste stays below ``MAX_WASTE``. Columns are
+taken over more kernel dims when the channels are few (``MIN_GEMM_K``), down to a plain
+flat im2col (``k_lead`` empty) for e.g. a 1-channel input.
+
+The weight gradient uses the same columns: ``dW[o, c, k_lead, k_col] = sum_r gy[o, r] *
+cols[(c, k_col), r + shift(k_lead)]``, one GEMM per leading offset with the chunk's samples
+summed inside it (gy is written into a zeroed copy of the flat layout, so padded positions
+contribute nothing). The chunks depend on the shapes only, and their partial sums are added
+in chunk order: the result does not depend on the number of threads.
+
+Everything goes through ``xp`` (NumPy or CuPy). Measurements: benchmarks/PROFILE_CONV.md.
+"""
+import math
+
+from ._im2col import batch_chunks, crop_spatial, kernel_offsets, split_over_threads
+
+__all__ = ["stacked_plan", "stacked_forward", "stacked_weight"]
+
+# computed outputs per real output (padding positions, rows between samples) above which the
+# plain per-sample kernels of conv.py win
+MAX_WASTE = 1.4
+# expand columns over more kernel dims while the GEMM's inner dimension C*K_col is below this
+MIN_GEMM_K = 64
+# below this inner dimension (e.g. a 1-channel 3x3 input: 9) the GEMMs are too thin for the
+# stacked kernel to win; conv.py's per-sample kernels run those
+MIN_STACKED_K = 64
+
+
+class StackedPlan:
+    """Layout of the stacked kernel for one convolution shape (see the module doc)."""
+
+    def __init__(self, xshape, ksize, plo, phi, dilation, osize, itemsize):
+        n, c = xshape[:2]
+        nd = len(ksize)
+        self.c = c
+        self.psize = psize = tuple(s + a + b for s, a, b in zip(xshape[2:], plo, phi))
+        self.insize = tuple(xshape[2:])
+        self.plo = tuple(plo)
+        self.osize = tuple(osize)
+        self.plane = math.prod(psize)
+        self.sf = sf = [math.prod(psize[i + 1:]) for i in range(nd)]
+        j = nd - 1
+        while j > 0 and c * math.prod(ksize[j:]) < MIN_GEMM_K:
+            j -= 1
+        self.lead = tuple(ksize[:j])
+        self.kcol = tuple(ksize[j:])
+        self.col_steps = tuple(d * f for d, f in zip(dilation[j:], sf[j:]))
+        self.shifts = [sum(k * d * f for k, d, f in zip(off, dilation, sf))
+                       for off in kernel_offsets(self.lead)]
+        self.kl = len(self.shifts)
+        self.ck = c * math.prod(self.kcol)
+        self.last = sum((o - 1) * f for o, f in zip(osize, sf))   # flat index of the last output
+        self.itemsize = itemsize
+        self.chunks = batch_chunks(n, self.ck * self.plane * itemsize)
+        self.m = self.chunks[0][1]
+        self.waste = self.width(self.m) / (self.m * math.prod(osize))
+
+    def reach(self, m):
+        """Flat positions of a chunk of ``m`` samples that hold real outputs: ``[0, reach)``."""
+        return (m - 1) * self.plane + self.last + 1
+
+    def width(self, m):
+        """Columns of the chunk's GEMM (the reach plus the largest leading shift)."""
+        return self.reach(m) + self.shifts[-1]
+
+    def buffers(self, xp, dtype):
+        """Per-thread buffers: the zero-bordered flat input and the columns."""
+        pbuf = xp.zeros((self.c, self.m * self.plane), dtype=dtype)
+        cbuf = xp.empty(self.ck * self.width(self.m), dtype=dtype)
+        return pbuf, cbuf
+
+    def columns(self, xp, bufs, x, a, e):
+        """The ``(C*K_col, width)`` columns of samples ``a:e`` of ``x``."""
+        pbuf, cbuf = bufs
+        m = e - a
+        inner = pbuf[:, :m * self.plane].reshape((self.c, m) + self.psize)
+        crop_spatial(inner, self.plo, self.insize)[...] = x[a:e].swapaxes(0, 1)
+        wd = self.width(m)
+        it = pbuf.itemsize
+        view = xp.lib.stride_tricks.as_strided(
+            pbuf, shape=(self.c,) + self.kcol + (wd,),
+            strides=(pbuf.strides[0],) + tuple(s * it for s in self.col_steps) + (it,))
+        cols = cbuf[:self.ck * wd].reshape(view.shape)
+        cols[...] = view
+        return cols.reshape(self.ck, wd)
+
+    def real(self, xp, flat, start, row, m, rows):
+        """View ``(m, rows) + osize`` of the real outputs in a flat array whose rows (``row``
+        elements apart) hold the chunk's flat layout, starting at element ``start``."""
+        it = flat.itemsize
+        return xp.lib.stride_tricks.as_strided(
+            flat[start:], shape=(m, rows) + self.osize,
+            strides=(self.plane * it, row * it) + tuple(f * it for f in self.sf))
+
+
+def stacked_plan(xshape, ksize, plo, phi, stride, dilation, groups, osize, itemsize):
+    """A ``StackedPlan`` when the stacked kernel applies (stride 1, one group, little
+    waste), else None."""
+    if groups != 1 or any(s != 1 for s in stride) or len(ksize) == 0:
+        return None
+    if min(tuple(osize) + tuple(xshape[:2])) < 1:
+        return None
+    plan = StackedPlan(xshape, ksize, plo, phi, dilation, osize, itemsize)
+    return plan if plan.waste <= MAX_WASTE and plan.ck >= MIN_STACKED_K else None
+
+
+def _stacked_weight_matrix(xp, w, plan):
+    """``W (O, C, *lead, *kcol)`` as the ``(KL*O, C*K_col)`` stacked GEMM operand."""
+    o, c = w.shape[:2]
+    nl = len(plan.lead)
+    axes = tuple(range(2, 2 + nl)) + (0, 1) + tuple(range(2 + nl, w.ndim))
+    return xp.ascontiguousarray(w.transpose(axes)).reshape(plan.kl * o, plan.ck)
+
+
+def stacked_forward(xp, x, w, b, plan):
+    """``y = conv(x, w) + b`` (stride 1, one group) with the stacked kernel."""
+    n = x.shape[0]
+    o = w.shape[0]
+    wst = _stacked_weight_matrix(xp, w, plan)
+    y = xp.empty((n, o) + plan.osize, dtype=x.dtype)
+    bias = None if b is None else b.reshape((o,) + (1,) * len(plan.osize))
+
+    def run(chunks):
+        bufs = plan.buffers(xp, x.dtype)
+        zbuf = xp.empty(plan.kl * o * plan.width(plan.m), dtype=x.dtype)
+        for a, e in chunks:
+            m = e - a
+            wd = plan.width(m)
+            z = zbuf[:plan.kl * o * wd]
+            xp.matmul(wst, plan.columns(xp, bufs, x, a, e), out=z.reshape(plan.kl * o, wd))
+            # add the shifted row blocks as 1-D ranges: block i moved left by its shift
+            # lands every real position r < reach(m) of a row on the same r of block 0
+            # (the positions past the reach get garbage, never read); contiguous 1-D adds
+            # run ~4x faster than the same adds as 2-D views with a row stride
+            blk = o * wd
+            for i, s in enumerate(plan.shifts[1:], 1):
+                z[:blk - s] += z[i * blk + s:(i + 1) * blk]
+            real = plan.real(xp, z, 0, wd, m, o)
+            if bias is None:
+                y[a:e] = real
+            else:
+                xp.add(real, bias, out=y[a:e])
+    split_over_threads(xp, plan.chunks, run)
+    return y
+
+
+def stacked_weight(xp, x, gy, wshape, plan):
+    """``dL/dw`` of ``conv(x, w)`` (stride 1, one group) given ``gy``, with the stacked
+    kernel; the per-chunk partial sums are added in chunk order (thread-count independent)."""
+    o = wshape[0]
+
+    def run(chunks):
+        bufs = plan.buffers(xp, x.dtype)
+        gbuf = xp.zeros((o, plan.m * plan.plane), dtype=gy.dtype)
+        sums = []
+        for a, e in chunks:
+            m = e - a
+            cols = plan.columns(xp, bufs, x, a, e)
+            plan.real(xp, gbuf.reshape(-1), 0, gbuf.shape[1], m, o)[...] = gy[a:e]
+            r = plan.reach(m)
+            gt = gbuf[:, :r].T
+            part = xp.empty((plan.kl, plan.ck, o), dtype=gy.dtype)
+            for i, s in enumerate(plan.shifts):
+                xp.matmul(cols[:, s:s + r], gt, out=part[i])
+            sums.append(part)
+        return sums
+    sums = [s for part in split_over_threads(xp, plan.chunks, run) for s in part]
+    acc = sums[0]
+    for more in sums[1:]:
+        acc += more
+    # (KL, C*K_col, O) -> (O, C, *lead, *kcol)
+    nl = len(plan.lead)
+    acc = acc.reshape(plan.lead + (plan.c,) + plan.kcol + (o,))
+    axes = (acc.ndim - 1, nl) + tuple(range(nl)) + tuple(range(nl + 1, acc.ndim - 1))
+    return xp.ascontiguousarray(acc.transpose(axes)).reshape(wshape)
