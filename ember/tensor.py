@@ -206,13 +206,19 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor w.r.t. the graph leaves (see
         ``ember.autograd.backward``)."""
-        if gradient is None and inputs is None and self._rg and self._data.size == 1:
+        if gradient is None and inputs is None and not create_graph and self._rg:
             # the common `loss.backward()`: skip the argument normalisation
-            one = self._data.dtype.type(1)
-            xp = np if self._data.__class__ is np.ndarray else _xp_of(self._data)
-            one = Tensor._wrap(xp.full(self._data.shape, one) if self._data.ndim else xp.asarray(one))
-            _engine.run_backward((self,), (one,), bool(retain_graph) or create_graph, create_graph)
-            return
+            d = self._data
+            if d.size == 1:
+                if d.__class__ is np.ndarray:
+                    one = _ONES.get(d.dtype)
+                    if one is None:
+                        one = _ONES[d.dtype] = np.ones((), d.dtype)
+                    one = one.copy() if not d.ndim else one.copy().reshape(d.shape)
+                else:
+                    one = _xp_of(d).ones(d.shape, d.dtype)
+                _engine.backward_scalar(self, one, bool(retain_graph))
+                return
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
@@ -416,6 +422,9 @@ class Tensor:
             t._grad = Tensor._wrap(self._grad._data.copy())
         memo[id(self)] = t
         return t
+
+
+_ONES = {}  # dtype -> a 0-d one: the seed gradient of ``loss.backward()`` is a fresh copy
 
 
 def _rebuild(arr, requires_grad, device="cpu"):

@@ -25,7 +25,9 @@ def _collect(roots, want_order):
     of the graph (children before parents)."""
     deps = {}
     if not want_order:
-        seen = set(roots)
+        # A node is pushed when first reached. A root reached from another root is already
+        # on the stack (not pushed twice); a single root is never reached (no cycles).
+        rootset = roots if len(roots) < 8 else set(roots)
         stack = list(roots)
         while stack:
             for nxt, _ in stack.pop().next_functions:
@@ -34,9 +36,8 @@ def _collect(roots, want_order):
                         deps[nxt] += 1
                     else:
                         deps[nxt] = 1
-                    if nxt not in seen:
-                        seen.add(nxt)
-                        stack.append(nxt)
+                        if nxt not in rootset:
+                            stack.append(nxt)
         return deps, None
     order = []
     seen = set()
@@ -73,6 +74,21 @@ def _add(grads, node, nr, g):
     return fresh
 
 
+def backward_scalar(out, g, retain_graph):
+    """``out.backward()`` for a one-element ``out`` (the common ``loss.backward()``):
+    ``g`` is the raw array of ones; no graph is recorded and every leaf accumulates."""
+    if not out._rg:
+        raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    node = out.grad_fn
+    if node is None or node._n_out != 1:
+        node, nr = _op._edge(out)
+        grads = {}
+        _add(grads, node, nr, g)
+    else:
+        grads = {node: g}
+    _execute([node], grads, {id(g)}, retain_graph, False, None, None, None, True)
+
+
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                  allow_unused=False, accumulate=True):
     """Back-propagate ``grad_outputs`` from ``outputs``.
@@ -94,23 +110,40 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         shared.add(id(g))
         if _add(grads, node, nr, g):
             roots.append(node)
-    deps, order = _collect(roots, inputs is not None)
-
+    if inputs is None:
+        _execute(roots, grads, shared, retain_graph, create_graph, None, None, None, accumulate)
+        return None
+    deps, order = _collect(roots, True)
     # which nodes the gradient must reach
-    targets = None
-    if inputs is not None:
-        targets = {}
-        for i, t in enumerate(inputs):
-            node, nr = _op._edge(t)
-            targets.setdefault(node, []).append((i, nr))
-        needed = set()
-        for node in order:  # children come before parents in post-order
-            if node in targets or any(n in needed for n, _ in node.next_functions if n is not None):
-                needed.add(node)
-    else:
-        needed = None
-    results = [None] * (len(inputs) if inputs is not None else 0)
+    targets = {}
+    for i, t in enumerate(inputs):
+        node, nr = _op._edge(t)
+        targets.setdefault(node, []).append((i, nr))
+    needed = set()
+    for node in order:  # children come before parents in post-order
+        if node in targets or any(n in needed for n, _ in node.next_functions if n is not None):
+            needed.add(node)
+    results = [None] * len(inputs)
+    _execute(roots, grads, shared, retain_graph, create_graph, deps, targets, needed, accumulate,
+             results)
+    if not accumulate:
+        for i, r in enumerate(results):
+            if r is None and not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {i}) appears to not have been "
+                    "used in the graph. Set allow_unused=True if this is the desired behavior.")
+        return tuple(_wrap_all(results)) if raw_mode else tuple(results)
+    return None
 
+
+def _execute(roots, grads, shared, retain_graph, create_graph, deps, targets, needed, accumulate,
+             results=None):
+    """The backward loop: run each node once all edges into it have delivered.
+    ``targets``/``needed`` (None: every node, every leaf accumulates) restrict it to what
+    ``inputs=`` asks for, whose gradients go into ``results``."""
+    if deps is None:
+        deps = _collect(roots, False)[0]
+    raw_mode = not create_graph
     prev = STATE.enabled
     STATE.enabled = create_graph
     anomaly = STATE.anomaly
@@ -154,38 +187,47 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     continue
             if node._freed:
                 node._check_not_freed()
-            gs = _materialize(node, g, raw_mode) if multi else (g,)
             if prof is not None:
                 prof(node, True)
-            if not raw_mode:
-                in_grads = node.backward(*gs)
-                if in_grads.__class__ is not tuple:
-                    in_grads = (in_grads,)
+            if multi:
+                gs = _materialize(node, g, raw_mode)
+                if raw_mode and node.backward_raw is not None:
+                    in_grads = node.backward_raw(*gs)
+                elif raw_mode:
+                    in_grads = _unwrap_all(_as_tuple(node.backward(*_wrap_all(gs))))
+                else:
+                    in_grads = node.backward(*gs)
+            elif not raw_mode:
+                in_grads = node.backward(g)
+            elif node._raw_derivative:  # ``derivative`` on the saved arrays, inlined
+                saved = node._saved
+                in_grads = node.derivative(g) if saved is None else \
+                    node.derivative(g, *_op._saved_arrays(node, saved))
             elif node.backward_raw is not None:
-                in_grads = node.backward_raw(*gs)
-                if in_grads.__class__ is not tuple:
-                    in_grads = (in_grads,)
+                in_grads = node.backward_raw(g)
             else:  # an op with only a Tensor-level backward: wrap, run, unwrap
-                in_grads = node.backward(*_wrap_all(gs))
-                in_grads = _unwrap_all(in_grads if in_grads.__class__ is tuple else (in_grads,))
+                in_grads = _unwrap_all(_as_tuple(node.backward(_op._Tensor._wrap(g))))
+            if in_grads.__class__ is not tuple:
+                in_grads = (in_grads,)
             if prof is not None:
                 prof(node, False)
             if hooks is not None and hooks.post:
-                in_grads = _run_post_hooks(hooks, in_grads, gs, raw_mode)
+                in_grads = _run_post_hooks(hooks, in_grads, (g,) if not multi else gs, raw_mode)
             if anomaly:
                 _check_anomaly(node, in_grads)
             if not retain_graph:  # drop what the node holds (Op._release, inlined: hot path)
                 d = node.__dict__
-                n = len(d)
-                if node.is_view or (n == 3 and "_saved" in d):
-                    d.pop("_saved", None)  # (just the saved values beside the graph structure)
-                elif n > 2:
-                    for k in [k for k in d if k not in _KEEP]:
-                        del d[k]
+                if node.is_view:
+                    d.pop("_saved", None)
+                elif len(d) > 2:  # (more than the graph edges and needs_input_grad)
+                    for k in list(d):
+                        if k not in _KEEP:
+                            del d[k]
                 d["_freed"] = True
             nexts = node.next_functions
-            if len(in_grads) != len(nexts):
-                raise RuntimeError(f"function {node.name()} returned {len(in_grads)} gradients, "
+            n = len(in_grads)
+            if n != len(nexts):
+                raise RuntimeError(f"function {node.name()} returned {n} gradients, "
                                    f"expected {len(nexts)}")
             for (nxt, nr), ig in zip(nexts, in_grads):
                 if nxt is None:
@@ -193,18 +235,17 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 if ig is not None:
                     # (a gradient passed through unchanged keeps its id, so a shared one
                     # stays marked as shared)
-                    if nxt._n_out == 1:
-                        if nxt in grads:
-                            grads[nxt] = grads[nxt] + ig
-                        else:
-                            grads[nxt] = ig
-                    else:
+                    if nxt._n_out != 1:
                         _add(grads, nxt, nr, ig)
+                    elif nxt in grads:
+                        grads[nxt] = grads[nxt] + ig
+                    else:
+                        grads[nxt] = ig
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
                     ready.append(nxt)
-            n = len(in_grads)  # the same gradient handed to two inputs is shared
+            # the same gradient handed to two inputs is shared
             if n == 2:
                 if in_grads[0] is in_grads[1] and in_grads[0] is not None:
                     shared.add(id(in_grads[0]))
@@ -215,14 +256,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     finally:
         STATE.enabled = prev
 
-    if inputs is not None and not accumulate:
-        for i, r in enumerate(results):
-            if r is None and not allow_unused:
-                raise RuntimeError(
-                    f"One of the differentiated Tensors (input {i}) appears to not have been "
-                    "used in the graph. Set allow_unused=True if this is the desired behavior.")
-        return tuple(_wrap_all(results)) if raw_mode else tuple(results)
-    return None
+
+def _as_tuple(x):
+    return x if x.__class__ is tuple else (x,)
 
 
 def _wrap_all(arrays):

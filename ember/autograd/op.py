@@ -77,6 +77,7 @@ class Op:
     _inputs = None
     _anomaly_trace = None
     _name = None
+    _raw_derivative = False  # backward_raw is ``derivative`` on saved_arrays (set per class)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -91,6 +92,8 @@ class Op:
                 cls.backward = _backward_from_derivative
             if "backward_raw" not in cls.__dict__:
                 cls.backward_raw = _backward_raw_from_derivative
+        # the engine calls ``derivative`` on the saved arrays itself (one call less per node)
+        cls._raw_derivative = cls.backward_raw is _backward_raw_from_derivative
 
     @classmethod
     def apply(cls, *args, **params):
@@ -197,7 +200,7 @@ class Op:
         if saved is None:
             self._check_not_freed()
             return ()
-        return tuple([_unpack_array(self, s) for s in saved])
+        return tuple(_saved_arrays(self, saved))
 
     def _check_not_freed(self):
         if self._freed:
@@ -416,8 +419,12 @@ def _unpack(fn, s):
     return t
 
 
-def _unpack_array(fn, s):
-    t, arr, vc, version, _ = s
-    if vc is not None and vc[0] != version:
-        _version_error(fn, s)
-    return arr if t is None or t is _OUT else t._data
+def _saved_arrays(fn, saved):
+    """The arrays of packed saved values ``saved`` (a list), version-checked."""
+    res = []
+    for s in saved:
+        t, arr, vc, version, _ = s
+        if vc is not None and vc[0] != version:
+            _version_error(fn, s)
+        res.append(arr if t is None or t is _OUT else t._data)
+    return res
