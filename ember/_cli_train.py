@@ -146,6 +146,9 @@ def _train(args):
     task = getattr(get_recipe(cfg["recipe"]), "run", None)
     if task is not None:  # a task recipe (transfer, GAN, VAE, RL): its own training function
         os.makedirs(out, exist_ok=True)
+        # --steps is this invocation's stopping point, not a setting of the run: passed in
+        # the configuration, never kept (a resumed run gets the new value or none)
+        cfg["steps"] = args.steps
         print(task(cfg, out, resume=ckpt_path, quiet=args.quiet), flush=True)
         return 0
     missing = _missing_extras(args.quiet)
@@ -190,12 +193,17 @@ def _train(args):
             history = T.fit(run["model"], run["train_loader"], run["optimizer"],
                             run["loss_fn"], epochs, val_loader=run["test_loader"],
                             scheduler=run["scheduler"], callbacks=callbacks,
-                            resume=ckpt_path, meta=meta, val_name="test")
+                            resume=ckpt_path, meta=meta, val_name="test",
+                            max_steps=args.steps)
     except T.TrainingDiverged as e:
         raise _Diverged(_diverged_message(e, out, created)) from None
     except OSError as e:
         raise _UsageError(f"cannot write the run's files in {out}: {_os_reason(e)}") from None
-    if history:
+    stopped = bool(args.steps) and len(history) < epochs  # inside an epoch, by --steps
+    if stopped and not args.quiet:
+        print(f"stopped after {_plural(args.steps, 'step')} (--steps); 'ember train --resume "
+              f"{out}' continues the run", flush=True)
+    if history and not stopped:
         acc = history[-1]["test_accuracy"]
     else:
         acc = T.evaluate(run["model"], run["test_loader"], run["loss_fn"])["accuracy"]

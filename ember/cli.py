@@ -1,6 +1,6 @@
 """The ``ember`` command (also ``python -m ember``).
 
-    ember train [RECIPE] [--epochs N] [--batch-size N] [--lr LR] [--optimizer NAME]
+    ember train [RECIPE] [--epochs N] [--steps N] [--batch-size N] [--lr LR] [--optimizer NAME]
                 [--scheduler NAME] [--seed N] [--data-dir DIR] [--workers N]
                 [--out DIR] [--resume [RUN_DIR_OR_CHECKPOINT]] [--quiet] [--nproc N]
     ember run -n N SCRIPT [ARGS...]     (python -m ember.distributed.run: N MPI ranks)
@@ -66,6 +66,9 @@ def _parser():
     t.add_argument("recipe", nargs="?", help=f"the recipe (default {DEFAULT_RECIPE}; "
                    "'ember recipes' lists them)")
     t.add_argument("--epochs", type=_positive_int, help="number of epochs")
+    t.add_argument("--steps", type=_positive_int, help="stop after N optimizer steps in all "
+                   "(a smoke run; the run is saved there and --resume continues it exactly; "
+                   "also after --resume: the total to stop at)")
     t.add_argument("--batch-size", type=_positive_int, help="training batch size")
     t.add_argument("--lr", type=_positive_float, help="learning rate (peak for onecycle)")
     t.add_argument("--optimizer", choices=OPTIMIZERS)

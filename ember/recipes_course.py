@@ -123,7 +123,12 @@ def _task(name, description, module, function, defaults, summary):
     def run(cfg, out, resume=None, quiet=False):
         fn = getattr(importlib.import_module(module), function)
         log = (lambda *a, **k: None) if quiet else (lambda *a, **k: print(*a, flush=True, **k))
-        return summary(fn(cfg, out=out, resume=resume, log=log))
+        result = fn(cfg, out=out, resume=resume, log=log)
+        if result.get("stopped"):  # cfg["steps"] (ember train --steps) ended it early
+            n = int(result["steps"])
+            return (f"stopped after {n} step{'s' * (n != 1)} (--steps); --resume continues "
+                    f"the run")
+        return summary(result)
 
     def model(cfg):
         raise RecipeError(f"{name} is a task recipe (not one classifier): its run directory "

@@ -114,6 +114,25 @@ def test_resume_matches_uninterrupted(tmp_path, capsys):
     assert len((b / "metrics.csv").read_text().splitlines()) == 3
 
 
+def test_steps_pause_and_resume_matches_uninterrupted(tmp_path, capsys):
+    # 4 batches an epoch: --steps 3 stops inside epoch 1 (saved there), --steps 6 inside
+    # epoch 2, then the rest; the per-batch onecycle schedule continues where it was
+    a, b = tmp_path / "a", tmp_path / "b"
+    run = ["train", "mnist-mlp", "--epochs", 2, *TINY, "--scheduler", "onecycle"]
+    assert cli(capsys, *run, "--out", a, "-q")[0] == 0
+    rc, out, err = cli(capsys, *run, "--out", b, "--steps", 3)
+    assert rc == 0 and "stopped after 3 steps (--steps)" in out and "epoch 1/2" not in out
+    assert LAST.match(out.strip().splitlines()[-1])  # the model as it is after 3 steps
+    assert load_checkpoint(b)["step"] == 3
+    rc, out, err = cli(capsys, "train", "--resume", b, "--steps", 6)
+    assert rc == 0 and "epoch 1/2" in out and "epoch 2/2" not in out
+    assert cli(capsys, "train", "--resume", b, "-q")[0] == 0
+    assert_same_weights(a, b)
+    ra, rb = (json.loads((d / "metrics.json").read_text()) for d in (a, b))
+    assert [{k: v for k, v in r.items() if k != "seconds"} for r in ra] == [
+        {k: v for k, v in r.items() if k != "seconds"} for r in rb]
+
+
 @pytest.mark.parametrize("argv, match", [
     (["train", "nope"], r"unknown recipe 'nope'.*mnist-cnn"),
     (["train", "mnist-mlpp"], r"did you mean 'mnist-mlp'"),

@@ -111,7 +111,8 @@ def train_gan(cfg, out=None, resume=None, log=print):
     probability and the entropy of the predicted-class histogram (nats).
 
     cfg keys: ``arch`` ("dcgan" or "mlp"), ``seed``, ``lr``, ``batch_size``, ``epochs``,
-    ``limit_train``, ``nz``, ``width``, ``classifier``.
+    ``limit_train``, ``nz``, ``width``, ``classifier``; optional ``steps``: stop after that
+    many steps in all (a checkpoint there; a resumed run then equals one never stopped).
     """
     seed, bs, nz = int(cfg["seed"]), int(cfg["batch_size"]), int(cfg["nz"])
     x = mnist_arrays("train", cfg["limit_train"])[0]
@@ -128,18 +129,41 @@ def train_gan(cfg, out=None, resume=None, log=print):
     bce = nn.BCEWithLogitsLoss()
     done, states = load_state(torch, resume)
     history = list(states.get("history", []))
-    if done:
+    if "model" in states:
         for obj, key in ((G, "model"), (D, "discriminator"), (opt_g, "opt_g"), (opt_d, "opt_d")):
             obj.load_state_dict(states[key])
+    n_batches = max(1, len(xtr) // bs)
+    step = int(states.get("step", done * n_batches))  # optimizer steps (of each network)
+    partial = states.get("partial")  # an epoch stopped by cfg["steps"]: where, its sums
+    max_steps = cfg.get("steps")
     rng = np.random.default_rng(seed)
     for _ in range(done):
         rng.permutation(len(xtr))
     fixed = torch.from_numpy(np.random.default_rng(seed + 7).standard_normal(
         (64, nz)).astype(np.float32))
+
+    def checkpoint(epoch, part=None):
+        save_state(torch, out, epoch, {"model": G.state_dict(), "discriminator": D.state_dict(),
+                                       "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
+                                       "history": history, "step": step, "partial": part},
+                   {"recipe": cfg["recipe"], "config": cfg})
+
+    stopped = False
     for epoch in range(done + 1, int(cfg["epochs"]) + 1):
+        if max_steps is not None and step >= int(max_steps):
+            stopped = True
+            break
         G.train(), D.train()
         sums, n = np.zeros(4), 0
-        for idx in np.array_split(rng.permutation(len(xtr)), max(1, len(xtr) // bs)):
+        batches = np.array_split(rng.permutation(len(xtr)), n_batches)
+        if partial:  # the batches trained before the stop are skipped, their sums kept
+            sums, n = np.array(partial["sums"], dtype=np.float64), int(partial["batches"])
+            partial = None
+        for idx in batches[n:]:
+            if max_steps is not None and step >= int(max_steps):  # stop; resume goes on here
+                checkpoint(epoch - 1, {"batches": n, "sums": sums.tolist()})
+                stopped = True
+                break
             real = xtr[torch.from_numpy(idx)]
             ones, zeros = torch.ones(len(idx)), torch.zeros(len(idx))
             fake = G(torch.randn(len(idx), nz))
@@ -155,6 +179,11 @@ def train_gan(cfg, out=None, resume=None, log=print):
             sums += [loss_d.item(), loss_g.item(), torch.sigmoid(d_real).mean().item(),
                      torch.sigmoid(d_fake).mean().item()]
             n += 1
+            step += 1
+        if stopped:
+            log(f"stopped after {step} steps in epoch {epoch} (steps={max_steps}); resume "
+                f"continues there")
+            break
         G.eval()
         with torch.no_grad():
             save_grid((G(fixed) + 1) / 2, os.path.join(out, f"samples_{epoch:03d}.png")
@@ -163,12 +192,9 @@ def train_gan(cfg, out=None, resume=None, log=print):
         history.append({"epoch": epoch, **rec})
         log(f"epoch {epoch}/{cfg['epochs']} | D loss {rec['loss_d']:.4f} | G loss "
             f"{rec['loss_g']:.4f} | D(real) {rec['d_real']:.3f} | D(fake) {rec['d_fake']:.3f}")
-        save_state(torch, out, epoch, {"model": G.state_dict(), "discriminator": D.state_dict(),
-                                       "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
-                                       "history": history},
-                   {"recipe": cfg["recipe"], "config": cfg})
+        checkpoint(epoch)
         write_json(out, "history.json", history)
-    result = {"history": history}
+    result = {"history": history, "steps": step, "stopped": stopped}
     if cfg.get("classifier"):
         G.eval()
         torch.manual_seed(seed + 11)

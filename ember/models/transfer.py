@@ -61,19 +61,25 @@ def few_shot_split(images, labels, per_class, seed=0):
     return images[np.sort(keep)], labels[np.sort(keep)]
 
 
-def fit_classifier(model, optimizer, x, y, epochs, batch_size, seed, frozen_backbone=False):
+def fit_classifier(model, optimizer, x, y, epochs, batch_size, seed, frozen_backbone=False,
+                   max_steps=None):
     """Plain mini-batch training with a seeded NumPy shuffle (the same batches for ember
     and PyTorch). A frozen backbone stays in eval mode, so its BatchNorm statistics are
-    the pretrained ones. Returns the last epoch's mean loss."""
+    the pretrained ones. Returns the last epoch's mean loss (NaN when ``max_steps``
+    stopped it first)."""
     rng = np.random.default_rng(seed)
     loss_fn = nn.CrossEntropyLoss()
     labels = torch.from_numpy(y)
+    step = 0
     for _ in range(epochs):
         model.train()
         if frozen_backbone:
             model.features.eval()
         order, total = rng.permutation(len(y)), 0.0
         for i in range(0, len(y), batch_size):
+            if max_steps is not None and step >= max_steps:
+                return float("nan")
+            step += 1
             idx = torch.from_numpy(order[i:i + batch_size])
             loss = loss_fn(model(x[idx]), labels[idx])
             optimizer.zero_grad()
@@ -103,7 +109,8 @@ def train_transfer(cfg, out=None, resume=None, log=print):
     cfg keys: ``seed``, ``lr``, ``batch_size``, ``epochs`` (fine-tuning epochs),
     ``pretrain_epochs``, ``limit_train`` (Fashion-MNIST training images),
     ``limit_test``, ``per_class``, ``width`` (the backbone's first conv channels),
-    ``data_dir``.
+    ``data_dir``; optional ``steps``: optimizer steps in all (a stage it cuts short is
+    not saved: a resumed run trains that stage again, in full).
     """
     from ember.vision.datasets import FashionMNIST
     seed, lr, bs = int(cfg["seed"]), float(cfg["lr"]), int(cfg["batch_size"])
@@ -129,20 +136,39 @@ def train_transfer(cfg, out=None, resume=None, log=print):
                                        "results": results}, meta)
         write_json(out, "results.json", results)
 
+    epochs = int(cfg["epochs"])
+    # cfg["steps"] (ember train --steps): optimizer steps in all over the four stages; a
+    # stage it cuts short is not saved, so a resumed run trains that stage again in full
+    # (as a run that never stopped would)
+    sizes = [int(cfg["pretrain_epochs"]) * -(-len(fy) // bs)] + [epochs * -(-len(my) // bs)] * 3
+    left = None if cfg.get("steps") is None else int(cfg["steps"]) - sum(sizes[:done])
+
+    def cut(stage):
+        """Whether the step budget ends inside (or before) ``stage`` (1-4)."""
+        return left is not None and left < sizes[stage - 1]
+
+    def stop(stage):
+        log(f"stopped after {cfg['steps']} steps in stage {stage} (steps); resume trains "
+            f"stage {stage} again")
+        if stage == 1:  # a run to resume (from the start)
+            checkpoint(0, {})
+        return {**results, "steps": int(cfg["steps"]), "stopped": True}
+
     # 1. pretrain the whole network on Fashion-MNIST
     if done < 1:
         torch.manual_seed(seed)
         model = TransferNet(width=width)
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         loss = fit_classifier(model, opt, _tensor(fx, _FASHION), fy,
-                              int(cfg["pretrain_epochs"]), bs, seed)
+                              int(cfg["pretrain_epochs"]), bs, seed, max_steps=left)
+        if cut(1):
+            return stop(1)
+        left = None if left is None else left - sizes[0]
         results["pretrain"] = accuracy(model, _tensor(tx, _FASHION), ty)
         pre_state = model.state_dict()
         log(f"pretrain on {len(fy)} Fashion-MNIST images: loss {loss:.4f}, test accuracy "
             f"{100 * results['pretrain']:.2f}%")
         checkpoint(1, pre_state)
-
-    epochs = int(cfg["epochs"])
 
     def pretrained():
         model = TransferNet(width=width)
@@ -156,7 +182,11 @@ def train_transfer(cfg, out=None, resume=None, log=print):
         model.requires_grad_(False)         # freeze everything ...
         model.fc = nn.Linear(model.fc.in_features, 10)  # ... then a new, trainable head
         opt = torch.optim.Adam(model.fc.parameters(), lr=lr)
-        fit_classifier(model, opt, mx_t, my, epochs, bs, seed, frozen_backbone=True)
+        fit_classifier(model, opt, mx_t, my, epochs, bs, seed, frozen_backbone=True,
+                       max_steps=left)
+        if cut(2):
+            return stop(2)
+        left = None if left is None else left - sizes[1]
         results["frozen"] = accuracy(model, vx_t, vy)
         log(f"frozen backbone + new head: test accuracy {100 * results['frozen']:.2f}%")
         checkpoint(2, model.state_dict())
@@ -168,7 +198,10 @@ def train_transfer(cfg, out=None, resume=None, log=print):
         model.fc = nn.Linear(model.fc.in_features, 10)
         opt = torch.optim.Adam([{"params": model.features.parameters(), "lr": lr / 10},
                                 {"params": model.fc.parameters()}], lr=lr)
-        fit_classifier(model, opt, mx_t, my, epochs, bs, seed)
+        fit_classifier(model, opt, mx_t, my, epochs, bs, seed, max_steps=left)
+        if cut(3):
+            return stop(3)
+        left = None if left is None else left - sizes[2]
         results["finetune"] = accuracy(model, vx_t, vy)
         log(f"full fine-tuning (backbone lr {lr / 10:g}, head lr {lr:g}): test accuracy "
             f"{100 * results['finetune']:.2f}%")
@@ -179,7 +212,9 @@ def train_transfer(cfg, out=None, resume=None, log=print):
         torch.manual_seed(seed + 1)
         model = TransferNet(width=width)
         opt = torch.optim.Adam(model.parameters(), lr=lr)
-        fit_classifier(model, opt, mx_t, my, epochs, bs, seed)
+        fit_classifier(model, opt, mx_t, my, epochs, bs, seed, max_steps=left)
+        if cut(4):
+            return stop(4)
         results["scratch"] = accuracy(model, vx_t, vy)
         log(f"from scratch: test accuracy {100 * results['scratch']:.2f}%")
         checkpoint(4, model.state_dict())

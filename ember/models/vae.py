@@ -80,7 +80,9 @@ def train_vae(cfg, out=None, resume=None, log=print):
     (decoded prior samples) and a checkpoint. Returns ``{"history": [...],
     "test_loss": last}``.
 
-    cfg keys: ``seed``, ``lr``, ``batch_size``, ``epochs``, ``limit_train``, ``limit_test``.
+    cfg keys: ``seed``, ``lr``, ``batch_size``, ``epochs``, ``limit_train``, ``limit_test``;
+    optional ``steps``: stop after that many steps in all (saved there; a resumed run then
+    equals one never stopped).
     """
     seed, bs = int(cfg["seed"]), int(cfg["batch_size"])
     xtr = _images(mnist_arrays("train", cfg["limit_train"])[0])
@@ -90,18 +92,37 @@ def train_vae(cfg, out=None, resume=None, log=print):
     opt = torch.optim.Adam(model.parameters(), lr=float(cfg["lr"]))
     done, states = load_state(torch, resume)
     history = list(states.get("history", []))
-    if done:
+    if "model" in states:
         model.load_state_dict(states["model"])
         opt.load_state_dict(states["optimizer"])
+    n_batches = max(1, -(-len(xtr) // bs))
+    step = int(states.get("step", done * n_batches))  # optimizer steps so far
+    partial, max_steps = states.get("partial"), cfg.get("steps")  # see train_gan
     rng = np.random.default_rng(seed)
     for _ in range(done):  # the shuffles the finished epochs drew
         rng.permutation(len(xtr))
     z_fixed = torch.from_numpy(np.random.default_rng(seed + 7).standard_normal(
         (64, model.latent)).astype(np.float32))
+
+    def checkpoint(epoch, part=None):
+        save_state(torch, out, epoch, {"model": model.state_dict(), "optimizer": opt.state_dict(),
+                                       "history": history, "step": step, "partial": part},
+                   {"recipe": cfg["recipe"], "config": cfg})
+
     for epoch in range(done + 1, int(cfg["epochs"]) + 1):
+        if max_steps is not None and step >= int(max_steps):
+            break
         model.train()
-        total = 0.0
-        for idx in np.array_split(rng.permutation(len(xtr)), max(1, -(-len(xtr) // bs))):
+        total, n = (float(partial["total"]), int(partial["batches"])) if partial else (0.0, 0)
+        partial = None
+        for idx in np.array_split(rng.permutation(len(xtr)), n_batches)[n:]:
+            if max_steps is not None and step >= int(max_steps):  # resume goes on here
+                checkpoint(epoch - 1, {"batches": n, "total": total})
+                log(f"stopped after {step} steps in epoch {epoch} (steps={max_steps})")
+                return {"history": history, "steps": step, "stopped": True,
+                        "test_loss": history[-1]["test_loss"] if history else None}
+            n += 1
+            step += 1
             x = xtr[torch.from_numpy(idx)]
             recon, mu, logvar = model(x)
             loss = vae_loss(recon, x, mu, logvar)
@@ -127,8 +148,7 @@ def train_vae(cfg, out=None, resume=None, log=print):
                         "test_loss": test / len(xte)})
         log(f"epoch {epoch}/{cfg['epochs']} | train loss {total / len(xtr):.2f} | test "
             f"loss (-ELBO per image) {test / len(xte):.2f}")
-        save_state(torch, out, epoch, {"model": model.state_dict(),
-                                       "optimizer": opt.state_dict(), "history": history},
-                   {"recipe": cfg["recipe"], "config": cfg})
+        checkpoint(epoch)
         write_json(out, "history.json", history)
-    return {"history": history, "test_loss": history[-1]["test_loss"] if history else None}
+    return {"history": history, "test_loss": history[-1]["test_loss"] if history else None,
+            "steps": step, "stopped": len(history) < int(cfg["epochs"])}

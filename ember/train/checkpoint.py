@@ -61,6 +61,7 @@ def training_checkpoint(state):
         "history": list(state.history),
         "callbacks": state.callbacks.state_dict(),
         "meta": state.meta,
+        "partial": state.partial,  # set after a max_steps stop inside an epoch
     }
 
 
@@ -144,6 +145,7 @@ def restore_checkpoint(path, state):
                               "was probably written by an older ember: start a new run") from None
     state.epoch = int(ckpt["epoch"])
     state.step = int(ckpt.get("step", 0))
+    state.partial = ckpt.get("partial") or None
     state.history = History(ckpt.get("history") or [])
     state.callbacks.load_state_dict(ckpt.get("callbacks") or {})
     saved_meta = ckpt.get("meta") or {}
@@ -210,6 +212,10 @@ class CheckpointCallback(Callback):
         if improved or not os.path.exists(self.best_path):
             atomic_write_bytes(self.best_path, payload)
         atomic_write_bytes(self.last_path, payload)
+
+    def on_train_end(self, state):
+        if state.partial:  # stopped by max_steps inside an epoch: save the run there
+            atomic_write_bytes(self.last_path, _serialize(training_checkpoint(state)))
 
     def state_dict(self):
         return {"best": self.best, "monitor": self.monitor, "mode": self.mode}

@@ -52,6 +52,8 @@ class TrainState:
         epochs (int): the epoch to train up to.
         epoch (int): the number of epochs completed (0 before the first).
         step (int): optimizer steps taken.
+        partial (dict or None): after a ``max_steps`` stop inside an epoch, the
+            progress of that epoch (batches done, loss sums, its random states).
         history (History): one record per completed epoch.
         stop_training (bool): set by a callback to stop after this epoch.
         resumed (bool): whether the run continues from a checkpoint.
@@ -67,6 +69,7 @@ class TrainState:
         self.train_loader, self.val_loader = train_loader, val_loader
         self.scheduler, self.device, self.epochs = scheduler, device, int(epochs)
         self.epoch, self.step = 0, 0
+        self.partial = None
         self.history = History()
         self.stop_training = False
         self.resumed = False
@@ -147,14 +150,52 @@ def evaluate(model, loader, loss_fn=None, device=None, limit_batches=None):
             "accuracy": hits / n if n and classified else math.nan, "samples": n}
 
 
-def _train_epoch(state, limit_batches):
+def _rng_states(loader):
+    from .checkpoint import _generators
+    return {"default": ember.get_rng_state(),
+            **{k: g.get_state() for k, g in _generators(loader).items()}}
+
+
+def _set_rng_states(loader, states):
+    from .checkpoint import _generators
+    ember.set_rng_state(states["default"])
+    for name, gen in _generators(loader).items():
+        if name in states:
+            gen.set_state(states[name])
+
+
+def _last_batch(loader, i, limit_batches):
+    """Whether batch ``i`` ends the epoch (unknown length: assume not)."""
+    try:
+        n = len(loader)
+    except TypeError:
+        return False
+    return i + 1 >= (n if limit_batches is None else min(n, limit_batches))
+
+
+def _train_epoch(state, limit_batches, max_steps=None):
+    """One epoch (or, after a ``max_steps`` stop, the rest of one): the mean loss and
+    accuracy; None when ``max_steps`` stopped it, with ``state.partial`` holding what
+    a checkpoint needs to finish the epoch later exactly as an unbroken run would."""
     model, opt, loss_fn = state.model, state.optimizer, state.loss_fn
     per_batch = state.scheduler is not None and type(state.scheduler).__name__ in _PER_BATCH
     model.train()
-    total_loss, hits, n, classified = 0.0, 0, 0, True
+    part, state.partial = state.partial, None
+    if part is None:  # random states at the epoch's start: where its batches come from
+        part = {"batches": 0, "rng": _rng_states(state.train_loader), "loss": 0.0, "hits": 0,
+                "n": 0, "classified": True}
+    else:  # resumed after a max_steps stop: the same batches, the trained ones skipped
+        stopped = _rng_states(state.train_loader)
+        _set_rng_states(state.train_loader, part["rng"])
+    skip = int(part["batches"])
+    total_loss, hits, n, classified = part["loss"], part["hits"], part["n"], part["classified"]
     for i, batch in enumerate(state.train_loader):
         if limit_batches is not None and i >= limit_batches:
             break
+        if i < skip:
+            if i == skip - 1:  # continue from the random state the run stopped with
+                _set_rng_states(state.train_loader, stopped)
+            continue
         x, y = _split(batch)
         x, y = _to(x, state.device), _to(y, state.device)
         out = model(x)
@@ -177,6 +218,12 @@ def _train_epoch(state, limit_batches):
         n += bs
         state.callbacks.on_batch_end(state, {"loss": value, "batch_size": bs,
                                              "step": state.step})
+        if max_steps is not None and state.step >= max_steps and not _last_batch(
+                state.train_loader, i, limit_batches):
+            # stop before the next batch is drawn (its random draws belong to the resume)
+            state.partial = {**part, "batches": i + 1, "loss": total_loss, "hits": hits,
+                             "n": n, "classified": classified}
+            return None
     return {"loss": total_loss / n if n else math.nan,
             "accuracy": hits / n if n and classified else math.nan}
 
@@ -194,7 +241,7 @@ def _step_epoch_scheduler(state, record):
 
 def fit(model, train_loader, optimizer, loss_fn, epochs, val_loader=None, scheduler=None,
         callbacks=(), device=None, resume=None, meta=None, val_name="val",
-        limit_train_batches=None, limit_val_batches=None):
+        limit_train_batches=None, limit_val_batches=None, max_steps=None):
     """Train ``model`` for ``epochs`` epochs; the loop the ``ember train`` recipes use.
 
     Each epoch: train on every batch of ``train_loader`` (``zero_grad``, forward,
@@ -222,6 +269,12 @@ def fit(model, train_loader, optimizer, loss_fn, epochs, val_loader=None, schedu
         val_name (str): prefix of the validation metrics (``"val_loss"``, ...).
         limit_train_batches, limit_val_batches (int, optional): use only the first
             batches of each epoch (quick checks).
+        max_steps (int, optional): stop once this many optimizer steps have been taken
+            in all (counting those before a resume). A stop inside an epoch records no
+            epoch; :class:`CheckpointCallback` saves the run there, and a resumed run
+            finishes that epoch with the same batches and random draws as a run that
+            never stopped (so ``max_steps`` never changes the result, only where the
+            run pauses).
 
     Returns:
         History: one record per epoch: ``epoch``, ``train_loss``, ``train_accuracy``,
@@ -247,10 +300,16 @@ def fit(model, train_loader, optimizer, loss_fn, epochs, val_loader=None, schedu
     cbs.on_train_begin(state)
     try:
         while state.epoch < state.epochs and not state.stop_training:
+            if max_steps is not None and state.step >= max_steps:
+                break
             cbs.on_epoch_begin(state)
-            lr = state.lr
-            t0 = time.perf_counter()
-            train = _train_epoch(state, limit_train_batches)
+            part = state.partial  # the first part of this epoch, trained before a resume
+            lr = part["lr"] if part else state.lr
+            t0 = time.perf_counter() - (part["seconds"] if part else 0.0)
+            train = _train_epoch(state, limit_train_batches, max_steps)
+            if train is None:  # max_steps reached inside the epoch
+                state.partial.update(lr=lr, seconds=time.perf_counter() - t0)
+                break
             record = {"epoch": state.epoch + 1, "train_loss": train["loss"],
                       "train_accuracy": train["accuracy"]}
             if val_loader is not None:

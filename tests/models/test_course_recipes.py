@@ -272,3 +272,49 @@ def test_dqn_updates_and_matches_torch_twin():
     a = rl.train_dqn(cfg, log=lambda *a: None)["rewards"]
     b = load_twin("ember.models.rl").train_dqn(cfg, log=lambda *a: None)["rewards"]
     assert a == b and len(a) == 2
+
+
+# ----------------------------------------------------------------------------- all recipes
+# recipe -> the tiny run of the smoke test below (data: generated files in `data`)
+_MNIST_TINY = ["--limit-train", 32, "--limit-test", 8, "--batch-size", 8]
+SMOKE = {
+    "mnist-mlp": _MNIST_TINY, "mnist-cnn": _MNIST_TINY,
+    "fashion-mlp": ["--data-dir", "{data}", "--batch-size", 4],
+    "fashion-cnn": ["--data-dir", "{data}", "--batch-size", 4],
+    "cifar10-cnn": ["--data-dir", "{data}", "--batch-size", 2, "--workers", 0],
+    "cifar10-resnet18": ["--data-dir", "{data}", "--batch-size", 2, "--workers", 0],
+    "cifar100-resnet18": ["--data-dir", "{data}", "--batch-size", 2, "--workers", 0],
+    "fashion-resnet18": ["--data-dir", "{data}", "--batch-size", 2],
+    "moving-mnist-c3d": ["--limit-train", 4, "--limit-test", 4, "--batch-size", 2],
+    "transfer": ["--data-dir", "{data}", "--limit-test", 8],
+    "mnist-vae": _MNIST_TINY, "mnist-dcgan": _MNIST_TINY, "mnist-gan": _MNIST_TINY,
+    "cartpole-dqn": ["--epochs", 2], "cartpole-reinforce": ["--epochs", 2],
+    "cartpole-a2c": ["--epochs", 2],
+}
+SMOKE_ELSEWHERE = {"wikitext-lstm", "charlm"}  # tests/text/test_recipes.py (their data)
+
+
+def test_every_recipe_runs_a_few_steps_then_resumes(tmp_path, capsys, fast_init):
+    """`ember train NAME --steps 1` for every recipe on tiny data (seconds in all), then
+    `--resume --steps 2`: one step more, from the saved run."""
+    from ember.recipes import RECIPES
+    assert set(RECIPES) - SMOKE_ELSEWHERE == set(SMOKE), "add the new recipe to SMOKE"
+    data = tmp_path / "data"
+    write_fashion(data, n=8)
+    write_cifar10_bin(data)
+    write_cifar100_python(data)
+    try:
+        import gymnasium  # noqa: F401
+    except ImportError:
+        gymnasium = None
+    for name, extra in SMOKE.items():
+        if name.startswith("cartpole") and gymnasium is None:
+            continue  # the [rl] extra (installed by [test])
+        out = tmp_path / name
+        argv = ["train", name, *[str(data) if a == "{data}" else a for a in extra],
+                "--out", out, "-q"]
+        first = cli(capsys, *argv, "--steps", 1)
+        assert len(first) == 1 and os.path.isfile(out / "checkpoint.safetensors"), name
+        if name not in ("cifar100-resnet18", "fashion-resnet18"):  # (cifar10-resnet18's
+            again = cli(capsys, "train", "--resume", out, "--steps", 2, "-q")  # loop, 45 MB)
+            assert len(again) == 1, name

@@ -42,6 +42,30 @@ def test_resume_is_bitwise_identical(tmp_path):
         assert [r["epoch"] for r in json.load(f)] == [1, 2, 3]
 
 
+def test_max_steps_pauses_and_resume_matches_uninterrupted(tmp_path):
+    # 6 batches an epoch, dropout and shuffling: stops inside epoch 1, exactly at its
+    # end, inside epoch 2, then no limit; the weights and records equal a straight run
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    m_full, _, h_full = run(a, 3)
+    for limit, epochs_done in ((4, 0), (6, 1), (9, 1), (None, 3)):
+        model, train, val, opt, sched, loss_fn = setup()
+        hist = fit(model, train, opt, loss_fn, 3, val_loader=val, scheduler=sched,
+                   callbacks=[CheckpointCallback(b), JSONLogger(os.path.join(b, "m.json"))],
+                   resume=b if os.path.exists(os.path.join(b, "checkpoint.safetensors"))
+                   else None, max_steps=limit)
+        ck = load_checkpoint(b)
+        assert len(hist) == ck["epoch"] == epochs_done
+        assert ck["step"] == (limit or 18) and bool(ck["partial"]) == (limit in (4, 9))
+    wa, wb = weights(m_full), weights(model)
+    for k in wa:
+        np.testing.assert_array_equal(wa[k], wb[k])
+    for ra, rb in zip(h_full, hist):
+        assert {k: v for k, v in ra.items() if k != "seconds"} == {
+            k: v for k, v in rb.items() if k != "seconds"}
+    with open(os.path.join(b, "m.json")) as f:
+        assert [r["epoch"] for r in json.load(f)] == [1, 2, 3]
+
+
 def test_best_and_last(tmp_path):
     run(str(tmp_path), 2)
     best, last = load_checkpoint(tmp_path / "best.safetensors"), load_checkpoint(tmp_path)
