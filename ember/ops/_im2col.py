@@ -21,7 +21,7 @@ import numpy as np
 
 __all__ = ["ntuple", "conv_out_size", "pad_spatial", "crop_spatial", "im2col", "col2im",
            "window_slices", "kernel_offsets", "sample_windows", "batch_chunks", "fold_windows", "split_over_threads",
-           "run_shared", "parallel_matmul"]
+           "run_shared", "parallel_matmul", "fixed_parts", "run_parts", "parallel_elementwise"]
 
 
 def ntuple(value, n, name, op):
@@ -177,6 +177,42 @@ def parallel_chunks(xp, n, size, fn):
         fn(0, n)
         return
     run_shared(_split(n, 2 * t), lambda ab: fn(*ab))
+
+
+# Memory-bound ops (batch norm, relu, pooling) split their work in parts of at least this many
+# elements. The parts depend on the shape only, never on the thread count or the load, so a
+# reduction computed part by part gives the same bits on 1 thread or 4.
+PART_ELEMENTS = 1 << 18
+MAX_PARTS = 16
+
+
+def fixed_parts(n, size):
+    """``[(a, b), ...]`` covering ``range(n)`` (``n`` rows of a ``size``-element array), in
+    parts of about ``PART_ELEMENTS`` elements or more (at most ``MAX_PARTS``, at most n)."""
+    return _split(n, max(1, min(n, size // PART_ELEMENTS, MAX_PARTS)))
+
+
+def run_parts(xp, parts, fn):
+    """``fn(a, b)`` for every part, on ember's threads (work sharing) with NumPy."""
+    if xp is not np or len(parts) < 2:
+        for a, b in parts:
+            fn(a, b)
+        return
+    run_shared(parts, lambda ab: fn(*ab))
+
+
+def parallel_elementwise(xp, fn, out, *arrays):
+    """``fn(*arrays, out=out)`` for an elementwise ``fn`` on same-shape C-contiguous arrays,
+    split over flat ranges when the arrays are big (ember's threads)."""
+    n = out.size
+    parts = fixed_parts(n, n)
+    if xp is not np or len(parts) < 2 or not all(a.flags.c_contiguous for a in (out,) + arrays):
+        fn(*arrays, out=out)
+        return out
+    flat = [a.reshape(-1) for a in arrays]
+    oflat = out.reshape(-1)
+    run_parts(xp, parts, lambda a, b: fn(*(f[a:b] for f in flat), out=oflat[a:b]))
+    return out
 
 
 _BLAS = False      # unresolved; then None or threadpoolctl's BLAS controllers

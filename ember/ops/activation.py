@@ -7,6 +7,7 @@ from ..tensor import Tensor
 from ._args import wrap_dim as _wrap_dim, not_implemented_for
 from ._generic import sum_keepdim, exp as _exp
 from ._out import with_out
+from ._im2col import parallel_elementwise
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
 
@@ -37,9 +38,20 @@ def _tanh_grad(g, y):
     return g * (1 - y * y)
 
 
+def _relu_into(x, out):
+    return np.maximum(x, 0, out=out)
+
+
+def _relu_grad_into(g, y, out):
+    return np.multiply(g, y > 0, out=out)     # float * bool: one pass, no float mask
+
+
 class Relu(Op):
     def forward(self, x):
-        y = self.xp.maximum(x, 0, dtype=x.dtype) if type(x) is np.ndarray else self.xp.maximum(x, 0)
+        if type(x) is np.ndarray:       # big arrays split over ember's threads
+            y = parallel_elementwise(np, _relu_into, np.empty_like(x), x)
+        else:
+            y = self.xp.maximum(x, 0)
         self.save_for_backward(y)
         return y
 
@@ -51,6 +63,8 @@ class Relu(Op):
         (y,) = self.saved_arrays
         if grad.__class__ is not np.ndarray and _on_cuda(grad):  # CUDA: one fused kernel
             return _fused("relu_grad")(grad, y)
+        if type(grad) is np.ndarray and type(y) is np.ndarray and grad.shape == y.shape:
+            return parallel_elementwise(np, _relu_grad_into, np.empty_like(grad), grad, y)
         return grad * _positive(y, grad.dtype)
 
 

@@ -23,6 +23,7 @@ import math
 
 from ember.autograd.op import Op
 from ember.tensor import Tensor
+from ember.ops._im2col import fixed_parts, run_parts
 
 __all__ = ["BatchNormTrain", "ChannelAffine", "RowNorm", "batch_norm_train",
            "channel_affine", "row_norm"]
@@ -107,18 +108,30 @@ class BatchNormTrain(_NormBase):
         n = N * L
         self.NCL = (N, C, L)
         x2 = x.reshape(N, C * L)
-        s = _colsum(xp, x2)
-        if L > 1:
-            s = s.reshape(C, L).sum(1)
-        mean = s / n
-        xc = x2 - _rep(xp, mean, L)
-        xc3 = xc.reshape(N, C, L)
-        var = xp.einsum("ncl,ncl->c", xc3, xc3) / n
-        invstd = 1.0 / xp.sqrt(var + self.eps)
-        a = invstd * w if w is not None else invstd
-        y = xc * _rep(xp, a, L)
-        if b is not None:
-            y += _rep(xp, b, L)
+        xc = xp.empty((N, C * L), dtype=x.dtype)
+        y = xp.empty((N, C * L), dtype=x.dtype)
+        mean = xp.empty(C, dtype=x.dtype)
+        var = xp.empty(C, dtype=x.dtype)
+        invstd = xp.empty(C, dtype=x.dtype)
+
+        def channels(c0, c1):        # every statistic is per channel: parts of channels
+            cols = slice(c0 * L, c1 * L)
+            xs, xcs, ys = x2[:, cols], xc[:, cols], y[:, cols]
+            s = _colsum(xp, xs)
+            if L > 1:
+                s = s.reshape(c1 - c0, L).sum(1)
+            m = mean[c0:c1]
+            m[...] = s / n
+            xp.subtract(xs, _rep(xp, m, L), out=xcs)
+            xc3 = xcs.reshape(N, c1 - c0, L)
+            var[c0:c1] = xp.einsum("ncl,ncl->c", xc3, xc3) / n
+            inv = invstd[c0:c1]
+            inv[...] = 1.0 / xp.sqrt(var[c0:c1] + self.eps)
+            a = inv * w[c0:c1] if w is not None else inv
+            xp.multiply(xcs, _rep(xp, a, L), out=ys)
+            if b is not None:
+                ys += _rep(xp, b[c0:c1], L)
+        run_parts(xp, fixed_parts(C, x.size), channels)
         self.xc, self.invstd = xc, invstd
         self._has_w = w is not None
         self._b_shape = None if b is None else b.shape
@@ -138,20 +151,31 @@ class BatchNormTrain(_NormBase):
         xp = self.xp
         n = N * L
         g2 = gd.reshape(N, C * L)
-        s1 = _colsum(xp, g2)
-        if L > 1:
-            s1 = s1.reshape(C, L).sum(1)
-        s2 = xp.einsum("ncl,ncl->c", gd.reshape(N, C, L), self.xc.reshape(N, C, L))
-        invstd = self.invstd
-        dx = dw = db = None
-        if needs[0]:
-            a = invstd * w if w is not None else invstd
-            k2 = a * (invstd * invstd) * s2 / n
-            k1 = a * s1 / n
-            tmp = self.xc * _rep(xp, k2, L)
-            tmp += _rep(xp, k1, L)
-            dx = g2 * _rep(xp, a, L)
-            dx -= tmp
+        xc, invstd = self.xc, self.invstd
+        s1 = xp.empty(C, dtype=invstd.dtype)
+        s2 = xp.empty(C, dtype=invstd.dtype)
+        dx = xp.empty((N, C * L), dtype=gd.dtype) if needs[0] else None
+
+        def channels(c0, c1):
+            cols = slice(c0 * L, c1 * L)
+            gs, xcs = g2[:, cols], xc[:, cols]
+            t = _colsum(xp, gs)
+            s1[c0:c1] = t.reshape(c1 - c0, L).sum(1) if L > 1 else t
+            s2[c0:c1] = xp.einsum("ncl,ncl->c", gs.reshape(N, c1 - c0, L),
+                                  xcs.reshape(N, c1 - c0, L))
+            if dx is not None:
+                inv = invstd[c0:c1]
+                a = inv * w[c0:c1] if w is not None else inv
+                k2 = a * (inv * inv) * s2[c0:c1] / n
+                k1 = a * s1[c0:c1] / n
+                tmp = xcs * _rep(xp, k2, L)
+                tmp += _rep(xp, k1, L)
+                dxs = dx[:, cols]
+                xp.multiply(gs, _rep(xp, a, L), out=dxs)
+                dxs -= tmp
+        run_parts(xp, fixed_parts(C, gd.size), channels)
+        dw = db = None
+        if dx is not None:
             dx = dx.reshape(gd.shape)
         if len(needs) > 1 and needs[1]:
             dw = (s2 * invstd).astype(gd.dtype, copy=False)

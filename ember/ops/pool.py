@@ -17,7 +17,7 @@ import numpy as np
 
 from ..autograd.op import Op
 from ._im2col import (ntuple, pad_spatial, crop_spatial,
-                      pool_cols, pool_uncols, fold_windows)
+                      pool_cols, pool_uncols, fold_windows, fixed_parts, run_parts)
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
@@ -121,6 +121,20 @@ def _max_forward(xp, x, k, s, plo, phi, d, osize):
     return y, arg
 
 
+def _by_samples(xp, x, fn):
+    """``fn(x)`` -> ``(y, arg)``, run on parts of the batch over ember's threads when ``x``
+    is big (every sample is pooled on its own)."""
+    parts = fixed_parts(x.shape[0], x.size)
+    if xp is not np or len(parts) < 2:
+        return fn(x)
+    outs = [None] * len(parts)
+
+    def samples(a, b):
+        outs[parts.index((a, b))] = fn(x[a:b])
+    run_parts(xp, parts, samples)
+    return (xp.concatenate([o[0] for o in outs]), xp.concatenate([o[1] for o in outs]))
+
+
 def _max_scatter(xp, g, arg, k, s, plo, phi, d, in_size):
     """Adjoint of the arg-gather: route g to the winning input of each window (per kernel
     offset ``g * (arg == i)``, folded back with ``fold_windows``)."""
@@ -167,7 +181,8 @@ class _MaxPoolNd(Op):
     torch_name = "MaxPoolWithIndices"
 
     def forward(self, x):
-        y, arg = _max_forward(self.xp, x, self.k, self.s, self.plo, self.phi, self.d, self.osize)
+        y, arg = _by_samples(self.xp, x, lambda xs: _max_forward(
+            self.xp, xs, self.k, self.s, self.plo, self.phi, self.d, self.osize))
         self.arg = arg
         self.box["arg"] = arg
         self.in_size = x.shape[2:]
@@ -183,8 +198,18 @@ class _MaxPoolNd(Op):
 
 class _MaxScatter(Op):
     def forward(self, g):
-        return _max_scatter(self.xp, g, self.arg, self.k, self.s, self.plo, self.phi, self.d,
-                            self.in_size)
+        xp, arg = self.xp, self.arg
+        parts = fixed_parts(g.shape[0], g.size * math.prod(self.k))
+        if xp is not np or len(parts) < 2:
+            return _max_scatter(xp, g, arg, self.k, self.s, self.plo, self.phi, self.d,
+                                self.in_size)
+        gx = xp.empty(g.shape[:2] + tuple(self.in_size), dtype=g.dtype)
+
+        def samples(a, b):
+            gx[a:b] = _max_scatter(xp, g[a:b], arg[a:b], self.k, self.s, self.plo, self.phi,
+                                   self.d, self.in_size)
+        run_parts(xp, parts, samples)
+        return gx
 
     def backward(self, gg):
         return _MaxGather.apply(gg, arg=self.arg, k=self.k, s=self.s, plo=self.plo,

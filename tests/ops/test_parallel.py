@@ -118,3 +118,50 @@ def test_conv_weight_gradient_is_bitwise_the_same_for_any_thread_count():
     for g in grads[1:]:
         np.testing.assert_array_equal(g[0], grads[0][0])
         np.testing.assert_array_equal(g[1], grads[0][1])
+
+
+# ---------------------------------------------------------------- memory-bound ops in parts
+@pytest.fixture
+def tiny_parts(monkeypatch):
+    """Split batch norm, relu and max pooling into parts even on test-sized tensors."""
+    import ember.ops._im2col as im
+    monkeypatch.setattr(im, "PART_ELEMENTS", 16)
+
+
+PARTED_OPS = {
+    "batch_norm": (lambda F: (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True)),
+                   [(4, 5, 3, 3), (5,), (5,)]),
+    "relu": (lambda F: F.relu, [(4, 5, 3, 3)]),
+    "max_pool2d": (lambda F: (lambda x: F.max_pool2d(x, 2)), [(5, 3, 4, 6)]),
+    "max_pool2d_overlap": (lambda F: (lambda x: F.max_pool2d(x, 3, 2, 1)), [(5, 3, 5, 6)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PARTED_OPS))
+def test_ops_split_in_parts_match_torch(name, tiny_parts, four_threads):
+    from tests.helpers import check_op, torch
+    import ember.nn.functional as F
+    make, shapes = PARTED_OPS[name]
+    check_op(make(F), torch is not None and make(torch.nn.functional), shapes)
+
+
+@pytest.mark.parametrize("name", sorted(PARTED_OPS))
+def test_ops_split_in_parts_are_bitwise_the_same_for_any_thread_count(name, tiny_parts):
+    import ember.nn.functional as F
+    make, shapes = PARTED_OPS[name]
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    results = []
+    old = ember.get_num_threads()
+    try:
+        for t in (1, 3):
+            ember.set_num_threads(t)
+            ts = [ember.from_numpy(a.copy()).requires_grad_() for a in arrays]
+            y = make(F)(*ts)
+            y.backward(ember.from_numpy(np.cos(np.arange(y.numel(), dtype=np.float32))
+                                        .reshape(tuple(y.shape))))
+            results.append([y.detach().numpy()] + [t_.grad.numpy() for t_ in ts])
+    finally:
+        ember.set_num_threads(old)
+    for a, b in zip(*results):
+        assert np.array_equal(a, b)
