@@ -199,7 +199,9 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
         node = _op._edge(self)[0]
-        hooks = node.__dict__.setdefault("_post_acc_hooks", [])
+        hooks = node._post_acc_hooks
+        if hooks is None:
+            hooks = node._post_acc_hooks = []
         hooks.append(hook)
         return _op._RemovableHandle(hooks, hook)
 

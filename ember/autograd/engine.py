@@ -354,9 +354,12 @@ def _accumulate(node, g, create_graph, is_shared):
         leaf._grad = _op._Tensor._wrap(arr)
     elif old._rg or old.grad_fn is not None:
         leaf._grad = (old + _op._Tensor._wrap(arr)).detach()
+    elif arr.size == 1:  # (NumPy's in-place add costs twice an add on one element)
+        od = old._data
+        od[...] = od + arr
     else:
         old._data += arr
-    hooks = node.__dict__.get("_post_acc_hooks")
+    hooks = node._post_acc_hooks
     if hooks:
         for hook in list(hooks):
             hook(leaf)

@@ -74,7 +74,6 @@ class Op:
     _saved = None
     _freed = False
     _hooks = None            # a _NodeHooks once any hook is registered (one check in the engine)
-    _inputs = None
     _anomaly_trace = None
     _name = None
     _raw_derivative = False  # backward_raw is ``derivative`` on saved_arrays (set per class)
@@ -97,39 +96,38 @@ class Op:
 
     @classmethod
     def apply(cls, *args, **params):
-        # The hot path of every op: kept lean (no per-op validation, few attribute writes).
+        # The hot path of every op: kept lean (no per-op validation, few attribute writes,
+        # one- and two-input calls unrolled so no lists are built).
         if _observer is not None:
             return _observer(cls, args, params)
-        Tensor = _Tensor
         fn = cls.__new__(cls)
         if params:
             fn.__dict__.update(params)
+        n = len(args)
         try:  # all Tensors: the common case
-            arrays = [t._data for t in args]
-            tensors = args
-            if STATE.enabled:
-                need = tuple([t._rg for t in args])
-                record = True in need
+            if n == 2:
+                a, b = args
+                arrays = (a._data, b._data)
+                need = (a._rg, b._rg) if STATE.enabled else (False, False)
+            elif n == 1:
+                a = args[0]
+                arrays = (a._data,)
+                need = (a._rg,) if STATE.enabled else (False,)
             else:
-                record = False
+                arrays = [t._data for t in args]
+                need = tuple([t._rg for t in args]) if STATE.enabled else (False,) * n
+            tensors = args
         except AttributeError:  # None for an absent optional input, or constants to wrap
+            Tensor = _Tensor
             tensors = tuple([t if t is None or isinstance(t, Tensor) else Tensor._wrap(np.asarray(t))
                              for t in args])
             arrays = [None if t is None else t._data for t in tensors]
-            if STATE.enabled:
-                need = tuple([t is not None and t._rg for t in tensors])
-                record = True in need
-            else:
-                record = False
+            need = tuple([t is not None and t._rg for t in tensors]) if STATE.enabled else (False,) * n
+        fn.needs_input_grad = need
         a0 = arrays[0]
         if a0.__class__ is not np.ndarray and a0 is not None:
             from ..backend import get_array_module
             fn.xp = get_array_module(a0)
-        if record:
-            fn.needs_input_grad = need
-            fn._inputs = tensors
-        else:
-            fn.needs_input_grad = (False,) * len(tensors)
         try:
             out = raw = fn.forward(*arrays)
         except TypeError:  # NumPy and CuPy arrays mixed: PyTorch's error names the devices,
@@ -139,24 +137,30 @@ class Op:
                 raise
             fn.xp, arrays = moved
             out = raw = fn.forward(*arrays)
+        record = True in need
         if out.__class__ is not np.ndarray:
             if out.__class__ is tuple:
                 return _finish_multi(fn, cls, tensors, need if record else None, out)
             if isinstance(out, np.generic):
                 out = np.asarray(out)  # NumPy math on 0-d arrays returns scalars
-        res = object.__new__(Tensor)
+        res = object.__new__(_Tensor)
         if not record:
             res._init(out, False, None)
             fn._saved = None
         else:
-            fn._inputs = None
-            fn.next_functions = tuple([((t.grad_fn, t._out_nr) if t.grad_fn is not None else _edge(t))
-                                       if n else (None, 0) for t, n in zip(tensors, need)])
+            if n == 2:
+                fn.next_functions = (
+                    ((a.grad_fn, a._out_nr) if a.grad_fn is not None else _edge(a)) if need[0] else _NO_EDGE,
+                    ((b.grad_fn, b._out_nr) if b.grad_fn is not None else _edge(b)) if need[1] else _NO_EDGE)
+            elif n == 1:
+                fn.next_functions = ((a.grad_fn, a._out_nr) if a.grad_fn is not None else _edge(a),)
+            else:
+                fn.next_functions = tuple([((t.grad_fn, t._out_nr) if t.grad_fn is not None else _edge(t))
+                                           if r else _NO_EDGE for t, r in zip(tensors, need)])
             res._init(out, True, fn)
             saved = fn._saved
             if saved is not None:
-                # (``raw``: the saved output may be the scalar that forward returned)
-                fn._saved = tuple([_pack(out if s is raw else s, (out,), (res,)) for s in saved])
+                fn._saved = _pack_saved(saved, tensors, (raw,), (out,), (res,))
             if STATE.anomaly:
                 _record_trace(fn)
         if cls.is_view:
@@ -169,19 +173,9 @@ class Op:
     # -- forward-side helpers ------------------------------------------------------
     def save_for_backward(self, *arrays):
         """Keep arrays for backward (call from ``forward``). Inputs and outputs come back
-        from ``saved_tensors`` as graph-connected Tensors, others as constants."""
-        inputs = self._inputs
-        if inputs is None:  # not recording a graph: nothing will run backward
-            return
-        packed = []
-        for a in arrays:
-            for t in inputs:
-                if t is not None and t._data is a:
-                    packed.append(t)
-                    break
-            else:
-                packed.append(a)
-        self._saved = packed
+        from ``saved_tensors`` as graph-connected Tensors, others as constants (``apply``
+        packs them once the outputs exist; nothing is kept when no graph is recorded)."""
+        self._saved = arrays
 
     # -- backward-side helpers -----------------------------------------------------
     @property
@@ -300,6 +294,7 @@ class _RemovableHandle:
 class AccumulateGrad(Op):
     """Graph sink for a leaf tensor: adds the incoming gradient into ``leaf.grad``."""
     torch_name = "AccumulateGrad"
+    _post_acc_hooks = None  # a list once Tensor.register_post_accumulate_grad_hook is called
 
     def __init__(self, leaf):
         self._leaf = weakref.ref(leaf)
@@ -344,8 +339,7 @@ def _finish_multi(fn, cls, tensors, need, outs):
         fn._saved = None
         res = tuple([Tensor._wrap(o) for o in outs])
     else:
-        fn._inputs = None
-        fn.next_functions = tuple([_edge(t) if n else (None, 0) for t, n in zip(tensors, need)])
+        fn.next_functions = tuple([_edge(t) if n else _NO_EDGE for t, n in zip(tensors, need)])
         diff = cls.differentiable_outputs
         res = []
         meta = []
@@ -359,8 +353,7 @@ def _finish_multi(fn, cls, tensors, need, outs):
         fn._out_meta = tuple(meta)
         saved = fn._saved
         if saved is not None:
-            fn._saved = tuple([_pack(next((o for r, o in zip(raw_outs, outs) if s is r), s), outs, res)
-                               for s in saved])
+            fn._saved = _pack_saved(saved, tensors, raw_outs, outs, res)
         if STATE.anomaly:
             _record_trace(fn)
     if cls.is_view:
@@ -376,6 +369,34 @@ def _record_trace(fn):
 
 # A saved value is packed as (tensor or marker, array, version counter, version).
 _OUT = object()  # marker: the saved value is one of the op's outputs
+
+
+_NO_EDGE = (None, 0)  # the edge of an input that needs no gradient
+
+
+def _pack_saved(saved, tensors, raw_outs, outs, res):
+    """Pack the arrays an op's ``forward`` saved: its inputs' arrays as the input Tensors,
+    its outputs (``raw_outs`` as forward returned them, ``outs`` as arrays) as markers
+    rebuilt on unpack, anything else as a constant; each with its version."""
+    packed = []
+    for s in saved:
+        for t in tensors:
+            if t is not None and t._data is s:
+                vc = t._vc
+                if vc is None:
+                    vc = t._vc = [0]
+                packed.append((t, None, vc, vc[0], None))
+                break
+        else:
+            for i, r in enumerate(raw_outs):
+                if s is r:
+                    o, t = outs[i], res[i]
+                    vc = t._get_vc()
+                    packed.append((_OUT, o, vc, vc[0], (t._rg, t._out_nr)))
+                    break
+            else:
+                packed.append((None, s, None, 0, None))
+    return tuple(packed)
 
 
 def _pack(s, outs, res):
