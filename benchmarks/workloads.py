@@ -1,6 +1,7 @@
 """The benchmark workloads. Each ``build_<name>(lib)`` returns a zero-argument step
 function for ``lib`` in ('ember', 'torch'), built from the same seeded data and the same
 initial weights (PyTorch's init, loaded into ember through its state_dict)."""
+import functools
 import importlib
 
 import numpy as np
@@ -309,10 +310,16 @@ def _read_idx(folder, name):
 def fashion_train_arrays(samples=None):
     """The first ``samples`` (default ``$EMBER_BENCH_EPOCH_SAMPLES``, else all 60,000)
     Fashion-MNIST training images, normalised as the recipes do, and their labels; read
-    with NumPy alone, so the PyTorch process never imports ember."""
+    with NumPy alone, so the PyTorch process never imports ember. Read once per process
+    (``benchmarks.memory`` reads them before its measurement: the peak is training's)."""
     import os
     if samples is None:
         samples = int(os.environ.get(EPOCH_SAMPLES_ENV) or 0) or None
+    return _fashion_arrays(samples)
+
+
+@functools.lru_cache(maxsize=2)
+def _fashion_arrays(samples):
     folder = _fashion_folder()
     images = _read_idx(folder, "train-images-idx3-ubyte")[:samples]
     labels = _read_idx(folder, "train-labels-idx1-ubyte")[:samples].astype(np.int64)
