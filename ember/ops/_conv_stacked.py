@@ -9,23 +9,26 @@ offset ``k`` is a *shift* of the flat index: output ``q`` reads ``P[c, q + shift
 
 and the kernel dims are split in two groups:
 
-- the trailing dims ``k_col`` (at least the last one) are expanded as **columns**,
+- the leading dims ``k_col`` (at least the first one) are expanded as **columns**,
   ``cols[(c, k_col), r] = P[c, r + shift(k_col)]``: each column row is ONE contiguous slice
   of ``P`` (a memcpy, not the strided copy of an im2col);
-- the leading dims ``k_lead`` are **stacked** on the GEMM's rows: one GEMM
-  ``Z = W_stacked (KL*O, C*K_col) @ cols (C*K_col, N)`` computes every partial sum, and the
-  output adds the ``KL`` row blocks of ``Z``, each read at its own shift:
-  ``y[o, q] = sum_{k_lead} Z[k_lead, o, q + shift(k_lead)]``.
+- the trailing dims ``k_stack`` (at least the last one, unless the channels are few) are
+  **stacked** on the GEMM's rows: one GEMM ``Z = W_stacked (KS*O, C*K_col) @ cols
+  (C*K_col, N)`` computes every partial sum, and the output adds the ``KS`` row blocks of
+  ``Z``, each read at its own shift: ``y[o, q] = sum_{k_stack} Z[k_stack, o, q +
+  shift(k_stack)]``. The trailing dims have the smallest shifts (the last one's is
+  ``k * dilation`` elements), so the GEMM computes only a few columns more than the
+  outputs need.
 
 For a 2-D 4x4 convolution with 64 channels that is a 256x256 @ 256xN GEMM (OpenBLAS ~175
 GFLOP/s on one core here) instead of im2col's 64x1024 @ 1024xN (~145) over four times as
 many column bytes. The outputs at padded positions (and between samples) are computed and
 dropped: the plan is only used while that waste stays below ``MAX_WASTE``. Columns are
-taken over more kernel dims when the channels are few (``MIN_GEMM_K``), down to a plain
-flat im2col (``k_lead`` empty) for e.g. a 1-channel input.
+taken over more kernel dims when the channels are few (``MIN_GEMM_K``), up to a plain
+flat im2col (``k_stack`` empty) for e.g. a 1-channel input.
 
-The weight gradient uses the same columns: ``dW[o, c, k_lead, k_col] = sum_r gy[o, r] *
-cols[(c, k_col), r + shift(k_lead)]``, one GEMM per leading offset with the chunk's samples
+The weight gradient uses the same columns: ``dW[o, c, k_col, k_stack] = sum_r gy[o, r] *
+cols[(c, k_col), r + shift(k_stack)]``, one GEMM per stacked offset with the chunk's samples
 summed inside it (gy is written into a zeroed copy of the flat layout, so padded positions
 contribute nothing). The chunks depend on the shapes only, and their partial sums are added
 in chunk order: the result does not depend on the number of threads.
@@ -61,14 +64,14 @@ class StackedPlan:
         self.osize = tuple(osize)
         self.plane = math.prod(psize)
         self.sf = sf = [math.prod(psize[i + 1:]) for i in range(nd)]
-        j = nd - 1
-        while j > 0 and c * math.prod(ksize[j:]) < MIN_GEMM_K:
-            j -= 1
-        self.lead = tuple(ksize[:j])
-        self.kcol = tuple(ksize[j:])
-        self.col_steps = tuple(d * f for d, f in zip(dilation[j:], sf[j:]))
-        self.shifts = [sum(k * d * f for k, d, f in zip(off, dilation, sf))
-                       for off in kernel_offsets(self.lead)]
+        j = 1               # columns over kernel dims [0, j), stacked over [j, nd)
+        while j < nd and c * math.prod(ksize[:j]) < MIN_GEMM_K:
+            j += 1
+        self.kcol = tuple(ksize[:j])
+        self.stack = tuple(ksize[j:])
+        self.col_steps = tuple(d * f for d, f in zip(dilation[:j], sf[:j]))
+        self.shifts = [sum(k * d * f for k, d, f in zip(off, dilation[j:], sf[j:]))
+                       for off in kernel_offsets(self.stack)]
         self.kl = len(self.shifts)
         self.ck = c * math.prod(self.kcol)
         self.last = sum((o - 1) * f for o, f in zip(osize, sf))   # flat index of the last output
@@ -82,7 +85,7 @@ class StackedPlan:
         return (m - 1) * self.plane + self.last + 1
 
     def width(self, m):
-        """Columns of the chunk's GEMM (the reach plus the largest leading shift)."""
+        """Columns of the chunk's GEMM (the reach plus the largest stacked shift)."""
         return self.reach(m) + self.shifts[-1]
 
     def buffers(self, xp, dtype):
@@ -127,10 +130,10 @@ def stacked_plan(xshape, ksize, plo, phi, stride, dilation, groups, osize, items
 
 
 def _stacked_weight_matrix(xp, w, plan):
-    """``W (O, C, *lead, *kcol)`` as the ``(KL*O, C*K_col)`` stacked GEMM operand."""
+    """``W (O, C, *kcol, *stack)`` as the ``(KS*O, C*K_col)`` stacked GEMM operand."""
     o, c = w.shape[:2]
-    nl = len(plan.lead)
-    axes = tuple(range(2, 2 + nl)) + (0, 1) + tuple(range(2 + nl, w.ndim))
+    nc = len(plan.kcol)
+    axes = tuple(range(2 + nc, w.ndim)) + (0, 1) + tuple(range(2, 2 + nc))
     return xp.ascontiguousarray(w.transpose(axes)).reshape(plan.kl * o, plan.ck)
 
 
@@ -168,30 +171,35 @@ def stacked_forward(xp, x, w, b, plan):
 
 def stacked_weight(xp, x, gy, wshape, plan):
     """``dL/dw`` of ``conv(x, w)`` (stride 1, one group) given ``gy``, with the stacked
-    kernel; the per-chunk partial sums are added in chunk order (thread-count independent)."""
+    kernel: ``G (KS*O, N) @ cols.T`` where row block ``i`` of ``G`` is ``gy`` in the chunk's
+    flat layout moved right by the stacked shift ``i`` (zero at padded positions), so one
+    GEMM sums over the chunk's samples and positions for every stacked offset at once. The
+    per-chunk partial sums are added in chunk order (thread-count independent)."""
     o = wshape[0]
 
     def run(chunks):
         bufs = plan.buffers(xp, x.dtype)
-        gbuf = xp.zeros((o, plan.m * plan.plane), dtype=gy.dtype)
+        gbuf = xp.zeros(plan.kl * o * plan.width(plan.m), dtype=gy.dtype)
         sums = []
         for a, e in chunks:
             m = e - a
+            wd = plan.width(m)
+            blk = o * wd
             cols = plan.columns(xp, bufs, x, a, e)
-            plan.real(xp, gbuf.reshape(-1), 0, gbuf.shape[1], m, o)[...] = gy[a:e]
-            r = plan.reach(m)
-            gt = gbuf[:, :r].T
-            part = xp.empty((plan.kl, plan.ck, o), dtype=gy.dtype)
-            for i, s in enumerate(plan.shifts):
-                xp.matmul(cols[:, s:s + r], gt, out=part[i])
-            sums.append(part)
+            if m != plan.m:          # a shorter last chunk: its rows are laid out anew
+                gbuf[:blk] = 0
+            plan.real(xp, gbuf, 0, wd, m, o)[...] = gy[a:e]
+            for i, s in enumerate(plan.shifts[1:], 1):
+                gbuf[i * blk:i * blk + s] = 0
+                gbuf[i * blk + s:(i + 1) * blk] = gbuf[:blk - s]
+            sums.append(xp.matmul(gbuf[:plan.kl * blk].reshape(plan.kl * o, wd), cols.T))
         return sums
     sums = [s for part in split_over_threads(xp, plan.chunks, run) for s in part]
     acc = sums[0]
     for more in sums[1:]:
         acc += more
-    # (KL, C*K_col, O) -> (O, C, *lead, *kcol)
-    nl = len(plan.lead)
-    acc = acc.reshape(plan.lead + (plan.c,) + plan.kcol + (o,))
-    axes = (acc.ndim - 1, nl) + tuple(range(nl)) + tuple(range(nl + 1, acc.ndim - 1))
+    # (KS*O, C*K_col) -> (O, C, *kcol, *stack)
+    ns, nc = len(plan.stack), len(plan.kcol)
+    acc = acc.reshape(plan.stack + (o, plan.c) + plan.kcol)
+    axes = (ns, ns + 1) + tuple(range(ns + 2, ns + 2 + nc)) + tuple(range(ns))
     return xp.ascontiguousarray(acc.transpose(axes)).reshape(wshape)

@@ -182,14 +182,18 @@ def parallel_chunks(xp, n, size, fn):
 # Memory-bound ops (batch norm, relu, pooling) split their work in parts of at least this many
 # elements. The parts depend on the shape only, never on the thread count or the load, so a
 # reduction computed part by part gives the same bits on 1 thread or 4.
-PART_ELEMENTS = 1 << 18
-MAX_PARTS = 16
+PART_ELEMENTS = 1 << 19
+MAX_PARTS = 8
 
 
 def fixed_parts(n, size):
     """``[(a, b), ...]`` covering ``range(n)`` (``n`` rows of a ``size``-element array), in
-    parts of about ``PART_ELEMENTS`` elements or more (at most ``MAX_PARTS``, at most n)."""
-    return _split(n, max(1, min(n, size // PART_ELEMENTS, MAX_PARTS)))
+    1, 2, 4 or 8 parts (a power of two, so that 2 or 4 threads share them evenly) of at
+    least ``PART_ELEMENTS`` elements each, at most n."""
+    k = 1
+    while k * 2 <= min(n, size // PART_ELEMENTS, MAX_PARTS):
+        k *= 2
+    return _split(n, k)
 
 
 def run_parts(xp, parts, fn):

@@ -108,30 +108,29 @@ class BatchNormTrain(_NormBase):
         n = N * L
         self.NCL = (N, C, L)
         x2 = x.reshape(N, C * L)
+        # three passes over parts of the batch (contiguous row blocks: NumPy's elementwise
+        # loops run 2-4x slower on strided 2-D views), each on ember's threads; the
+        # statistics are sums of per-part partial sums, added in part order
+        parts = fixed_parts(N, x.size)
+        mean = _channel_sums(xp, parts, C, L, lambda a, b: _colsum(xp, x2[a:b])) / n
+        mean_r = _rep(xp, mean, L)
         xc = xp.empty((N, C * L), dtype=x.dtype)
-        y = xp.empty((N, C * L), dtype=x.dtype)
-        mean = xp.empty(C, dtype=x.dtype)
-        var = xp.empty(C, dtype=x.dtype)
-        invstd = xp.empty(C, dtype=x.dtype)
 
-        def channels(c0, c1):        # every statistic is per channel: parts of channels
-            cols = slice(c0 * L, c1 * L)
-            xs, xcs, ys = x2[:, cols], xc[:, cols], y[:, cols]
-            s = _colsum(xp, xs)
-            if L > 1:
-                s = s.reshape(c1 - c0, L).sum(1)
-            m = mean[c0:c1]
-            m[...] = s / n
-            xp.subtract(xs, _rep(xp, m, L), out=xcs)
-            xc3 = xcs.reshape(N, c1 - c0, L)
-            var[c0:c1] = xp.einsum("ncl,ncl->c", xc3, xc3) / n
-            inv = invstd[c0:c1]
-            inv[...] = 1.0 / xp.sqrt(var[c0:c1] + self.eps)
-            a = inv * w[c0:c1] if w is not None else inv
-            xp.multiply(xcs, _rep(xp, a, L), out=ys)
-            if b is not None:
-                ys += _rep(xp, b[c0:c1], L)
-        run_parts(xp, fixed_parts(C, x.size), channels)
+        def centre(a, b):
+            xcs = xp.subtract(x2[a:b], mean_r, out=xc[a:b])
+            x3 = xcs.reshape(b - a, C, L)
+            return xp.einsum("ncl,ncl->c", x3, x3)
+        var = _part_sums(xp, parts, centre) / n
+        invstd = 1.0 / xp.sqrt(var + self.eps)
+        scale_r = _rep(xp, invstd * w if w is not None else invstd, L)
+        bias_r = None if b is None else _rep(xp, b, L)
+        y = xp.empty((N, C * L), dtype=x.dtype)
+
+        def affine(a, b):
+            ys = xp.multiply(xc[a:b], scale_r, out=y[a:b])
+            if bias_r is not None:
+                ys += bias_r
+        run_parts(xp, parts, affine)
         self.xc, self.invstd = xc, invstd
         self._has_w = w is not None
         self._b_shape = None if b is None else b.shape
@@ -152,36 +151,56 @@ class BatchNormTrain(_NormBase):
         n = N * L
         g2 = gd.reshape(N, C * L)
         xc, invstd = self.xc, self.invstd
-        s1 = xp.empty(C, dtype=invstd.dtype)
-        s2 = xp.empty(C, dtype=invstd.dtype)
-        dx = xp.empty((N, C * L), dtype=gd.dtype) if needs[0] else None
+        parts = fixed_parts(N, gd.size)
 
-        def channels(c0, c1):
-            cols = slice(c0 * L, c1 * L)
-            gs, xcs = g2[:, cols], xc[:, cols]
-            t = _colsum(xp, gs)
-            s1[c0:c1] = t.reshape(c1 - c0, L).sum(1) if L > 1 else t
-            s2[c0:c1] = xp.einsum("ncl,ncl->c", gs.reshape(N, c1 - c0, L),
-                                  xcs.reshape(N, c1 - c0, L))
-            if dx is not None:
-                inv = invstd[c0:c1]
-                a = inv * w[c0:c1] if w is not None else inv
-                k2 = a * (inv * inv) * s2[c0:c1] / n
-                k1 = a * s1[c0:c1] / n
-                tmp = xcs * _rep(xp, k2, L)
-                tmp += _rep(xp, k1, L)
-                dxs = dx[:, cols]
-                xp.multiply(gs, _rep(xp, a, L), out=dxs)
+        def sums(a, b):
+            s1 = _colsum(xp, g2[a:b])
+            s1 = s1.reshape(C, L).sum(1) if L > 1 else s1
+            s2 = xp.einsum("ncl,ncl->c", g2[a:b].reshape(b - a, C, L),
+                           xc[a:b].reshape(b - a, C, L))
+            return xp.stack([s1, s2])
+        s1, s2 = _part_sums(xp, parts, sums)
+        dx = dw = db = None
+        if needs[0]:
+            a_ = invstd * w if w is not None else invstd
+            a_r = _rep(xp, a_, L)
+            k2_r = _rep(xp, a_ * (invstd * invstd) * s2 / n, L)
+            k1_r = _rep(xp, a_ * s1 / n, L)
+            dx = xp.empty((N, C * L), dtype=gd.dtype)
+
+            def grad_in(a, b):
+                tmp = xc[a:b] * k2_r
+                tmp += k1_r
+                dxs = xp.multiply(g2[a:b], a_r, out=dx[a:b])
                 dxs -= tmp
-        run_parts(xp, fixed_parts(C, gd.size), channels)
-        dw = db = None
-        if dx is not None:
+            run_parts(xp, parts, grad_in)
             dx = dx.reshape(gd.shape)
         if len(needs) > 1 and needs[1]:
             dw = (s2 * invstd).astype(gd.dtype, copy=False)
         if len(needs) > 2 and needs[2]:
             db = s1.astype(gd.dtype, copy=False)
         return dx, dw, db
+
+
+def _part_sums(xp, parts, fn):
+    """``sum_p fn(*p)`` over ``parts`` run on ember's threads, added in part order (the same
+    bits whatever the thread count)."""
+    out = [None] * len(parts)
+    index = {p: i for i, p in enumerate(parts)}
+
+    def one(a, b):
+        out[index[(a, b)]] = fn(a, b)
+    run_parts(xp, parts, one)
+    acc = out[0]
+    for more in out[1:]:
+        acc = acc + more
+    return acc
+
+
+def _channel_sums(xp, parts, C, L, colsum):
+    """Per-channel sums from per-part column sums ``colsum(a, b)`` of an (N, C*L) array."""
+    s = _part_sums(xp, parts, colsum)
+    return s.reshape(C, L).sum(1) if L > 1 else s
 
 
 def batch_norm_train(x, weight, bias, eps):

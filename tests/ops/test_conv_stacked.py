@@ -20,9 +20,9 @@ def _fixed_chunks(nb):
 
 
 @pytest.fixture(params=[(1, 1), (2, 1), (2, 10 ** 9)],
-                ids=["chunk1-lastdim", "chunk2-lastdim", "chunk2-allcols"])
+                ids=["chunk1-firstdim", "chunk2-firstdim", "chunk2-allcols"])
 def stacked(request, monkeypatch):
-    """Force the stacked kernel whatever the waste; columns over the last kernel dim only
+    """Force the stacked kernel whatever the waste; columns over the first kernel dim only
     (MIN_GEMM_K 1) or over all kernel dims (a huge MIN_GEMM_K); chunks of 1 or 2 samples."""
     nb, min_k = request.param
     monkeypatch.setattr(stacked_mod, "MAX_WASTE", 1e9)
@@ -38,8 +38,8 @@ def _is_stacked(case):
 
 
 STACKED_CASES = [c for c in CONV_CASES if _is_stacked(c)] + [
-    (2, 3, 4, (3, 2), 1, (1, 0), (1, 2), 1, 7),     # dilated along the column dim only
-    (3, 2, 3, (2, 3, 2), 1, 1, (2, 1, 1), 1, 5),    # 3-D, dilated along a stacked dim
+    (2, 3, 4, (3, 2), 1, (1, 0), (1, 2), 1, 7),     # dilated along the stacked dim only
+    (3, 2, 3, (2, 3, 2), 1, 1, (2, 1, 2), 1, 5),    # 3-D, dilated along column and stacked dims
 ]
 
 
