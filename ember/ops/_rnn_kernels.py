@@ -9,8 +9,12 @@ per-step GEMM (which, on a busy machine, can cost a scheduler slice each). Every
 
 Forward kernels return what their backward needs; backward kernels fill the gate
 gradients ``(N, G*H)`` and update ``dh``/``dc`` (the running state gradients, ``(B, .)``)
-in place, leaving the initial states' gradients there.
+in place, leaving the initial states' gradients there. The recurrent weights' gradients
+(``dW_hh = sum_t dgh_t^T h_{t-1}``, ``db_hh``) come from :class:`WeightGrads`: GEMMs over
+fixed chunks of steps, run on a second ember thread while the backward recurrence goes on.
 """
+import threading
+
 import numpy as np
 
 from ._im2col import _split, _threads, run_shared
@@ -19,16 +23,123 @@ _MIN_SPLIT_WORK = 1 << 18   # multiply-adds per step below which one thread is f
 _MIN_ROWS = 32              # rows per part: smaller per-step GEMMs lose more than a thread gains
 
 
+def _row_threads(xp, B, per_step_work):
+    """Threads the batch rows are split over (1: all rows in one part)."""
+    t = min(_threads(), B // _MIN_ROWS) if xp is np else 1
+    return t if t >= 2 and per_step_work >= _MIN_SPLIT_WORK else 1
+
+
 def run_rows(xp, B, per_step_work, fn):
     """Call ``fn(lo, hi)`` over the batch rows: split in one part per thread (ember's
     work-sharing threads, BLAS single-threaded) when the layer is big enough, else all
     rows at once. One part per thread, not more: a GEMM of 8 rows runs at about half
     the speed of one of 32 here."""
-    t = min(_threads(), B // _MIN_ROWS) if xp is np else 1
-    if t >= 2 and per_step_work >= _MIN_SPLIT_WORK:
+    t = _row_threads(xp, B, per_step_work)
+    if t >= 2:
         run_shared(_split(B, t), lambda ab: fn(*ab), t)
     else:
         fn(0, B)
+
+
+_CHUNK_ROWS = 256           # rows of one partial dW_hh GEMM (K of the GEMM)
+_MIN_OVERLAP_WORK = 1 << 24  # multiply-adds of dW_hh below which a second thread does not pay
+
+
+class WeightGrads:
+    """``dW_hh = dgh^T @ hp`` and ``db_hh = dgh.sum(0)`` of a layer's backward, summed over
+    fixed chunks of consecutive steps (about ``_CHUNK_ROWS`` rows each, in the order the
+    backward visits them) and added up in that order: the same bits on any thread count
+    or load.
+
+    With ember threads (and a batch that is not itself split over threads) a chunk's GEMM
+    runs on a second thread as soon as the recurrence has produced its rows: the weight
+    gradients overlap the serial recurrence instead of following it. Work sharing keeps
+    it safe on a busy machine: ``run_shared`` parts are claimed in order, so the
+    recurrence (part 0) is always claimed first, and when it ends its thread claims the
+    chunks still left, waiting only for one the other thread is computing (a helper
+    thread the OS has not scheduled finds nothing left).
+
+    Args:
+        want_w, want_b (bool): which gradients are needed. bs, offs, order: the packed
+            layout and the order the backward visits the steps.
+    """
+
+    def __init__(self, xp, want_w, want_b, bs, offs, order):
+        self.xp, self.want_w, self.want_b = xp, want_w, want_b
+        steps = list(order)
+        per = max(1, -(-_CHUNK_ROWS // max(bs)))
+        self.chunks = []            # (steps done when ready, first row, end row)
+        for c in range(0, len(steps), per):
+            ts = steps[c:c + per]
+            self.chunks.append((c + len(ts), min(offs[t] for t in ts), max(offs[t] + bs[t] for t in ts)))
+        self._ready = {end for end, _, _ in self.chunks}
+        self.done = self.claimed = 0
+        self.cond = threading.Condition()
+        self.parts = [None] * len(self.chunks)
+
+    def bind(self, dgh, hp):
+        """The arrays the recurrence fills (``dgh``) and the saved previous states."""
+        self.dgh, self.hp = dgh, hp
+
+    def tick(self):
+        """Called by the recurrence after each step (one thread only)."""
+        self.done += 1
+        if self.done in self._ready:
+            with self.cond:
+                self.cond.notify_all()
+
+    def finish(self):
+        """The recurrence ended (or failed): release the chunk consumer."""
+        with self.cond:
+            self.done = self.chunks[-1][0] if self.chunks else 0
+            self.cond.notify_all()
+
+    def consume(self):
+        """Compute chunks' partial gradients, each once its rows are ready, until none is
+        left unclaimed (two threads can share the chunks; each lands in its own slot)."""
+        while True:
+            with self.cond:
+                i = self.claimed
+                if i >= len(self.chunks):
+                    return
+                self.claimed = i + 1
+                end, r0, r1 = self.chunks[i]
+                self.cond.wait_for(lambda: self.done >= end)
+            g = self.dgh[r0:r1]
+            self.parts[i] = (g.T @ self.hp[r0:r1] if self.want_w else None,
+                             g.sum(0) if self.want_b else None)
+
+    def result(self):
+        """``(dW_hh or None, db_hh or None)``: the chunks' partial sums added in order."""
+        out = [None, None]
+        for k, want in enumerate((self.want_w, self.want_b)):
+            for part in self.parts if want else ():
+                out[k] = part[k] if out[k] is None else self.xp.add(out[k], part[k], out=out[k])
+        return tuple(out)
+
+    def run(self, B, per_step_work, rows):
+        """Run the backward recurrence ``rows(lo, hi, tick)`` over the batch and the
+        weight-gradient chunks, overlapped when that pays."""
+        xp = self.xp
+        if not (self.want_w or self.want_b):
+            run_rows(xp, B, per_step_work, lambda lo, hi: rows(lo, hi, None))
+            return
+        work = max(r1 for _, _, r1 in self.chunks) * per_step_work // max(B, 1)   # ~ rows * G*H * P
+        if (xp is not np or len(self.chunks) < 2 or work < _MIN_OVERLAP_WORK
+                or _row_threads(xp, B, per_step_work) >= 2):
+            run_rows(xp, B, per_step_work, lambda lo, hi: rows(lo, hi, None))
+            self.finish()
+            self.consume()
+            return
+
+        def part(i):
+            if i == 0:
+                try:
+                    rows(0, B, self.tick)
+                finally:
+                    self.finish()
+            self.consume()   # the recurrence's thread then takes the chunks left
+        run_shared([0, 1], part, 2)
 
 
 def _steps(bs, offs, order, lo, hi):
@@ -105,13 +216,14 @@ def lstm_forward(xp, xg, h0, c0, w_hh, b_hh, w_hr, bs, offs, order):
     return out, h[:, :P].copy(), c, (act, gg, tc, cp, hp, m)
 
 
-def lstm_backward(xp, saved, dout, dh, dc, w_hh, w_hr, bs, offs, order):
+def lstm_backward(xp, saved, dout, dh, dc, w_hh, w_hr, bs, offs, order, wg):
     act, gg, tc, cp, hp, m = saved
     H = tc.shape[1]
     dg = xp.empty_like(act)
     dH = None if w_hr is None else xp.empty_like(hp)   # gradient of each step's h (for dW_hr)
+    wg.bind(dg, hp)
 
-    def rows(lo, hi):
+    def rows(lo, hi, tick):
         D = xp.empty((hi - lo, 4 * H), act.dtype)      # each gate's activation derivative
         tmp = xp.empty((hi - lo, H), act.dtype)
         for r0, r1, b in _steps(bs, offs, order, lo, hi):
@@ -143,8 +255,10 @@ def lstm_backward(xp, saved, dout, dh, dc, w_hh, w_hr, bs, offs, order):
             d *= Dk
             dct *= a[:, H:2 * H]
             xp.matmul(d, w_hh, out=dht)
-    run_rows(xp, dh.shape[0], 4 * H * hp.shape[1], rows)
-    return dg, dg, hp, (dH, m)
+            if tick:
+                tick()
+    wg.run(dh.shape[0], 4 * H * hp.shape[1], rows)
+    return dg, (dH, m)
 
 
 # -- GRU (gates r, z, n) -------------------------------------------------------------
@@ -185,13 +299,14 @@ def gru_forward(xp, xg, h0, w_hh, b_hh, bs, offs, order):
     return out, h, (act, ghn, hp)
 
 
-def gru_backward(xp, saved, dout, dh, w_hh, bs, offs, order):
+def gru_backward(xp, saved, dout, dh, w_hh, bs, offs, order, wg):
     act, ghn, hp = saved
     H = ghn.shape[1]
     dgi = xp.empty_like(act)   # gradient of the input-side pre-activations
     dgh = xp.empty_like(act)   # ... and of the hidden-side ones (W_hh h + b_hh)
+    wg.bind(dgh, hp)
 
-    def rows(lo, hi):
+    def rows(lo, hi, tick):
         tmp = xp.empty((hi - lo, H), act.dtype)
         for r0, r1, b in _steps(bs, offs, order, lo, hi):
             k = r1 - r0
@@ -220,8 +335,10 @@ def gru_backward(xp, saved, dout, dh, w_hh, bs, offs, order):
             xp.multiply(dht, z, out=t)
             xp.matmul(dhh, w_hh, out=dht)
             dht += t
-    run_rows(xp, dh.shape[0], 3 * H * H, rows)
-    return dgi, dgh, hp
+            if tick:
+                tick()
+    wg.run(dh.shape[0], 3 * H * H, rows)
+    return dgi
 
 
 # -- Elman RNN (tanh / relu) ---------------------------------------------------------
@@ -250,11 +367,12 @@ def rnn_forward(xp, xg, h0, w_hh, b_hh, bs, offs, order, relu):
     return out, h, (out, hp)
 
 
-def rnn_backward(xp, saved, dout, dh, w_hh, bs, offs, order, relu):
+def rnn_backward(xp, saved, dout, dh, w_hh, bs, offs, order, relu, wg):
     out, hp = saved
     dg = xp.empty_like(out)
+    wg.bind(dg, hp)
 
-    def rows(lo, hi):
+    def rows(lo, hi, tick):
         for r0, r1, b in _steps(bs, offs, order, lo, hi):
             dht = dh[lo:b]
             dht += dout[r0:r1]
@@ -266,5 +384,7 @@ def rnn_backward(xp, saved, dout, dh, w_hh, bs, offs, order, relu):
                 xp.subtract(1.0, d, out=d)
                 d *= dht
             xp.matmul(d, w_hh, out=dht)
-    run_rows(xp, dh.shape[0], hp.shape[1] ** 2, rows)
-    return dg, dg, hp
+            if tick:
+                tick()
+    wg.run(dh.shape[0], hp.shape[1] ** 2, rows)
+    return dg

@@ -70,18 +70,17 @@ class RNNLayer(Op):
         order = range(len(bs)) if self.reverse else range(len(bs) - 1, -1, -1)
         xp = self.xp
         dh, dc, extra = dhn.copy(), None, None
+        need = self.needs_input_grad
+        # the weight gradients: a few large GEMMs over chunks of steps, overlapping the recurrence
+        wg = K.WeightGrads(xp, bool(need[3]), b_hh is not None and bool(need[4]), bs, offs, order)
         if self.mode == "LSTM":
             dc = dcn.copy()
-            dxg, dgh, hp, extra = K.lstm_backward(xp, self._k, dout, dh, dc, w_hh, w_hr, bs, offs, order)
+            dxg, extra = K.lstm_backward(xp, self._k, dout, dh, dc, w_hh, w_hr, bs, offs, order, wg)
         elif self.mode == "GRU":
-            dxg, dgh, hp = K.gru_backward(xp, self._k, dout, dh, w_hh, bs, offs, order)
+            dxg = K.gru_backward(xp, self._k, dout, dh, w_hh, bs, offs, order, wg)
         else:
-            dxg, dgh, hp = K.rnn_backward(xp, self._k, dout, dh, w_hh, bs, offs, order,
-                                          self.mode == "RNN_RELU")
-        need = self.needs_input_grad
-        # all steps' weight gradients at once: one GEMM, one sum
-        dw_hh = dgh.T @ hp if need[3] else None
-        db_hh = dgh.sum(0) if b_hh is not None and need[4] else None
+            dxg = K.rnn_backward(xp, self._k, dout, dh, w_hh, bs, offs, order, self.mode == "RNN_RELU", wg)
+        dw_hh, db_hh = wg.result()
         dw_hr = None
         if w_hr is not None and need[5]:
             dH, m = extra
