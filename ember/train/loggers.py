@@ -170,7 +170,7 @@ class TensorBoardLogger(Callback):
 
     def on_train_begin(self, state):
         try:
-            import tensorboardX  # noqa: F401
+            _import_tensorboardx()
         except ImportError:
             warn_missing("tensorboardX", "TensorBoard logging")
             self._enabled = False
@@ -222,6 +222,24 @@ class TensorBoardLogger(Callback):
         if self.writer is not None:
             self.writer.close()
             self.writer = None
+
+
+def _import_tensorboardx():
+    """``import tensorboardX`` without PyTorch: its package init imports torch when that is
+    installed (2 s of CPU, ~100 MB and PyTorch's thread pools in an ember training run) only
+    to name a type; the event writer and summaries used here need NumPy and protobuf alone.
+    torch is hidden for the import unless something already loaded it (no other thread
+    imports during ``on_train_begin``)."""
+    import sys
+    if "torch" in sys.modules or "tensorboardX" in sys.modules:
+        import tensorboardX  # noqa: F401
+        return
+    sys.modules["torch"] = None     # makes `import torch` raise ImportError
+    try:
+        import tensorboardX  # noqa: F401,F811
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
 
 
 def _fsync_dir(folder):

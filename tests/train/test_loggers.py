@@ -23,6 +23,21 @@ def test_curves_and_tensorboard(tmp_path):
     assert len(events) == 1 and os.path.getsize(tmp_path / events[0]) > 100
 
 
+def test_tensorboard_does_not_import_torch():
+    """tensorboardX's package init imports PyTorch when installed; ember's logger hides it
+    for that import (a fresh interpreter: the test session has torch loaded already)."""
+    import subprocess
+    import sys
+    pytest.importorskip("tensorboardX")
+    code = ("import sys; from ember.train.loggers import _import_tensorboardx; "
+            "_import_tensorboardx(); assert 'tensorboardX' in sys.modules; "
+            "print('torch' in sys.modules)")  # neither loaded nor left blocked (None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False"]
+
+
 def test_missing_optional_packages_warn_once(tmp_path, monkeypatch, capsys):
     real_import = builtins.__import__
 
