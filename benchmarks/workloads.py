@@ -131,14 +131,25 @@ def build_resnet18(lib_name, batch=16):
 
 def build_lstm(lib_name):
     """2-layer LSTM 256, seq 64, batch 32: forward, mean square of the last output, backward, Adam."""
+    return _recurrent_step(lib_name, lambda nn: nn.LSTM(128, 256, num_layers=2))
+
+
+def build_gru(lib_name):
+    """2-layer GRU 256, seq 64, batch 32: the lstm workload's step with nn.GRU."""
+    return _recurrent_step(lib_name, lambda nn: nn.GRU(128, 256, num_layers=2))
+
+
+def build_rnn_tanh(lib_name):
+    """2-layer Elman RNN (tanh) 256, seq 64, batch 32: the lstm workload's step with nn.RNN."""
+    return _recurrent_step(lib_name, lambda nn: nn.RNN(128, 256, num_layers=2))
+
+
+def _recurrent_step(lib_name, builder):
+    """A (64, 32, 128) input through ``builder(nn)``, mean square of the last output,
+    backward, Adam."""
     lib = _lib(lib_name)
-    if not hasattr(lib.nn, "LSTM"):
-        raise NotImplementedError("ember.nn.LSTM does not exist yet")
     r = _rng()
     x = r.standard_normal((64, 32, 128), dtype=np.float32)
-
-    def builder(nn):
-        return nn.LSTM(128, 256, num_layers=2)
     model = _model(lib_name, builder)
     X = lib.from_numpy(x)
     opt = lib.optim.Adam(model.parameters(), lr=1e-3)
@@ -378,6 +389,8 @@ WORKLOADS = {
     "resnet18": build_resnet18,
     "resnet18_b32": build_resnet18_b32,
     "lstm": build_lstm,
+    "gru": build_gru,
+    "rnn_tanh": build_rnn_tanh,
     "adam_10m": build_adam_10m,
     "sgd_10m": build_sgd_10m,
     "conv2d": build_conv2d,
@@ -399,6 +412,7 @@ SETTINGS = {"tiny_chain": dict(repeats=30, min_time=0.02), "two_layer": dict(rep
             "resnet18_b32": dict(repeats=3, warmup=1),
             "mlp": dict(repeats=20), "cnn": dict(repeats=10), "cifar10": dict(repeats=5, warmup=1),
             "resnet18": dict(repeats=3, warmup=1), "lstm": dict(repeats=5, warmup=1),
+            "gru": dict(repeats=5, warmup=1), "rnn_tanh": dict(repeats=10, warmup=1),
             "adam_10m": dict(repeats=15), "sgd_10m": dict(repeats=15), "conv2d": dict(repeats=10),
             "conv2d_k5": dict(repeats=10), "conv2d_s2": dict(repeats=10), "conv_transpose2d": dict(repeats=10),
             "maxpool2d": dict(repeats=10), "maxpool2d_overlap": dict(repeats=10), "batchnorm2d": dict(repeats=10),
