@@ -1,5 +1,7 @@
 """Attach operators and math methods to ``Tensor`` (one place that maps each PyTorch
 Tensor method to its ember op)."""
+import types
+
 import numpy as np
 
 from . import dtypes as _dt
@@ -14,6 +16,8 @@ from .autograd.op import Op as _Op
 
 def _method(fn):
     fn = getattr(fn, "__wrapped__", fn)  # Tensor methods take no out= (as in PyTorch): skip its wrapper
+    if isinstance(fn, types.FunctionType):
+        return fn  # a Python function binds as a method itself (no wrapper call per use)
 
     def m(self, *args, **kwargs):
         return fn(self, *args, **kwargs)
@@ -32,14 +36,16 @@ def _raw(fn):
  _lt, _le, _gt, _ge, _matmul) = map(_raw, (E.add, E.sub, E.mul, E.div, E.floor_divide, E.remainder, E.pow, E.neg,
                                           E.abs, E.logical_not, E.bitwise_not, E.eq, E.ne, E.lt, E.le, E.gt,
                                           E.ge, L.matmul))
-Tensor.__add__ = _add  # (a, b): direct, one call less on the hot path
-Tensor.__radd__ = lambda a, b: _add(b, a)
-Tensor.__sub__ = _sub
-Tensor.__rsub__ = lambda a, b: _sub(b, a)
-Tensor.__mul__ = _mul
-Tensor.__rmul__ = lambda a, b: _mul(b, a)
-Tensor.__truediv__ = lambda a, b: _div(a, b)
-Tensor.__rtruediv__ = lambda a, b: _div(b, a)
+# the arithmetic operators go straight to the op for float tensors of one dtype and Python
+# numbers (the common case), and through the full function otherwise
+Tensor.__add__ = E.operator(E.Add, E.AddScalar, _add)
+Tensor.__radd__ = E.roperator(E.AddScalar, lambda a, b: _add(b, a))
+Tensor.__sub__ = E.operator(E.Sub, E.AddScalar, _sub, negate=True)
+Tensor.__rsub__ = E.roperator(E.RSubScalar, lambda a, b: _sub(b, a))
+Tensor.__mul__ = E.operator(E.Mul, E.MulScalar, _mul)
+Tensor.__rmul__ = E.roperator(E.MulScalar, lambda a, b: _mul(b, a))
+Tensor.__truediv__ = E.operator(E.Div, E.DivScalar, lambda a, b: _div(a, b))
+Tensor.__rtruediv__ = E.roperator(E.RDivScalar, lambda a, b: _div(b, a))
 Tensor.__floordiv__ = lambda a, b: _floor_divide(a, b)
 Tensor.__rfloordiv__ = lambda a, b: _floor_divide(b, a)
 Tensor.__mod__ = lambda a, b: _remainder(a, b)

@@ -418,9 +418,9 @@ def mul(input, other):
 @with_out
 def div(input, other, *, rounding_mode=None):
     """True division (integers give floats); ``rounding_mode`` 'trunc' or 'floor'."""
-    xp = _xp_vals(input, other)
     if rounding_mode is None:
         return _binary(input, other, Div, DivScalar, RDivScalar, float_only=True)
+    xp = _xp_vals(input, other)
     if rounding_mode not in ("trunc", "floor"):
         raise ValueError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                          f"but found '{rounding_mode}'")
@@ -560,6 +560,40 @@ def pow(input, exponent):
     if exponent._data.dtype.kind != "f":
         exponent = _cast(exponent, _dt.result_dtype(exponent, c))
     return RPowScalar.apply(exponent, c=c)
+
+
+def operator(op, sop, slow, negate=False):
+    """``Tensor.__add__`` and friends: two float Tensors of one dtype, or a float Tensor and
+    a Python number, go straight to ``op`` / ``sop`` (the common case, no dispatch);
+    everything else through ``slow(a, b)``, the full function (promotion, checks, errors).
+    ``negate``: the scalar op gets ``-b`` (``a - b`` as ``a + (-b)``)."""
+    def fast(a, b):
+        dt = a._data.dtype
+        if dt.kind == "f":
+            if isinstance(b, Tensor):
+                if b._data.dtype == dt:
+                    try:
+                        return op.apply(a, b)
+                    except ValueError:
+                        _broadcast_error(op, a, b)
+                        raise
+            else:
+                t = type(b)
+                if t is float or t is int:
+                    return sop.apply(a, c=-b if negate else b)
+        return slow(a, b)
+    return fast
+
+
+def roperator(sop, slow):
+    """``Tensor.__radd__`` and friends (``b <op> a`` for a number ``b``): a float Tensor
+    and a Python number go straight to ``sop``; everything else through ``slow(a, b)``."""
+    def fast(a, b):
+        t = type(b)
+        if (t is float or t is int) and a._data.dtype.kind == "f":
+            return sop.apply(a, c=b)
+        return slow(a, b)
+    return fast
 
 
 @with_out

@@ -47,6 +47,8 @@ class Sum(Op):
         axes = self.axes
         if x.dtype.kind in "bui" and x.dtype != np.uint64:
             return x.sum(axis=axes, keepdims=self.keepdim, dtype=np.int64)
+        if x.__class__ is np.ndarray:  # what x.sum runs, without its Python wrapper
+            return np.add.reduce(x, axis=axes, dtype=self.dtype, keepdims=self.keepdim)
         return x.sum(axis=axes, keepdims=self.keepdim, dtype=self.dtype)
 
     def derivative(self, grad):
@@ -93,6 +95,12 @@ def _mean_array(x, axes, keepdims):
     """``x.mean`` on an array; NaN without NumPy's "Mean of empty slice" warning over
     empty dims (PyTorch is silent there)."""
     if x.size:
+        if x.__class__ is np.ndarray and (x.dtype == np.float32 and x.size <= 1 << 24 or x.dtype == np.float64):
+            # x.mean without its Python wrapper: the same sum over the count. (NumPy divides in
+            # float64 and rounds; one float32 division rounds the same while the count is exact
+            # in float32: double rounding of a quotient through 53 bits is harmless.)
+            s = np.add.reduce(x, axis=axes, keepdims=keepdims)
+            return s / float(x.size // s.size)
         return x.mean(axis=axes, keepdims=keepdims)
     with np.errstate(invalid="ignore", divide="ignore"):
         return x.sum(axis=axes, keepdims=keepdims) / x.dtype.type(0)
@@ -256,7 +264,10 @@ class AMax(Op):
 
     def forward(self, x):
         check_nonempty_dims(x.shape, self.axes, self.op)
-        y = (x.max if self.is_max else x.min)(axis=self.axes, keepdims=True)
+        if x.__class__ is np.ndarray:  # what x.max / x.min run, without their Python wrapper
+            y = (np.maximum if self.is_max else np.minimum).reduce(x, axis=self.axes, keepdims=True)
+        else:
+            y = (x.max if self.is_max else x.min)(axis=self.axes, keepdims=True)
         self.save_for_backward(x, y)
         return y if self.keepdim else y.reshape(_reduced_shape(x.shape, self.axes))
 
@@ -271,8 +282,9 @@ class AMax(Op):
         once for a Tensor or a raw ``grad``."""
         dtype = grad._data.dtype if isinstance(grad, Tensor) else grad.dtype
         mask = (x == y).astype(dtype)
-        mask /= mask.sum(axis=self.axes, keepdims=True)
-        return _expand_back(grad, x.shape, self.axes, self.keepdim) * as_grad_type(mask)
+        count = mask.sum(axis=self.axes, keepdims=True)
+        g = grad if self.keepdim else grad.reshape(_keep_shape(x.shape, self.axes))
+        return g / as_grad_type(count) * as_grad_type(mask)  # (PyTorch's order; broadcast by the product)
 
 
 def _reduced_shape(shape, axes):
