@@ -214,10 +214,10 @@ def _rl_summary(r):
 
 
 _RL = dict(gamma=0.99, seed=0, save_every=50)
-_task("cartpole-dqn", "DQN (replay buffer, target network, epsilon schedule), CartPole-v1 "
-      "(needs ember[rl])", "ember.models.rl", "train_dqn",
-      dict(epochs=600, lr=5e-4, batch_size=64, buffer=50000, warmup=1000, eps_steps=5000,
-           target_sync=500, **_RL), _rl_summary)
+_task("cartpole-dqn", "Double DQN (replay buffer, soft target network, epsilon schedule), "
+      "CartPole-v1 (needs ember[rl])", "ember.models.rl", "train_dqn",
+      dict(epochs=800, lr=5e-4, batch_size=128, buffer=50000, warmup=1000, eps_steps=10000,
+           eps_end=0.01, tau=0.005, clip=10.0, double=True, **_RL), _rl_summary)
 _task("cartpole-reinforce", "REINFORCE policy gradient, CartPole-v1 (needs ember[rl])",
       "ember.models.rl", "train_reinforce", dict(epochs=1000, lr=1e-2, batch_size=1, **_RL),
       _rl_summary)

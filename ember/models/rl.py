@@ -1,8 +1,10 @@
 """Deep reinforcement learning on gymnasium's CartPole-v1 (the ``cartpole-dqn``,
 ``cartpole-reinforce`` and ``cartpole-a2c`` recipes; ``pip install 'ember[rl]'``).
 
-- :func:`train_dqn`: Q-learning with a network: replay buffer, target network synced
-  every ``target_sync`` steps, linearly decaying epsilon-greedy exploration, Huber loss.
+- :func:`train_dqn`: Q-learning with a network: a replay buffer, a target network that
+  follows the Q network softly, linearly decaying epsilon-greedy exploration, Huber loss,
+  gradient clipping, Double-DQN targets (the Q network picks ``a'``, the target network
+  values it).
 - :func:`train_reinforce`: Monte-Carlo policy gradient with normalised returns.
 - :func:`train_a2c`: advantage actor-critic (shared body, policy and value heads,
   advantage ``G_t - V(s_t)``, entropy bonus), updated after each episode.
@@ -10,10 +12,13 @@
 Every random choice (environment seeds, exploration, action sampling, replay batches)
 comes from NumPy generators seeded by ``(seed, episode)``, so the ember run and its
 PyTorch twin (the same file run with torch) see the same randomness, and a resumed run
-continues exactly (DQN's replay buffer excepted: it restarts empty).
-Each returns ``{"rewards": [...], "solved_at": episode or None, "threshold": 475}``:
-``solved_at`` is the first episode whose running reward (``0.05 * reward + 0.95 *
-running``, from 10) reaches the environment's ``spec.reward_threshold``.
+continues exactly (DQN's checkpoint holds its replay buffer). ``cfg["epochs"]`` is the
+most episodes; an optional ``cfg["steps"]`` (``ember train --steps``) stops the run after
+the episode in which the optimizer's step count (over the whole run) reaches it.
+Each returns ``{"rewards": [...], "solved_at": episode or None, "threshold": 475,
+"episodes", "steps", "stopped"}``: ``solved_at`` is the first episode whose running
+reward (``0.05 * reward + 0.95 * running``, from 10) reaches the environment's
+``spec.reward_threshold``.
 """
 import os
 
@@ -22,10 +27,10 @@ import numpy as np
 import ember as torch
 from ember import nn
 from ember.nn import functional as F
-from ember.models._course import load_state, save_state, write_json
+from ember.models._course import load_state, numpy_of, save_state, write_json
 
-__all__ = ["QNet", "PolicyNet", "ActorCritic", "train_dqn", "train_reinforce", "train_a2c",
-           "make_env"]
+__all__ = ["QNet", "PolicyNet", "ActorCritic", "ReplayBuffer", "train_dqn", "train_reinforce",
+           "train_a2c", "make_env"]
 
 
 def make_env():
@@ -94,10 +99,14 @@ def _returns(rewards, gamma):
 
 class _Run:
     """Episode bookkeeping shared by the three algorithms: running reward, solved
-    episode, checkpoints every ``save_every`` episodes, the reward-curve PNG."""
+    episode, optimizer steps (``steps``, counted by the algorithm), checkpoints every
+    ``save_every`` episodes and where ``cfg["steps"]`` stops the run, the reward-curve
+    PNG."""
 
     def __init__(self, cfg, out, resume, modules, log):
         self.cfg, self.out, self.log, self.modules = cfg, out, log, modules
+        if out is not None:
+            os.makedirs(out, exist_ok=True)
         self.env = make_env()
         self.threshold = float(self.env.spec.reward_threshold)
         done, states = load_state(torch, resume)
@@ -108,9 +117,17 @@ class _Run:
                 m.load_state_dict(states[name])
         self.running = float(states.get("running", 10.0))
         self.solved_at = states.get("solved_at")
+        self.steps, self.stopped = int(states.get("steps", 0)), False
+
+    def _limit_reached(self):
+        limit = self.cfg.get("steps")
+        return limit is not None and self.steps >= int(limit)
 
     def episodes(self):
         for ep in range(self.start, int(self.cfg["epochs"]) + 1):
+            if self._limit_reached():  # --steps: the checkpoint of the last episode resumes
+                self.stopped = True
+                break
             rng = np.random.default_rng([int(self.cfg["seed"]), ep])
             obs, _ = self.env.reset(seed=int(rng.integers(2 ** 31)))
             yield ep, rng, obs
@@ -126,16 +143,21 @@ class _Run:
         last = self.solved_at == ep or ep == int(self.cfg["epochs"])
         if ep % 20 == 0:
             self.log(f"episode {ep} | reward {reward:.0f} | running reward {self.running:.1f}")
-        if ep % int(self.cfg.get("save_every", 50)) == 0 or last:
+        if ep % int(self.cfg.get("save_every", 50)) == 0 or last or self._limit_reached():
             state = {name: m.state_dict() for name, m in self.modules.items()}
-            state.update(rewards=self.rewards, running=self.running, solved_at=self.solved_at)
+            state.update(rewards=self.rewards, running=self.running, solved_at=self.solved_at,
+                         steps=self.steps)
             save_state(torch, self.out, ep, state, {"recipe": self.cfg["recipe"],
                                                      "config": self.cfg})
 
     def finish(self):
         self.env.close()
+        if self.stopped:
+            self.log(f"stopped after {self.steps} steps, episode {len(self.rewards)} "
+                     f"(steps={self.cfg['steps']})")
         result = {"rewards": self.rewards, "solved_at": self.solved_at,
-                  "threshold": self.threshold, "episodes": len(self.rewards)}
+                  "threshold": self.threshold, "episodes": len(self.rewards),
+                  "steps": self.steps, "stopped": self.stopped}
         write_json(self.out, "results.json", result)
         if self.out is not None:
             _plot(self.rewards, self.threshold, os.path.join(self.out, "rewards.png"),
@@ -188,6 +210,7 @@ def train_reinforce(cfg, out=None, resume=None, log=print):
         opt.zero_grad()
         loss.backward()
         opt.step()
+        run.steps += 1
         run.end_episode(ep, sum(rewards))
     return run.finish()
 
@@ -219,52 +242,131 @@ def train_a2c(cfg, out=None, resume=None, log=print):
         opt.zero_grad()
         loss.backward()
         opt.step()
+        run.steps += 1
         run.end_episode(ep, sum(rewards))
     return run.finish()
 
 
+class ReplayBuffer:
+    """The last ``capacity`` transitions ``(s, a, r, s', terminal)`` in NumPy arrays (a
+    ring buffer); :meth:`sample` draws a batch of them uniformly with a NumPy generator.
+
+    Args:
+        capacity (int): transitions kept; the oldest is overwritten first.
+        obs (int): size of a state.
+
+    Example:
+        >>> buf = ReplayBuffer(10000)
+        >>> buf.add(s, a, r, s2, terminal)
+        >>> s, a, r, s2, term = buf.sample(np.random.default_rng(0), 64)
+    """
+
+    def __init__(self, capacity, obs=4):
+        self.capacity, self.n = int(capacity), 0   # n: transitions ever added
+        self.arrays = {"s": np.zeros((self.capacity, obs), np.float32),
+                       "a": np.zeros(self.capacity, np.int64),
+                       "r": np.zeros(self.capacity, np.float32),
+                       "s2": np.zeros((self.capacity, obs), np.float32),
+                       "term": np.zeros(self.capacity, np.float32)}
+
+    def __len__(self):
+        return min(self.n, self.capacity)
+
+    def add(self, s, a, r, s2, terminal):
+        i = self.n % self.capacity
+        for key, value in zip(("s", "a", "r", "s2", "term"), (s, a, r, s2, float(terminal))):
+            self.arrays[key][i] = value
+        self.n += 1
+
+    def sample(self, rng, batch):
+        """``batch`` random transitions as tensors ``(s, a, r, s2, terminal)``."""
+        idx = rng.integers(0, len(self), batch)
+        return tuple(torch.from_numpy(self.arrays[k][idx]) for k in ("s", "a", "r", "s2", "term"))
+
+    # saved in the checkpoint (as tensors), so that a resumed run goes on exactly
+    def state_dict(self):
+        return {"n": torch.tensor(self.n), **{k: torch.from_numpy(v.copy())
+                                              for k, v in self.arrays.items()}}
+
+    def load_state_dict(self, state):
+        self.n = int(state["n"])
+        for k in self.arrays:
+            self.arrays[k][...] = numpy_of(state[k])
+
+
+def _epsilon(step, cfg):
+    """Exploration rate: 1.0 decaying linearly to ``eps_end`` over ``eps_steps`` steps."""
+    end = float(cfg["eps_end"])
+    return max(end, 1.0 - (1.0 - end) * step / float(cfg["eps_steps"]))
+
+
+def _dqn_step(q, target, opt, batch, gamma, clip, double=True):
+    """One gradient step on the Huber loss between ``Q(s, a)`` and the target
+    ``r + gamma * Q_target(s', a')`` (just ``r`` from a terminal state), ``a'`` the best
+    action by the Q network: Double DQN, which overestimates less than plain DQN's
+    ``max_a' Q_target(s', a')`` (``double=False``) and on CartPole drops less often from
+    a good policy back to a poor one."""
+    s, a, r, s2, term = batch
+    with torch.no_grad():
+        if double:
+            best = target(s2).gather(1, q(s2).argmax(1).reshape(-1, 1)).reshape(-1)
+        else:
+            best = target(s2).max(1)[0]
+        y = r + gamma * best * (1 - term)
+    qa = q(s).gather(1, a.reshape(-1, 1)).reshape(-1)   # Q(s, a) of the actions taken
+    loss = F.smooth_l1_loss(qa, y)
+    opt.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_norm_(q.parameters(), clip)
+    opt.step()
+
+
+def _soft_update(target, q, tau):
+    """``target <- (1 - tau) * target + tau * q``, parameter by parameter."""
+    with torch.no_grad():
+        for pt, p in zip(target.parameters(), q.parameters()):
+            pt.mul_(1 - tau).add_(p, alpha=tau)
+
+
 def train_dqn(cfg, out=None, resume=None, log=print):
-    """DQN: epsilon-greedy (1.0 -> 0.05 over ``eps_steps`` steps), a replay buffer of
-    ``buffer`` transitions, one Adam step per environment step on a random batch once
-    ``warmup`` transitions are stored, targets ``r + gamma * max_a Q_target(s', a)``
-    from a target network copied every ``target_sync`` steps; Huber loss."""
+    """DQN: epsilon-greedy (1.0 -> ``eps_end`` over ``eps_steps`` steps), a replay buffer
+    of ``buffer`` transitions, one Adam step per environment step on a random batch of
+    ``batch_size`` once ``warmup`` transitions are stored, Huber loss, gradient norm
+    clipped to ``clip``; Double-DQN targets (``double``) from a target network that
+    follows the Q network softly (``target <- (1 - tau) target + tau q`` after each step).
+
+    Example:
+        >>> from ember.recipes import get_recipe, make_config
+        >>> cfg = make_config(get_recipe("cartpole-dqn"), epochs=5)
+        >>> train_dqn(cfg, log=lambda *a: None)["episodes"]
+        5
+    """
     torch.manual_seed(int(cfg["seed"]))
     q, target = QNet(), QNet()
     target.load_state_dict(q.state_dict())
     opt = torch.optim.Adam(q.parameters(), lr=float(cfg["lr"]))
-    run = _Run(cfg, out, resume, {"model": q, "target": target, "optimizer": opt}, log)
-    size, bs, gamma = int(cfg["buffer"]), int(cfg["batch_size"]), float(cfg["gamma"])
-    S, A = np.zeros((size, 4), np.float32), np.zeros(size, np.int64)
-    R, S2 = np.zeros(size, np.float32), np.zeros((size, 4), np.float32)
-    D = np.zeros(size, np.float32)
-    n = 0
-    steps = sum(int(r) for r in run.rewards)  # steps taken before a resume
+    buf = ReplayBuffer(int(cfg["buffer"]))
+    run = _Run(cfg, out, resume, {"model": q, "target": target, "optimizer": opt,
+                                  "buffer": buf}, log)
+    bs, gamma, tau = int(cfg["batch_size"]), float(cfg["gamma"]), float(cfg["tau"])
+    clip, warmup = float(cfg["clip"]), int(cfg["warmup"])
+    double = bool(cfg.get("double", True))
+    t = sum(int(r) for r in run.rewards)  # environment steps before a resume (reward 1 each)
     for ep, rng, obs in run.episodes():
         done, total = False, 0.0
         while not done:
-            eps = max(0.05, 1.0 - 0.95 * steps / float(cfg["eps_steps"]))
-            if rng.random() < eps:
+            if rng.random() < _epsilon(t, cfg):
                 a = int(rng.integers(2))
             else:
                 with torch.no_grad():
                     a = int(q(_state(obs)).argmax(1).item())
             obs2, r, term, trunc, _ = run.env.step(a)
-            i = n % size
-            S[i], A[i], R[i], S2[i], D[i] = obs, a, r, obs2, float(term)
-            n, steps, total, obs, done = n + 1, steps + 1, total + r, obs2, term or trunc
-            if n >= int(cfg["warmup"]):
-                idx = rng.integers(0, min(n, size), bs)
-                with torch.no_grad():
-                    best = target(torch.from_numpy(S2[idx])).max(1)[0]
-                    y = torch.from_numpy(R[idx]) + gamma * best * torch.from_numpy(1 - D[idx])
-                # Q(s, a) of the actions taken (a one-hot mask: the same as gather)
-                mask = torch.from_numpy(np.eye(2, dtype=np.float32)[A[idx]])
-                qa = (q(torch.from_numpy(S[idx])) * mask).sum(1)
-                loss = F.smooth_l1_loss(qa, y)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-            if steps % int(cfg["target_sync"]) == 0:
-                target.load_state_dict(q.state_dict())
+            # a truncated episode (500 steps) is not terminal: its last state bootstraps
+            buf.add(obs, a, r, obs2, term)
+            t, total, obs, done = t + 1, total + r, obs2, term or trunc
+            if len(buf) >= warmup:
+                _dqn_step(q, target, opt, buf.sample(rng, bs), gamma, clip, double)
+                run.steps += 1
+                _soft_update(target, q, tau)
         run.end_episode(ep, total)
     return run.finish()

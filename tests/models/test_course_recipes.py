@@ -268,7 +268,8 @@ def test_dqn_updates_and_matches_torch_twin():
     import ember.models.rl as rl
     from torch_twin import load_twin
     cfg = {"recipe": "cartpole-dqn", "seed": 1, "lr": 1e-3, "batch_size": 8, "buffer": 100,
-           "warmup": 16, "eps_steps": 50, "target_sync": 20, "gamma": 0.99, "epochs": 2}
+           "warmup": 16, "eps_steps": 50, "eps_end": 0.05, "tau": 0.05, "clip": 10.0,
+           "gamma": 0.99, "epochs": 2}
     a = rl.train_dqn(cfg, log=lambda *a: None)["rewards"]
     b = load_twin("ember.models.rl").train_dqn(cfg, log=lambda *a: None)["rewards"]
     assert a == b and len(a) == 2
