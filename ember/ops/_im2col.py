@@ -251,34 +251,55 @@ def split_over_threads(xp, items, fn):
 
 
 def parallel_matmul(xp, a, b, out=None):
-    """``a @ b`` (2-D ``a``, or batched), its rows (or batch) split over ember's threads
-    when the product is big enough to pay for it; single-threaded BLAS runs each part."""
-    if a.ndim < 2 or b.ndim < 2:
+    """``a @ b`` (2-D, or batched), in parts on ember's threads when the product is big
+    enough to pay for it; single-threaded BLAS runs each part. A 2-D product is split by
+    columns of ``b`` when ``a`` is the smaller operand (every part re-reads ``a``), else by
+    rows of ``a``.
+
+    The parts depend on the shapes only -- never on the thread count or the machine's load
+    -- and run one after the other on a single thread: BLAS picks its kernel (and so the
+    rounding) by the size of each GEMM it is given, so the same parts give the same bits
+    on 1 thread or 4, quiet machine or busy (tests/ops/test_parallel.py)."""
+    if a.ndim < 2 or b.ndim < 2 or xp is not np:
         return xp.matmul(a, b, out=out)
-    rows = a.shape[-2] if a.ndim == 2 else a.shape[0]
+    two_d = a.ndim == 2 and b.ndim == 2
+    batched = a.ndim == b.ndim == 3 and a.shape[0] == b.shape[0]
     macs = a.size * b.shape[-1]
-    t = min(_threads(), rows) if xp is np else 1
-    if t < 2 or macs < _GEMM_PAR_MIN_MACS or not (
-            (a.ndim == 2 and b.ndim == 2) or (a.ndim == b.ndim == 3 and a.shape[0] == b.shape[0])):
+    if macs < _GEMM_PAR_MIN_MACS or not (two_d or batched):
+        return xp.matmul(a, b, out=out)
+    k = 4 if macs >= 8 * _GEMM_PAR_MIN_MACS else 2
+    if batched:
+        n = a.shape[0]
+
+        def part(ab):
+            lo, hi = ab
+            xp.matmul(a[lo:hi], b[lo:hi], out=out[lo:hi])
+    elif a.shape[0] < b.shape[1]:
+        n = b.shape[1]
+
+        def part(ab):
+            lo, hi = ab
+            xp.matmul(a, b[:, lo:hi], out=out[:, lo:hi])
+    else:
+        n = a.shape[0]
+
+        def part(ab):
+            lo, hi = ab
+            xp.matmul(a[lo:hi], b, out=out[lo:hi])
+    k = min(k, n if batched else n // _GEMM_MIN_PART)
+    if k < 2:
         return xp.matmul(a, b, out=out)
     if out is None:
-        shape = (a.shape[0], b.shape[-1]) if a.ndim == 2 else (a.shape[0], a.shape[1], b.shape[-1])
+        shape = (a.shape[0], b.shape[-1]) if two_d else (a.shape[0], a.shape[1], b.shape[-1])
         out = xp.empty(shape, dtype=xp.result_type(a, b))
-
-    def part(ab):
-        lo, hi = ab
-        if a.ndim == 2:
-            xp.matmul(a[lo:hi], b, out=out[lo:hi])
-        else:
-            xp.matmul(a[lo:hi], b[lo:hi], out=out[lo:hi])
-    run_shared(_split(rows, 2 * t), part, t)
+    run_shared(_split(n, k), part)
     return out
 
 
-# Below ~67M multiply-adds (~5 ms on one core) a GEMM runs on one thread: measured with the
-# MLP step (128x784 @ 784x512, 51M), split over 2 threads it took 4.7 ms a step against 3.2
-# on one, on a machine with other work running.
-_GEMM_PAR_MIN_MACS = 1 << 26
+# From ~8M multiply-adds (~0.1 ms on one core) a GEMM is cut in 2 parts (4 from 64M) that
+# ember's threads share: handing a part to another thread costs tens of microseconds.
+_GEMM_PAR_MIN_MACS = 1 << 23
+_GEMM_MIN_PART = 32          # rows or columns per part, at least
 
 
 def _as_strided(xp, a, shape, strides):

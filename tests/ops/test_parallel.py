@@ -46,16 +46,31 @@ def test_run_shared_reraises_the_first_error(four_threads):
 
 
 @pytest.mark.parametrize("shape_a,shape_b", [((300, 200), (200, 150)), ((3, 120, 90), (3, 90, 110)),
-                                             ((5, 7), (7, 3)), ((200, 300), (300,))])
-def test_parallel_matmul_equals_matmul(four_threads, shape_a, shape_b, monkeypatch):
+                                             ((5, 7), (7, 3)), ((200, 300), (300,)),
+                                             ((64, 200), (200, 300)),    # split by columns
+                                             ((500, 300), (300, 700)), ((700, 300), (300, 500))])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_parallel_matmul_equals_matmul(shape_a, shape_b, dtype, monkeypatch):
+    """Parts by rows or by columns: the product, and the same bits for any thread count
+    (BLAS may round a part differently from the whole GEMM, never differently by threads)."""
     import ember.ops._im2col as im
     monkeypatch.setattr(im, "_GEMM_PAR_MIN_MACS", 1)     # split even small products
     r = np.random.default_rng(0)
-    a, b = r.standard_normal(shape_a), r.standard_normal(shape_b)
-    np.testing.assert_allclose(parallel_matmul(np, a, b), a @ b, rtol=1e-12)
-    out = np.empty((a @ b).shape)
+    a, b = r.standard_normal(shape_a).astype(dtype), r.standard_normal(shape_b).astype(dtype)
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    results = []
+    old = ember.get_num_threads()
+    try:
+        for t in (1, 2, 4):
+            ember.set_num_threads(t)
+            results.append(parallel_matmul(np, a, b))
+    finally:
+        ember.set_num_threads(old)
+    np.testing.assert_allclose(results[0], a @ b, rtol=tol, atol=tol)
+    assert all(np.array_equal(results[0], r_) for r_ in results[1:])
+    out = np.empty((a @ b).shape, dtype=dtype)
     assert parallel_matmul(np, a, b, out=out) is out
-    np.testing.assert_allclose(out, a @ b, rtol=1e-12)
+    assert np.array_equal(out, results[0])
 
 
 def test_split_over_threads_covers_every_item_once(four_threads):
