@@ -19,6 +19,8 @@ from .op import _KEEP, AccumulateGrad
 
 __all__ = ["run_backward"]
 
+_KEEP_RARE = _KEEP - {"next_functions", "needs_input_grad"}  # kept attributes few nodes have
+
 
 def _collect(roots, want_order):
     """Dependency counts (how many edges point at each node) and, if asked, a post-order
@@ -219,11 +221,15 @@ def _execute(roots, grads, shared, retain_graph, create_graph, deps, targets, ne
                 d = node.__dict__
                 if node.is_view:
                     d.pop("_saved", None)
-                elif len(d) > 2:  # (more than the graph edges and needs_input_grad)
+                    d["_freed"] = True
+                elif _KEEP_RARE.isdisjoint(d):  # the usual node: a fresh dict is cheapest
+                    node.__dict__ = {"next_functions": node.next_functions,
+                                     "needs_input_grad": node.needs_input_grad, "_freed": True}
+                else:
                     for k in list(d):
                         if k not in _KEEP:
                             del d[k]
-                d["_freed"] = True
+                    d["_freed"] = True
             nexts = node.next_functions
             n = len(in_grads)
             if n != len(nexts):
