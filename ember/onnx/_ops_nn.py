@@ -207,7 +207,8 @@ def _rnn_layer(b, node, ins):
         act = "Tanh" if mode == "RNN_TANH" else "Relu"
         Y, Yh = b.node("RNN", [X, W, R, B, "", h0], n_out=2, hidden_size=H, direction=direction,
                        activations=[act])
-    out = b.node("Reshape", [Y, b.const([-1, H])])       # (T, 1, B, H) -> ember's (T*B, H)
+    # (T, 1, B, H) -> ember's (T*B, H), or (T, B, H) for a module's last layer (seq_shape)
+    out = b.node("Reshape", [Y, b.const([T, -1, H] if p.get("seq_shape") else [-1, H])])
     outs = [out, b.node("Squeeze", [Yh, b.const([0])])]
     if mode == "LSTM":
         outs.append(b.node("Squeeze", [Yc, b.const([0])]))

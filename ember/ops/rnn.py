@@ -4,8 +4,9 @@ The module computes the input projection of every time step as one GEMM
 (``xg = x W_ih^T + b_ih``, shape ``(N, G*H)``) and hands it to ``RNNLayer``, which runs
 the recurrence on raw arrays: per step one ``(B, P) @ (P, G*H)`` GEMM plus in-place
 elementwise gate math. Its backward walks the steps in reverse, collects every step's
-gate gradients into one ``(N, G*H)`` array, and gets ``dW_hh`` and ``db_hh`` from one
-GEMM / one sum over all steps; ``dxg`` (the gate gradients) flows back into the input
+gate gradients into one ``(N, G*H)`` array, and gets ``dW_hh`` and ``db_hh`` from a few
+large GEMMs / sums over chunks of steps (run beside the recurrence on a second thread,
+``_rnn_kernels.WeightGrads``); ``dxg`` (the gate gradients) flows back into the input
 projection's own GEMMs. So a layer is two graph nodes whatever the sequence length.
 
 Sequences are given in PyTorch's packed layout: ``batch_sizes[t]`` rows are active at
@@ -31,9 +32,11 @@ class RNNLayer(Op):
 
     Inputs: ``xg (N, G*H)`` projected input, ``h0 (B, P)``, ``c0 (B, H)`` (LSTM, else
     None), ``w_hh (G*H, P)``, ``b_hh (G*H,)`` or None, ``w_hr (P, H)`` or None (LSTM
-    projection). Params: ``mode``, ``batch_sizes`` (tuple of ints), ``reverse``.
+    projection). Params: ``mode``, ``batch_sizes`` (tuple of ints), ``reverse``,
+    ``seq_shape`` (out as ``(T, B, P)``: equal batch sizes only).
     Outputs: ``out (N, P)``, ``h_n (B, P)`` and, for LSTM, ``c_n (B, H)``.
     """
+    seq_shape = False
     torch_name = "MkldnnRnnLayer"
 
     def forward(self, xg, h0, c0, w_hh, b_hh, w_hr):
@@ -52,13 +55,18 @@ class RNNLayer(Op):
         with np.errstate(over="ignore"):
             if self.mode == "LSTM":
                 out, h, c, self._k = K.lstm_forward(xp, xg, h0, c0, w_hh, b_hh, w_hr, bs, offs, order)
-                return out, h, c
+                return self._shaped(out), h, c
             if self.mode == "GRU":
                 out, h, self._k = K.gru_forward(xp, xg, h0, w_hh, b_hh, bs, offs, order)
             else:
                 out, h, self._k = K.rnn_forward(xp, xg, h0, w_hh, b_hh, bs, offs, order,
                                                 self.mode == "RNN_RELU")
-            return out, h
+            return self._shaped(out), h
+
+    def _shaped(self, out):
+        # the module's last layer hands out (T, B, P) itself, so its output's grad_fn is
+        # this node, as in PyTorch (no View node after it)
+        return out.reshape(len(self.batch_sizes), -1, out.shape[-1]) if self.seq_shape else out
 
     def _inputs_full(self, saved):
         it = iter(saved)
@@ -66,6 +74,7 @@ class RNNLayer(Op):
 
     def backward_raw(self, dout, dhn, dcn=None):
         xg, h0, c0, w_hh, b_hh, w_hr = self._inputs_full(self.saved_arrays)
+        dout = dout.reshape(-1, dout.shape[-1])
         bs, offs = self.batch_sizes, self._offs
         order = range(len(bs)) if self.reverse else range(len(bs) - 1, -1, -1)
         xp = self.xp
@@ -96,6 +105,8 @@ class RNNLayer(Op):
         inputs = self._inputs_full(self.saved_tensors)
         with enable_grad():
             outs = rnn_layer_reference(self.mode, *inputs, self.batch_sizes, self.reverse)
+            if self.seq_shape:
+                outs = (outs[0].reshape(len(self.batch_sizes), -1, outs[0].shape[-1]),) + tuple(outs[1:])
         want = [i for i, t in enumerate(inputs) if t is not None and self.needs_input_grad[i]]
         pairs = [(o, g) for o, g in zip(outs, grads) if g is not None]
         res = autograd.grad([o for o, _ in pairs], [inputs[i] for i in want], [g for _, g in pairs],
@@ -106,10 +117,35 @@ class RNNLayer(Op):
         return tuple(full)
 
 
-def rnn_layer(mode, xg, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse=False):
-    """Run one direction of one layer (see ``RNNLayer``); returns ``(out, h_n[, c_n])``."""
-    return RNNLayer.apply(xg, h0, c0, w_hh, b_hh, w_hr, mode=mode,
-                          batch_sizes=tuple(int(b) for b in batch_sizes), reverse=bool(reverse))
+def _named(torch_name):
+    """``RNNLayer`` printed under another of PyTorch's node names (the same op: ONNX
+    export and the tests see ``RNNLayer``)."""
+    return type("_RNNLayer" + torch_name, (RNNLayer,), {"torch_name": torch_name, "op_class": "RNNLayer",
+                                                        "__module__": __name__})
+
+
+# PyTorch's node names: its single-step cells end with h' = o * tanh(c') (LSTM),
+# h' = n + z (h - n) (GRU), tanh / relu (RNN); its GRU and RNN layers stack the steps'
+# outputs (its LSTM layer without projection is one MkldnnRnnLayer node, as here)
+_CELL_NODES = {"LSTM": _named("Mul"), "GRU": _named("Add"), "RNN_TANH": _named("Tanh"),
+               "RNN_RELU": _named("Relu")}
+_STACK_NODE = _named("Stack")
+
+
+def rnn_layer(mode, xg, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse=False, cell=False,
+              seq_shape=False):
+    """Run one direction of one layer (see ``RNNLayer``); returns ``(out, h_n[, c_n])``.
+    ``cell=True`` (one step of ``LSTMCell``/``GRUCell``/``RNNCell``) names the node as
+    PyTorch's cells do (``MulBackward0``, ``AddBackward0``, ``TanhBackward0``, ...);
+    ``seq_shape=True`` returns ``out`` as ``(T, B, P)``."""
+    if cell:
+        cls = _CELL_NODES[mode]
+    else:
+        cls = RNNLayer if mode == "LSTM" and w_hr is None else _STACK_NODE
+    params = dict(mode=mode, batch_sizes=tuple(int(b) for b in batch_sizes), reverse=bool(reverse))
+    if seq_shape:
+        params["seq_shape"] = True
+    return cls.apply(xg, h0, c0, w_hh, b_hh, w_hr, **params)
 
 
 def rnn_layer_reference(mode, xg, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse=False):

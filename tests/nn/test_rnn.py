@@ -294,3 +294,24 @@ def test_weight_gradients_overlapped_on_a_second_thread_are_bitwise_the_same(nam
     for a, b, c in zip(*res):
         np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
         np.testing.assert_array_equal(c, b)
+
+
+def test_grad_fn_names_are_pytorchs():
+    # what a user sees on the outputs: the layer's own node (LSTM MkldnnRnnLayer, GRU and
+    # RNN Stack), Cat for two directions, the cells' last op (Mul, Add, Tanh, Relu)
+    torch = require_torch()
+
+    def names(lib, build, *shape):
+        lib.manual_seed(0)
+        r = build(lib.nn)(lib.randn(*shape))
+        out = r[0] if isinstance(r, tuple) else r
+        return type(out.grad_fn).__name__
+
+    cases = [(lambda nn: nn.LSTM(4, 5, 2), 3, 2, 4), (lambda nn: nn.GRU(4, 5), 3, 2, 4),
+             (lambda nn: nn.RNN(4, 5, nonlinearity="relu"), 3, 2, 4),
+             (lambda nn: nn.LSTM(4, 5, proj_size=2), 3, 2, 4),
+             (lambda nn: nn.GRU(4, 5, 2, bidirectional=True), 3, 2, 4),
+             (lambda nn: nn.LSTMCell(4, 5), 2, 4), (lambda nn: nn.GRUCell(4, 5), 2, 4),
+             (lambda nn: nn.RNNCell(4, 5), 2, 4), (lambda nn: nn.RNNCell(4, 5, nonlinearity="relu"), 2, 4)]
+    for build, *shape in cases:
+        assert names(ember, build, *shape) == names(torch, build, *shape)

@@ -77,7 +77,7 @@ class RNNCellBase(Module):
             states.append(s)
         xg = F.linear(input, self.weight_ih, self.bias_ih)
         res = rnn_layer(mode, xg, states[0], states[1] if mode == "LSTM" else None, self.weight_hh,
-                        self.bias_hh, None, (B,))
+                        self.bias_hh, None, (B,), cell=True)
         res = res[1:]
         if not batched:
             res = tuple(r.squeeze(0) for r in res)

@@ -176,12 +176,13 @@ class RNNBase(Module):
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(k)
                 xg = F.linear(x, w_ih, b_ih)
                 res = rnn_layer(self.mode, xg, h0[k], c0[k] if lstm else None, w_hh, b_hh, w_hr,
-                                batch_sizes, reverse=d == 1)
+                                batch_sizes, reverse=d == 1,
+                                seq_shape=not packed and layer == self.num_layers - 1)
                 outs.append(res[0])
                 hs.append(res[1])
                 if lstm:
                     cs.append(res[2])
-            x = outs[0] if dirs == 1 else ember.cat(outs, 1)
+            x = outs[0] if dirs == 1 else ember.cat(outs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
         h_n = ember.stack(hs)
@@ -192,7 +193,7 @@ class RNNBase(Module):
                 c_n = ember.index_select(c_n, 1, input.unsorted_indices) if lstm else None
             out = PackedSequence(x, input.batch_sizes, input.sorted_indices, input.unsorted_indices)
         else:
-            out = x.reshape(len(batch_sizes), B, x.shape[1])
+            out = x if x.dim() == 3 else x.reshape(len(batch_sizes), B, x.shape[1])
             if not batched:
                 out = out.squeeze(1)
                 h_n = h_n.squeeze(1)
