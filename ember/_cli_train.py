@@ -93,7 +93,7 @@ def _resumed_config(args, ckpt, ckpt_path):
     if args.workers is not None:
         cfg["workers"] = args.workers
     if args.data_dir is not None:
-        check_data_dir(args.data_dir)
+        check_data_dir(args.data_dir, file_ok=bool(cfg.get("data_file")))
         cfg["data_dir"] = args.data_dir
     return cfg
 

@@ -41,28 +41,62 @@ def _logger(verbose, log):
     return (lambda msg: print(msg, flush=True)) if verbose else (lambda msg: None)
 
 
-def train_epoch_lm(lib, model, source, bptt, batch_size, optimizer, clip, steps=None):
-    """One epoch of truncated BPTT over a batchified ``source`` (at most ``steps``
-    chunks); returns the mean loss."""
-    from .datasets import get_batch
-    F = lib.nn.functional
-    model.train()
-    hidden = model.init_hidden(batch_size)
-    total, n = 0.0, 0
-    for i in range(0, source.shape[0] - 1, bptt):
-        if steps is not None and n >= steps:
-            break
-        data, targets = get_batch(source, i, bptt)
-        hidden = _detach(hidden)          # cut the graph: truncated BPTT
-        optimizer.zero_grad()
-        logits, hidden = model(data, hidden)
-        loss = F.cross_entropy(logits, targets)
-        loss.backward()
-        lib.nn.utils.clip_grad_norm_(model.parameters(), clip)
-        optimizer.step()
-        total += float(loss.item())
-        n += 1
-    return total / max(n, 1)
+def train_epoch_lm(lib, model, source, bptt, batch_size, optimizer, clip):
+    """One epoch of truncated BPTT over a batchified ``source``; returns the mean loss."""
+    part = _EpochPart(lib, model, source, bptt, batch_size)
+    part.run(optimizer, clip)
+    return part.mean_loss
+
+
+class _EpochPart:
+    """An epoch of truncated BPTT that can stop after some optimizer steps and go on
+    later exactly where it stopped: its position (chunk row), the hidden state carried
+    between chunks, and the loss sum so far are its ``state()``."""
+
+    def __init__(self, lib, model, source, bptt, batch_size, state=None):
+        self.lib, self.model, self.source, self.bptt = lib, model, source, bptt
+        state = state or {}
+        self.row = int(state.get("row", 0))
+        self.total, self.n = float(state.get("total", 0.0)), int(state.get("n", 0))
+        self.seconds = float(state.get("seconds", 0.0))
+        h = state.get("hidden")
+        self.hidden = model.init_hidden(batch_size) if h is None else (tuple(h) if len(h) == 2 else h[0])
+
+    @property
+    def finished(self):
+        return self.row >= self.source.shape[0] - 1
+
+    @property
+    def mean_loss(self):
+        return self.total / max(self.n, 1)
+
+    def state(self):
+        h = list(self.hidden) if isinstance(self.hidden, tuple) else [self.hidden]
+        return {"row": self.row, "total": self.total, "n": self.n, "seconds": self.seconds, "hidden": h}
+
+    def run(self, optimizer, clip, budget=None):
+        """Train up to ``budget`` optimizer steps (None: to the end of the epoch);
+        returns how many it took."""
+        from .datasets import get_batch
+        lib, model = self.lib, self.model
+        F = lib.nn.functional
+        model.train()
+        t0, taken = time.perf_counter(), 0
+        while not self.finished and (budget is None or taken < budget):
+            data, targets = get_batch(self.source, self.row, self.bptt)
+            optimizer.zero_grad()
+            logits, hidden = model(data, self.hidden)
+            loss = F.cross_entropy(logits, targets)
+            loss.backward()
+            lib.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            optimizer.step()
+            self.hidden = _detach(hidden)          # cut the graph: truncated BPTT
+            self.total += float(loss.item())
+            self.n += 1
+            self.row += self.bptt
+            taken += 1
+        self.seconds += time.perf_counter() - t0
+        return taken
 
 
 def evaluate_lm(lib, model, source, bptt, batch_size):
@@ -86,24 +120,51 @@ def _batched(lib, ids, batch_size):
     return batchify(lib.from_numpy(np.ascontiguousarray(ids, dtype=np.int64)), batch_size)
 
 
-def _epochs(L, model, opt, hist, epochs, one_epoch, out, resume, meta, log):
-    """Run epochs ``done+1 .. epochs``: ``one_epoch(epoch)`` trains one and records it in
-    ``hist``; with ``out`` a checkpoint (model, optimizer, history, random state) is
-    written after each, and ``resume`` (a run directory or checkpoint) continues one.
-    A resumed run ends with the same weights as one that never stopped."""
+def _epochs(L, model, opt, hist, epochs, train, end_epoch, out, resume, meta, log, steps=None):
+    """Run epochs ``done+1 .. epochs`` of truncated BPTT over ``train`` (``(source, bptt,
+    batch_size, clip)``); ``end_epoch(epoch, mean_loss, seconds)`` evaluates one and
+    records it in ``hist``. With ``out`` a checkpoint (model, optimizer, history, random
+    state) is written after each epoch, and ``resume`` (a run directory or checkpoint)
+    continues a run. ``steps``: stop after this many optimizer steps in all (counted
+    over the whole run, resumes included); the checkpoint then holds the epoch's
+    position and hidden state, and a resumed run ends with the same weights as one that
+    never stopped. Returns whether ``steps`` stopped it."""
     from ..models._course import load_state, save_state, write_json
+    source, bptt, batch_size, clip = train
     done, states = load_state(L, resume)
-    if done:
+    partial = None
+    if states:
         model.load_state_dict(states["model"])
         opt.load_state_dict(states["optimizer"])
         hist.update(states["history"])
-        log(f"resumed after epoch {done}")
-    for epoch in range(done + 1, int(epochs) + 1):
-        one_epoch(epoch)
-        save_state(L, out, epoch, {"model": model.state_dict(), "optimizer": opt.state_dict(),
-                                   "history": hist}, meta)
+        partial = states.get("partial")
+        log(f"resumed after epoch {done}" + (f", step {hist['steps']}" if partial else ""))
+    hist.setdefault("steps", 0)
+
+    def save(epoch, part=None):
+        state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "history": hist}
+        if part is not None:
+            state["partial"] = part.state()
+        save_state(L, out, epoch, state, meta)
         write_json(out, "history.json", hist)
-    return hist
+
+    for epoch in range(done + 1, int(epochs) + 1):
+        part = _EpochPart(L, model, source, bptt, batch_size, partial)
+        partial = None
+        budget = None if steps is None else int(steps) - hist["steps"]
+        if budget is not None and budget <= 0:
+            log(f"stopped after {hist['steps']} steps, at the end of epoch {epoch - 1} (steps={steps}); "
+                "--resume continues the run")
+            return True
+        hist["steps"] += part.run(opt, clip, budget)
+        if not part.finished:       # --steps reached inside the epoch
+            save(epoch - 1, part)
+            log(f"stopped after {hist['steps']} steps in epoch {epoch} (steps={steps}); --resume "
+                "continues the run")
+            return True
+        end_epoch(epoch, part.mean_loss, part.seconds)
+        save(epoch)
+    return False
 
 
 def train_word_lm(root=None, lib="ember", epochs=2, emsize=200, nhid=200, nlayers=2, dropout=0.2,
@@ -119,7 +180,9 @@ def train_word_lm(root=None, lib="ember", epochs=2, emsize=200, nhid=200, nlayer
         lib (str): ``"ember"`` or ``"torch"``.
         limit_tokens (int, optional): use only the first tokens of the training split
             (and, unless ``limit_eval_tokens`` is given, of the evaluation split).
-        steps (int, optional): at most this many BPTT chunks per epoch (quick runs).
+        steps (int, optional): stop after this many optimizer steps (BPTT chunks) in all,
+            resumes included; with ``out`` the run is saved there and ``resume``
+            continues it exactly.
         out (str, optional): run directory: a checkpoint after every epoch and
             ``history.json``. resume (str, optional): a run directory or checkpoint to
             continue. meta (dict): stored in the checkpoint (``ember train`` puts the
@@ -151,10 +214,7 @@ def train_word_lm(root=None, lib="ember", epochs=2, emsize=200, nhid=200, nlayer
     hist = {"lib": lib, "train_split": train_split, "eval_split": eval_split, "vocab": ntokens,
             "train_loss": [], "eval_ppl": [], "seconds": []}
 
-    def one_epoch(epoch):
-        t0 = time.perf_counter()
-        tl = train_epoch_lm(L, model, train, bptt, batch_size, opt, clip, steps)
-        secs = time.perf_counter() - t0
+    def end_epoch(epoch, tl, secs):
         el = evaluate_lm(L, model, test, bptt, eval_batch_size)
         hist["train_loss"].append(tl)
         hist["eval_ppl"].append(math.exp(el))
@@ -162,7 +222,9 @@ def train_word_lm(root=None, lib="ember", epochs=2, emsize=200, nhid=200, nlayer
         log(f"epoch {epoch}/{epochs}: train loss {tl:.3f} (ppl {math.exp(tl):.1f}), {eval_split} "
             f"ppl {math.exp(el):.2f}, {secs:.0f} s")
 
-    _epochs(L, model, opt, hist, epochs, one_epoch, out, resume, meta, log)
+    if _epochs(L, model, opt, hist, epochs, (train, bptt, batch_size, clip), end_epoch, out, resume, meta,
+               log, steps):   # stopped by ``steps``: the model as it is now
+        hist["stopped_ppl"] = math.exp(evaluate_lm(L, model, test, bptt, eval_batch_size))
     hist["model"] = model
     return hist
 
@@ -220,10 +282,8 @@ def train_char_lm(path, lib="ember", epochs=3, emsize=64, nhid=256, nlayers=2, d
     log(f"charlm ({lib}): {len(corpus.train)} training characters, {len(corpus)} distinct")
     hist = {"lib": lib, "train_loss": [], "valid_bpc": [], "samples": [], "seconds": []}
 
-    def one_epoch(epoch):
-        t0 = time.perf_counter()
-        tl = train_epoch_lm(L, model, train, bptt, batch_size, opt, clip, steps)
-        hist["seconds"].append(time.perf_counter() - t0)
+    def end_epoch(epoch, tl, secs):
+        hist["seconds"].append(secs)
         hist["train_loss"].append(tl)
         bpc = (evaluate_lm(L, model, valid, bptt, eval_batch_size) / math.log(2) if valid is not None
                else float("nan"))
@@ -234,9 +294,11 @@ def train_char_lm(path, lib="ember", epochs=3, emsize=64, nhid=256, nlayers=2, d
             with open(os.path.join(out, "samples.txt"), "a", encoding="utf-8") as f:
                 f.write(f"--- epoch {epoch} ---\n{text}\n")
         log(f"epoch {epoch}/{epochs}: train loss {tl:.3f}, valid {bpc:.3f} bits/char, "
-            f"{hist['seconds'][-1]:.0f} s\n--- sample ---\n{text}\n--------------")
+            f"{secs:.0f} s\n--- sample ---\n{text}\n--------------")
 
-    _epochs(L, model, opt, hist, epochs, one_epoch, out, resume, meta, log)
+    if _epochs(L, model, opt, hist, epochs, (train, bptt, batch_size, clip), end_epoch, out, resume, meta,
+               log, steps) and valid is not None:   # stopped by ``steps``: the model as it is now
+        hist["stopped_bpc"] = evaluate_lm(L, model, valid, bptt, eval_batch_size) / math.log(2)
     hist["model"] = model
     return hist
 
@@ -262,7 +324,7 @@ def _limit(cfg, key):
 def run_wikitext_lstm(cfg, out=None, resume=None, log=print):
     """``ember train wikitext-lstm``: :func:`train_word_lm` with a recipe configuration
     (``data_dir`` the WikiText-2 folder, downloaded there if missing; ``limit_train`` /
-    ``limit_test`` tokens; ``steps`` chunks per epoch). Returns its history."""
+    ``limit_test`` tokens; ``steps`` optimizer steps in all). Returns its history."""
     res = train_word_lm(cfg["data_dir"], "ember", int(cfg["epochs"]), int(cfg["emsize"]), int(cfg["nhid"]),
                         int(cfg["nlayers"]), float(cfg["dropout"]), bool(cfg["tied"]), float(cfg["lr"]),
                         float(cfg["clip"]), int(cfg["batch_size"]), int(cfg["bptt"]),
@@ -291,7 +353,7 @@ def _text_file(data_dir):
 
 def run_charlm(cfg, out=None, resume=None, log=print):
     """``ember train charlm``: :func:`train_char_lm` on the text file ``data_dir``
-    (``limit_train`` characters, ``steps`` chunks per epoch). Returns its history."""
+    (``limit_train`` characters, ``steps`` optimizer steps in all). Returns its history."""
     res = train_char_lm(_text_file(cfg["data_dir"]), "ember", int(cfg["epochs"]), int(cfg["emsize"]),
                         int(cfg["nhid"]), int(cfg["nlayers"]), float(cfg["dropout"]), float(cfg["lr"]),
                         float(cfg["clip"]), int(cfg["batch_size"]), int(cfg["bptt"]), int(cfg["seed"]),
@@ -309,6 +371,14 @@ _WORD = dict(epochs=2, batch_size=20, lr=20.0, optimizer="sgd", scheduler="none"
 _CHAR = dict(epochs=3, batch_size=32, lr=2e-3, optimizer="adam", scheduler="none", seed=0,
              eval_batch_size=1, emsize=64, nhid=256, nlayers=2, dropout=0.1, clip=1.0, bptt=100,
              sample_len=200, temperature=0.8, val_fraction=0.1, steps=None, data_file=True)
+
+
+def _last(res, stopped, per_epoch):
+    """The figure of a run's last line: the model's where ``steps`` stopped it, else the
+    last epoch's."""
+    if stopped in res:
+        return res[stopped]
+    return res[per_epoch][-1] if res[per_epoch] else float("nan")
 
 
 def register_recipes():
@@ -332,7 +402,7 @@ def register_recipes():
 
     entry("wikitext-lstm", "word-level LSTM language model (2x200, tied weights), truncated BPTT 35, "
           "clipping 0.25, WikiText-2 (--data-dir: the folder with its files)", run_wikitext_lstm, _WORD,
-          lambda r: f"{r['eval_split']} perplexity: {r['eval_ppl'][-1]:.2f}")
+          lambda r: f"{r['eval_split']} perplexity: {_last(r, 'stopped_ppl', 'eval_ppl'):.2f}")
     entry("charlm", "character LSTM (2x256) on a text file (--data-dir FILE), Adam, BPTT 100; a "
           "sample after every epoch", run_charlm, _CHAR,
-          lambda r: f"validation: {r['valid_bpc'][-1]:.3f} bits/char")
+          lambda r: f"validation: {_last(r, 'stopped_bpc', 'valid_bpc'):.3f} bits/char")

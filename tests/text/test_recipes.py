@@ -67,13 +67,33 @@ def test_wikitext_lstm_cli_and_resume(tmp_path, wikitext, capsys):
     assert load_checkpoint(tmp_path / "b")["meta"]["recipe"] == "wikitext-lstm"
 
 
-def test_wikitext_lstm_from_python_with_steps(tmp_path, wikitext):
+def test_steps_stop_inside_an_epoch_and_resume_exactly(tmp_path, wikitext, capsys):
+    # --steps counts optimizer steps over the whole run: stopped inside epoch 2, the run
+    # resumes from that chunk (hidden state and random state kept) to the same bits
+    tiny = ["--data-dir", wikitext, "--limit-train", 200, "--limit-test", 60, "--batch-size", 2, "-q"]
+    assert cli(capsys, "train", "wikitext-lstm", "--epochs", 2, *tiny, "--out", tmp_path / "a")[0] == 0
+    rc, out, err = cli(capsys, "train", "wikitext-lstm", "--epochs", 2, *tiny, "--steps", 4,
+                       "--out", tmp_path / "b")
+    assert rc == 0, err
+    hist = json.loads((tmp_path / "b" / "history.json").read_text())
+    assert hist["steps"] == 4 and len(hist["eval_ppl"]) == 1      # 3 chunks an epoch
+    ck = load_checkpoint(tmp_path / "b")
+    assert ck["epoch"] == 1 and ck["states"]["partial"]["row"] == 35
+    rc, out, err = cli(capsys, "train", "wikitext-lstm", "--resume", tmp_path / "b")
+    assert rc == 0, err
+    assert "resumed after epoch 1, step 4" in out
+    wa, wb = _weights(tmp_path / "a"), _weights(tmp_path / "b")
+    for k in wa:
+        np.testing.assert_array_equal(wa[k], wb[k])
+
+
+def test_wikitext_lstm_from_python(tmp_path, wikitext):
     cfg = make_config(get_recipe("wikitext-lstm"), data_dir=str(wikitext), epochs=1, emsize=8, nhid=8,
                       nlayers=1, batch_size=2, bptt=4, eval_batch_size=1, lr=1.0, steps=2)
     logs = []
     res = run_wikitext_lstm(cfg, out=str(tmp_path), log=logs.append)
-    assert len(res["eval_ppl"]) == 1 and np.isfinite(res["eval_ppl"][0])
-    assert "vocabulary" in logs[0] and "test ppl" in logs[-1]
+    assert res["steps"] == 2 and res["eval_ppl"] == [] and np.isfinite(res["stopped_ppl"])
+    assert "vocabulary" in logs[0] and "stopped after 2 steps" in logs[-1]
 
 
 def test_charlm_cli(tmp_path, textfile, capsys):
@@ -85,7 +105,7 @@ def test_charlm_cli(tmp_path, textfile, capsys):
     assert "--- epoch 1 ---" in (tmp_path / "c" / "samples.txt").read_text()
     # a folder holding input.txt is accepted too, from Python, with a cap on the steps
     cfg = make_config(get_recipe("charlm"), data_dir=str(textfile.parent), epochs=1, nhid=8, emsize=4,
-                      nlayers=1, batch_size=2, bptt=8, sample_len=10, steps=3)
+                      nlayers=1, batch_size=2, bptt=8, sample_len=10)
     res = run_charlm(cfg, log=lambda *a: None)
     assert len(res["samples"][0]) == 11 and set(res["samples"][0]) <= set("the catsonm.")
 
