@@ -370,10 +370,14 @@ def _conv_input(xp, gy, w, b, in_size, stride, plo, phi, dilation, groups):
         gx = _batched_matmul(xp, w.reshape(g, og, cg).swapaxes(1, 2), gy.reshape(n, g, og, p),
                              (n, g, cg, p), gy.dtype)
         gx = gx.reshape((n, c) + osize)
-    elif all(s == 1 for s in stride) and min(tlo + thi) >= 0 and \
-            o * math.prod(in_size) <= c * p:
+    elif all(s == 1 for s in stride) and min(tlo + thi) >= 0 and (
+            o * math.prod(in_size) <= c * p
+            or stacked_plan(gy.shape, ksize, tlo, thi, stride, dilation, g, tuple(in_size),
+                            gy.itemsize) is not None):
         # stride 1: the transposed conv is a conv of gy with the flipped, transposed kernel
-        # (im2col + GEMM beats GEMM + col2im: the col2im adds are the slow part)
+        # (im2col + GEMM beats GEMM + col2im: the col2im adds are the slow part; with the
+        # stacked kernel's cheap columns even when gy has more channels than x: 17.2 ->
+        # 12.6 ms for the CNN's 32->64 3x3 layer on 14x14, batch 128)
         flip = (slice(None),) * 3 + (slice(None, None, -1),) * len(ksize)
         wf = w.reshape((g, og, cg) + ksize)[flip].swapaxes(1, 2).reshape((c, og) + ksize)
         gx, _ = _conv_forward(xp, gy, xp.ascontiguousarray(wf), None, stride, tlo, thi,
