@@ -32,12 +32,22 @@ def _sum_to_array(x, shape):
     return y.reshape(shape) if lead else y
 
 
+_COPY_EXPAND = 1 << 16  # below this many elements an expansion is copied (see _expand_array)
+
+
 def _expand_array(x, shape):
-    """Broadcast array ``x`` to ``shape`` (a filled array for one element: cheaper to make
-    than a broadcast view, and writable)."""
-    if x.size == 1 and len(shape) <= 4:
-        return _array_module(x).full(shape, x.reshape(()), dtype=x.dtype)
-    return _array_module(x).broadcast_to(x, shape)
+    """Broadcast array ``x`` to ``shape``: small results as a filled, writable array
+    (``empty`` + assignment costs ~0.5 us, ``full`` ~1.7 and NumPy's Python-level
+    ``broadcast_to`` ~4), big ones as a read-only broadcast view (no copy)."""
+    xp = _array_module(x)
+    n = 1
+    for s in shape:
+        n *= s
+    if n <= _COPY_EXPAND:
+        out = xp.empty(shape, dtype=x.dtype)
+        out[...] = x
+        return out
+    return xp.broadcast_to(x, shape)
 
 
 def _xp_vals(*vals):

@@ -35,9 +35,10 @@ def _keep_shape(in_shape, axes):
 
 def _expand_back(grad, in_shape, axes, keepdim):
     """Broadcast a reduced gradient (a Tensor or a raw array) back over the reduced axes."""
-    keep = _keep_shape(in_shape, axes)
-    if not keepdim and grad.shape != keep:
-        grad = grad.reshape(keep)
+    if axes is not None and not keepdim:  # (a full reduction's gradient broadcasts as it is)
+        keep = _keep_shape(in_shape, axes)
+        if grad.shape != keep:
+            grad = grad.reshape(keep)
     return expand_to(grad, in_shape)
 
 
@@ -283,7 +284,7 @@ class AMax(Op):
         dtype = grad._data.dtype if isinstance(grad, Tensor) else grad.dtype
         mask = (x == y).astype(dtype)
         count = mask.sum(axis=self.axes, keepdims=True)
-        g = grad if self.keepdim else grad.reshape(_keep_shape(x.shape, self.axes))
+        g = grad if self.keepdim or self.axes is None else grad.reshape(_keep_shape(x.shape, self.axes))
         return g / as_grad_type(count) * as_grad_type(mask)  # (PyTorch's order; broadcast by the product)
 
 
