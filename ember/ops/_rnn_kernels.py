@@ -139,7 +139,7 @@ class WeightGrads:
                 finally:
                     self.finish()
             self.consume()   # the recurrence's thread then takes the chunks left
-        run_shared([0, 1], part, 2)
+        run_shared([0, 1], part)   # one thread (ember.set_num_threads(1), a busy machine): in turn
 
 
 def _steps(bs, offs, order, lo, hi):

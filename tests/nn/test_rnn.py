@@ -277,12 +277,13 @@ def test_weight_gradients_overlapped_on_a_second_thread_are_bitwise_the_same(nam
     # GEMMs run beside the backward recurrence. Force that on a small packed batch with
     # many chunks: the same bits as computing the chunks after the recurrence, and the
     # same values as one GEMM over all steps
-    from ember.ops import _rnn_kernels
+    from ember.ops import _im2col, _rnn_kernels
     from ember.nn.utils.rnn import pack_padded_sequence
     m = getattr(ember.nn, name)(input_size=3, hidden_size=4, num_layers=2, bidirectional=True).double()
     x = np.random.default_rng(1).standard_normal((7, 5, 3))
     lengths = [7, 6, 6, 3, 1]
-    monkeypatch.setattr(_rnn_kernels, "_threads", lambda: 2)
+    for mod in (_rnn_kernels, _im2col):   # two threads whatever the machine
+        monkeypatch.setattr(mod, "_threads", lambda: 2)
     res = []
     for chunk_rows, overlap in ((1 << 20, False), (3, False), (3, True)):
         monkeypatch.setattr(_rnn_kernels, "_CHUNK_ROWS", chunk_rows)
