@@ -107,6 +107,7 @@ def per_sample(request, monkeypatch):
     nb, flat = request.param
     monkeypatch.setattr(stacked_mod, "MAX_WASTE", 0.0)      # not the stacked kernel
     monkeypatch.setattr(conv_mod, "PER_SAMPLE_MIN_P", 1)
+    monkeypatch.setattr(conv_mod, "WEIGHT_PER_SAMPLE_MIN_P", 1)
     monkeypatch.setattr(conv_mod, "FLAT_MAX_WASTE", 1e9 if flat else 0.0)
     monkeypatch.setattr(conv_mod, "FLAT_WASTE_PER_CHANNEL", 1e9)
     monkeypatch.setattr(conv_mod, "batch_chunks",
