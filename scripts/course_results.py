@@ -148,9 +148,10 @@ def task(args):
         os.makedirs(out, exist_ok=True)
         fn = getattr(load(module), function)
         print(f"== {args.recipe} with {name} -> {out}", flush=True)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         row[name] = fn(cfg, out=out, log=lambda *a: print(f"[{name}]", *a, flush=True))
         row[name]["seconds"] = time.perf_counter() - t0
+        row[name]["cpu_seconds"] = time.process_time() - c0  # all threads (busy machine)
     return row
 
 

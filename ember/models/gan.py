@@ -7,6 +7,7 @@ Both are trained by :func:`train_gan` with the non-saturating loss, binary
 cross-entropy on logits, Adam(2e-4, betas (0.5, 0.999)). Plain PyTorch-style code on
 ``import ember as torch``: the same file run with PyTorch is its twin.
 """
+import copy
 import os
 
 import numpy as np
@@ -90,6 +91,10 @@ class MLPDiscriminator(nn.Module):
         return self.net(x).reshape(-1)
 
 
+def _state_tensors(module):
+    return list(module.named_parameters()) + list(module.named_buffers())
+
+
 def dcgan_init_(module):
     """The DCGAN paper's initialisation: conv weights N(0, 0.02), BN weights N(1, 0.02)."""
     for m in module.modules():
@@ -111,7 +116,10 @@ def train_gan(cfg, out=None, resume=None, log=print):
     probability and the entropy of the predicted-class histogram (nats).
 
     cfg keys: ``arch`` ("dcgan" or "mlp"), ``seed``, ``lr``, ``batch_size``, ``epochs``,
-    ``limit_train``, ``nz``, ``width``, ``classifier``; optional ``steps``: stop after that
+    ``limit_train``, ``nz``, ``width``, ``classifier``, ``decay_epochs`` (the learning rate
+    falls linearly over the last ones: ``lr * (epochs - epoch + 1) / (decay_epochs + 1)``;
+    0: constant), ``ema`` (the samples come from an exponential moving average of the
+    generator, this decay per step; 0: the generator itself); optional ``steps``: stop after that
     many steps in all (a checkpoint there; a resumed run then equals one never stopped).
     """
     seed, bs, nz = int(cfg["seed"]), int(cfg["batch_size"]), int(cfg["nz"])
@@ -123,15 +131,21 @@ def train_gan(cfg, out=None, resume=None, log=print):
         dcgan_init_(G), dcgan_init_(D)
     else:
         G, D = MLPGenerator(nz), MLPDiscriminator()
-    lr = float(cfg["lr"])
+    lr, decay = float(cfg["lr"]), int(cfg.get("decay_epochs", 0))
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
     bce = nn.BCEWithLogitsLoss()
+    # a moving average of the generator's weights (and BatchNorm statistics) draws the
+    # samples: it smooths out the step-to-step wandering of the adversarial game
+    ema = float(cfg.get("ema", 0))
+    G_avg = copy.deepcopy(G) if ema else G
     done, states = load_state(torch, resume)
     history = list(states.get("history", []))
     if "model" in states:
         for obj, key in ((G, "model"), (D, "discriminator"), (opt_g, "opt_g"), (opt_d, "opt_d")):
             obj.load_state_dict(states[key])
+        if ema:
+            G_avg.load_state_dict(states["generator_ema"])
     n_batches = max(1, len(xtr) // bs)
     step = int(states.get("step", done * n_batches))  # optimizer steps (of each network)
     partial = states.get("partial")  # an epoch stopped by cfg["steps"]: where, its sums
@@ -145,7 +159,8 @@ def train_gan(cfg, out=None, resume=None, log=print):
     def checkpoint(epoch, part=None):
         save_state(torch, out, epoch, {"model": G.state_dict(), "discriminator": D.state_dict(),
                                        "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
-                                       "history": history, "step": step, "partial": part},
+                                       "history": history, "step": step, "partial": part,
+                                       **({"generator_ema": G_avg.state_dict()} if ema else {})},
                    {"recipe": cfg["recipe"], "config": cfg})
 
     stopped = False
@@ -153,6 +168,11 @@ def train_gan(cfg, out=None, resume=None, log=print):
         if max_steps is not None and step >= int(max_steps):
             stopped = True
             break
+        # the last decay_epochs epochs: the learning rate falls linearly towards 0 (as in
+        # pix2pix/CycleGAN), so the generator settles instead of wandering with D
+        rate = lr * min(1.0, (int(cfg["epochs"]) - epoch + 1) / (decay + 1))
+        for group in opt_g.param_groups + opt_d.param_groups:
+            group["lr"] = rate
         G.train(), D.train()
         sums, n = np.zeros(4), 0
         batches = np.array_split(rng.permutation(len(xtr)), n_batches)
@@ -176,6 +196,13 @@ def train_gan(cfg, out=None, resume=None, log=print):
             opt_g.zero_grad()
             loss_g.backward()
             opt_g.step()
+            if ema:
+                with torch.no_grad():
+                    for (_, a), (_, b) in zip(_state_tensors(G_avg), _state_tensors(G)):
+                        if a.is_floating_point():
+                            a.mul_(ema).add_(b.detach(), alpha=1 - ema)
+                        else:
+                            a.copy_(b)
             sums += [loss_d.item(), loss_g.item(), torch.sigmoid(d_real).mean().item(),
                      torch.sigmoid(d_fake).mean().item()]
             n += 1
@@ -184,9 +211,9 @@ def train_gan(cfg, out=None, resume=None, log=print):
             log(f"stopped after {step} steps in epoch {epoch} (steps={max_steps}); resume "
                 f"continues there")
             break
-        G.eval()
+        G_avg.eval()
         with torch.no_grad():
-            save_grid((G(fixed) + 1) / 2, os.path.join(out, f"samples_{epoch:03d}.png")
+            save_grid((G_avg(fixed) + 1) / 2, os.path.join(out, f"samples_{epoch:03d}.png")
                       if out else None, nrow=8)
         rec = dict(zip(("loss_d", "loss_g", "d_real", "d_fake"), (sums / n).tolist()))
         history.append({"epoch": epoch, **rec})
@@ -196,10 +223,10 @@ def train_gan(cfg, out=None, resume=None, log=print):
         write_json(out, "history.json", history)
     result = {"history": history, "steps": step, "stopped": stopped}
     if cfg.get("classifier"):
-        G.eval()
+        G_avg.eval()
         torch.manual_seed(seed + 11)
         with torch.no_grad():
-            samples = torch.cat([G(torch.randn(250, nz)) for _ in range(4)])
+            samples = torch.cat([G_avg(torch.randn(250, nz)) for _ in range(4)])
         result.update(classifier_check((samples + 1) / 2, cfg["classifier"]))
         log(f"classifier check on 1000 samples: mean top-class probability "
             f"{result['mean_top_prob']:.3f}, class-histogram entropy "
