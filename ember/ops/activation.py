@@ -38,22 +38,23 @@ def _tanh_grad(g, y):
     return g * (1 - y * y)
 
 
-def _relu_into(x, out):
-    return np.maximum(x, 0, out=out)
+def _relu_into(xp):
+    return lambda x, out: xp.maximum(x, 0, out=out)
 
 
-def _relu_grad_into(g, y, out):
+def _relu_grad_into(xp):
     # a float mask first: NumPy casts a bool operand inside the multiply loop, which is
     # slower than the separate astype pass (3.5 against 4.2 ms on 4.7M float32)
-    return np.multiply(g, (y > 0).astype(g.dtype), out=out)
+    return lambda g, y, out: xp.multiply(g, (y > 0).astype(g.dtype), out=out)
 
 
 class Relu(Op):
     def forward(self, x):
+        xp = self.xp
         if type(x) is np.ndarray:       # big arrays split over ember's threads
-            y = parallel_elementwise(np, _relu_into, np.empty_like(x), x)
+            y = parallel_elementwise(xp, _relu_into(xp), xp.empty_like(x), x)
         else:
-            y = self.xp.maximum(x, 0)
+            y = xp.maximum(x, 0)
         self.save_for_backward(y)
         return y
 
@@ -66,7 +67,8 @@ class Relu(Op):
         if grad.__class__ is not np.ndarray and _on_cuda(grad):  # CUDA: one fused kernel
             return _fused("relu_grad")(grad, y)
         if type(grad) is np.ndarray and type(y) is np.ndarray and grad.shape == y.shape:
-            return parallel_elementwise(np, _relu_grad_into, np.empty_like(grad), grad, y)
+            xp = self.xp
+            return parallel_elementwise(xp, _relu_grad_into(xp), xp.empty_like(grad), grad, y)
         return grad * _positive(y, grad.dtype)
 
 
