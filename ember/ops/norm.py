@@ -117,9 +117,13 @@ class BatchNormTrain(_NormBase):
         xc = xp.empty((N, C * L), dtype=x.dtype)
 
         def centre(a, b):
-            xcs = xp.subtract(x2[a:b], mean_r, out=xc[a:b])
-            x3 = xcs.reshape(b - a, C, L)
-            return xp.einsum("ncl,ncl->c", x3, x3)
+            acc = None
+            for i, j in _cache_blocks(a, b, C * L):       # the block is in cache for einsum
+                xcs = xp.subtract(x2[i:j], mean_r, out=xc[i:j])
+                x3 = xcs.reshape(j - i, C, L)
+                v = xp.einsum("ncl,ncl->c", x3, x3)
+                acc = v if acc is None else acc + v
+            return acc
         var = _part_sums(xp, parts, centre) / n
         invstd = 1.0 / xp.sqrt(var + self.eps)
         scale_r = _rep(xp, invstd * w if w is not None else invstd, L)
@@ -127,9 +131,10 @@ class BatchNormTrain(_NormBase):
         y = xp.empty((N, C * L), dtype=x.dtype)
 
         def affine(a, b):
-            ys = xp.multiply(xc[a:b], scale_r, out=y[a:b])
-            if bias_r is not None:
-                ys += bias_r
+            for i, j in _cache_blocks(a, b, C * L):
+                ys = xp.multiply(xc[i:j], scale_r, out=y[i:j])
+                if bias_r is not None:
+                    ys += bias_r
         run_parts(xp, parts, affine)
         self.xc, self.invstd = xc, invstd
         self._has_w = w is not None
@@ -154,11 +159,15 @@ class BatchNormTrain(_NormBase):
         parts = fixed_parts(N, gd.size)
 
         def sums(a, b):
-            s1 = _colsum(xp, g2[a:b])
-            s1 = s1.reshape(C, L).sum(1) if L > 1 else s1
-            s2 = xp.einsum("ncl,ncl->c", g2[a:b].reshape(b - a, C, L),
-                           xc[a:b].reshape(b - a, C, L))
-            return xp.stack([s1, s2])
+            acc = None
+            for i, j in _cache_blocks(a, b, C * L):       # g's block is in cache for einsum
+                s1 = _colsum(xp, g2[i:j])
+                s1 = s1.reshape(C, L).sum(1) if L > 1 else s1
+                s2 = xp.einsum("ncl,ncl->c", g2[i:j].reshape(j - i, C, L),
+                               xc[i:j].reshape(j - i, C, L))
+                both = xp.stack([s1, s2])
+                acc = both if acc is None else acc + both
+            return acc
         s1, s2 = _part_sums(xp, parts, sums)
         dx = dw = db = None
         if needs[0]:
@@ -169,10 +178,14 @@ class BatchNormTrain(_NormBase):
             dx = xp.empty((N, C * L), dtype=gd.dtype)
 
             def grad_in(a, b):
-                tmp = xc[a:b] * k2_r
-                tmp += k1_r
-                dxs = xp.multiply(g2[a:b], a_r, out=dx[a:b])
-                dxs -= tmp
+                tmp = None
+                for i, j in _cache_blocks(a, b, C * L):   # tmp stays in cache
+                    if tmp is None:
+                        tmp = xp.empty((j - i, C * L), dtype=gd.dtype)
+                    t = xp.multiply(xc[i:j], k2_r, out=tmp[:j - i])
+                    t += k1_r
+                    dxs = xp.multiply(g2[i:j], a_r, out=dx[i:j])
+                    dxs -= t
             run_parts(xp, parts, grad_in)
             dx = dx.reshape(gd.shape)
         if len(needs) > 1 and needs[1]:
@@ -180,6 +193,17 @@ class BatchNormTrain(_NormBase):
         if len(needs) > 2 and needs[2]:
             db = s1.astype(gd.dtype, copy=False)
         return dx, dw, db
+
+
+CACHE_BLOCK = 1 << 18      # elements (1 MB of float32): a block's passes hit the L2 cache (2 MB)
+
+
+def _cache_blocks(a, b, row):
+    """Row blocks of ``range(a, b)`` of about ``CACHE_BLOCK`` elements (rows of ``row``):
+    several passes over one block read it from cache instead of memory. Fixed by the shape,
+    so sums over blocks are the same whatever the threads."""
+    step = max(1, CACHE_BLOCK // max(1, row))
+    return [(i, min(i + step, b)) for i in range(a, b, step)]
 
 
 def _part_sums(xp, parts, fn):
