@@ -240,7 +240,7 @@ def test_threads_flag_sets_ember_threads_and_keeps_results(tmp_path, capsys, mon
     runs = {}
     for n in (1, 2):
         runs[n] = tmp_path / f"t{n}"
-        rc, out, err = cli(capsys, "train", "mnist-cnn", "--epochs", 1, "--limit-train", 128,
+        rc, out, err = cli(capsys, "train", "mnist-mlp", "--epochs", 1, "--limit-train", 256,
                            "--limit-test", 32, "--threads", n,
                            "--out", runs[n], "-q")
         assert rc == 0, err
