@@ -101,8 +101,8 @@ class Op:
         if _observer is not None:
             return _observer(cls, args, params)
         fn = cls.__new__(cls)
-        if params:
-            fn.__dict__.update(params)
+        if params:  # (a fresh dict per call: adopted as the node's attributes, no copy)
+            fn.__dict__ = params
         n = len(args)
         try:  # all Tensors: the common case
             if n == 2:

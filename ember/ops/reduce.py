@@ -264,7 +264,8 @@ class AMax(Op):
     torch_name = "Amax"
 
     def forward(self, x):
-        check_nonempty_dims(x.shape, self.axes, self.op)
+        if not x.size:  # (only an empty input can have an empty reduced dim)
+            check_nonempty_dims(x.shape, self.axes, self.op)
         if x.__class__ is np.ndarray:  # what x.max / x.min run, without their Python wrapper
             y = (np.maximum if self.is_max else np.minimum).reduce(x, axis=self.axes, keepdims=True)
         else:
@@ -295,7 +296,6 @@ def _reduced_shape(shape, axes):
 
 
 def _max_min(input, dim, keepdim, is_max, other=None):
-    xp = _array_module(input._data)
     name = "max" if is_max else "min"
     if isinstance(dim, Tensor):  # max(a, b): elementwise
         from .elementwise import maximum, minimum
@@ -306,6 +306,7 @@ def _max_min(input, dim, keepdim, is_max, other=None):
     if input._data.ndim == 0:
         ax = None
         v = input.clone() if input._rg else input
+        xp = _array_module(input._data)
         return (return_types_max if is_max else return_types_min)(v, Tensor._wrap(xp.array(0)))
     values, indices = MaxDim.apply(input, axis=ax, keepdim=keepdim, is_max=is_max, op=name)
     return (return_types_max if is_max else return_types_min)(values, indices)
