@@ -173,16 +173,14 @@ def _gates(a, mode):
 
 @converter("RNNLayer")
 def _rnn_layer(b, node, ins):
-    """One direction of one LSTM/GRU/RNN layer as ONNX's LSTM/GRU/RNN op. ember computes
-    the input projection ``x @ W_ih^T + b_ih`` for all steps first (the Linear before
-    this op); ONNX's op takes ``W_ih`` itself, so the export reads it from there."""
+    """One direction of one LSTM/GRU/RNN layer (inputs ``x, W_ih, b_ih, h0, c0, W_hh, b_hh,
+    W_hr``) as ONNX's LSTM/GRU/RNN op."""
     p = node.params
     mode, bs = p["mode"], tuple(p["batch_sizes"])
-    lin = node.inputs[0].producer
-    if lin is None or lin.kind != "Linear" or node.inputs[5] is not None or len(set(bs)) != 1:
+    if node.inputs[7] is not None or len(set(bs)) != 1:
         b.unsupported(node)     # (packed sequences of several lengths, LSTM projections)
-    x_v, wih_v, bih_v = lin.inputs
-    whh_v, bhh_v = node.inputs[3], node.inputs[4]
+    x_v, wih_v, bih_v = node.inputs[:3]
+    whh_v, bhh_v = node.inputs[5], node.inputs[6]
     if wih_v.data is None or whh_v.data is None:
         b.unsupported(node)
     H, T, I = whh_v.shape[1], len(bs), x_v.shape[-1]
@@ -195,10 +193,10 @@ def _rnn_layer(b, node, ins):
                            _gates(bhh_v.data if bhh_v is not None and bhh_v.data is not None else zeros, mode)])
     B = b.initializer(bias[None].astype(dt), "rnn_B")
     X = b.node("Reshape", [b.name_of(x_v), b.const([T, -1, I])])
-    h0 = b.node("Unsqueeze", [ins[1], b.const([0])])
+    h0 = b.node("Unsqueeze", [ins[3], b.const([0])])
     direction = "reverse" if p.get("reverse") else "forward"
     if mode == "LSTM":
-        c0 = b.node("Unsqueeze", [ins[2], b.const([0])])
+        c0 = b.node("Unsqueeze", [ins[4], b.const([0])])
         Y, Yh, Yc = b.node("LSTM", [X, W, R, B, "", h0, c0], n_out=3, hidden_size=H, direction=direction)
     elif mode == "GRU":
         Y, Yh = b.node("GRU", [X, W, R, B, "", h0], n_out=2, hidden_size=H, direction=direction,

@@ -7,139 +7,12 @@ and with several ember threads the batch is split over them (``run_shared``; BLA
 single-threaded): one synchronisation per layer instead of one inside every small
 per-step GEMM (which, on a busy machine, can cost a scheduler slice each). Every kernel writes only its own rows.
 
-Forward kernels return what their backward needs; backward kernels fill the gate
+Forward kernels take an ``InputProjection`` (``xg``, computed in chunks ahead of the
+recurrence) and return what their backward needs; backward kernels fill the gate
 gradients ``(N, G*H)`` and update ``dh``/``dc`` (the running state gradients, ``(B, .)``)
-in place, leaving the initial states' gradients there. The recurrent weights' gradients
-(``dW_hh = sum_t dgh_t^T h_{t-1}``, ``db_hh``) come from :class:`WeightGrads`: GEMMs over
-fixed chunks of steps, run on a second ember thread while the backward recurrence goes on.
+in place, leaving the initial states' gradients there, while a ``LayerGrads`` turns the
+gate gradients into the weight and input gradients chunk by chunk (``_rnn_overlap``).
 """
-import threading
-
-import numpy as np
-
-from ._im2col import _split, _threads, run_shared
-
-_MIN_SPLIT_WORK = 1 << 18   # multiply-adds per step below which one thread is faster
-_MIN_ROWS = 32              # rows per part: smaller per-step GEMMs lose more than a thread gains
-
-
-def _row_threads(xp, B, per_step_work):
-    """Threads the batch rows are split over (1: all rows in one part)."""
-    t = min(_threads(), B // _MIN_ROWS) if xp is np else 1
-    return t if t >= 2 and per_step_work >= _MIN_SPLIT_WORK else 1
-
-
-def run_rows(xp, B, per_step_work, fn):
-    """Call ``fn(lo, hi)`` over the batch rows: split in one part per thread (ember's
-    work-sharing threads, BLAS single-threaded) when the layer is big enough, else all
-    rows at once. One part per thread, not more: a GEMM of 8 rows runs at about half
-    the speed of one of 32 here."""
-    t = _row_threads(xp, B, per_step_work)
-    if t >= 2:
-        run_shared(_split(B, t), lambda ab: fn(*ab), t)
-    else:
-        fn(0, B)
-
-
-_CHUNK_ROWS = 256           # rows of one partial dW_hh GEMM (K of the GEMM)
-_MIN_OVERLAP_WORK = 1 << 24  # multiply-adds of dW_hh below which a second thread does not pay
-
-
-class WeightGrads:
-    """``dW_hh = dgh^T @ hp`` and ``db_hh = dgh.sum(0)`` of a layer's backward, summed over
-    fixed chunks of consecutive steps (about ``_CHUNK_ROWS`` rows each, in the order the
-    backward visits them) and added up in that order: the same bits on any thread count
-    or load.
-
-    With ember threads (and a batch that is not itself split over threads) a chunk's GEMM
-    runs on a second thread as soon as the recurrence has produced its rows: the weight
-    gradients overlap the serial recurrence instead of following it. Work sharing keeps
-    it safe on a busy machine: ``run_shared`` parts are claimed in order, so the
-    recurrence (part 0) is always claimed first, and when it ends its thread claims the
-    chunks still left, waiting only for one the other thread is computing (a helper
-    thread the OS has not scheduled finds nothing left).
-
-    Args:
-        want_w, want_b (bool): which gradients are needed. bs, offs, order: the packed
-            layout and the order the backward visits the steps.
-    """
-
-    def __init__(self, xp, want_w, want_b, bs, offs, order):
-        self.xp, self.want_w, self.want_b = xp, want_w, want_b
-        steps = list(order)
-        per = max(1, -(-_CHUNK_ROWS // max(bs)))
-        self.chunks = []            # (steps done when ready, first row, end row)
-        for c in range(0, len(steps), per):
-            ts = steps[c:c + per]
-            self.chunks.append((c + len(ts), min(offs[t] for t in ts), max(offs[t] + bs[t] for t in ts)))
-        self._ready = {end for end, _, _ in self.chunks}
-        self.done = self.claimed = 0
-        self.cond = threading.Condition()
-        self.parts = [None] * len(self.chunks)
-
-    def bind(self, dgh, hp):
-        """The arrays the recurrence fills (``dgh``) and the saved previous states."""
-        self.dgh, self.hp = dgh, hp
-
-    def tick(self):
-        """Called by the recurrence after each step (one thread only)."""
-        self.done += 1
-        if self.done in self._ready:
-            with self.cond:
-                self.cond.notify_all()
-
-    def finish(self):
-        """The recurrence ended (or failed): release the chunk consumer."""
-        with self.cond:
-            self.done = self.chunks[-1][0] if self.chunks else 0
-            self.cond.notify_all()
-
-    def consume(self):
-        """Compute chunks' partial gradients, each once its rows are ready, until none is
-        left unclaimed (two threads can share the chunks; each lands in its own slot)."""
-        while True:
-            with self.cond:
-                i = self.claimed
-                if i >= len(self.chunks):
-                    return
-                self.claimed = i + 1
-                end, r0, r1 = self.chunks[i]
-                self.cond.wait_for(lambda: self.done >= end)
-            g = self.dgh[r0:r1]
-            self.parts[i] = (g.T @ self.hp[r0:r1] if self.want_w else None,
-                             g.sum(0) if self.want_b else None)
-
-    def result(self):
-        """``(dW_hh or None, db_hh or None)``: the chunks' partial sums added in order."""
-        out = [None, None]
-        for k, want in enumerate((self.want_w, self.want_b)):
-            for part in self.parts if want else ():
-                out[k] = part[k] if out[k] is None else self.xp.add(out[k], part[k], out=out[k])
-        return tuple(out)
-
-    def run(self, B, per_step_work, rows):
-        """Run the backward recurrence ``rows(lo, hi, tick)`` over the batch and the
-        weight-gradient chunks, overlapped when that pays."""
-        xp = self.xp
-        if not (self.want_w or self.want_b):
-            run_rows(xp, B, per_step_work, lambda lo, hi: rows(lo, hi, None))
-            return
-        work = max(r1 for _, _, r1 in self.chunks) * per_step_work // max(B, 1)   # ~ rows * G*H * P
-        if (xp is not np or len(self.chunks) < 2 or work < _MIN_OVERLAP_WORK
-                or _row_threads(xp, B, per_step_work) >= 2):
-            run_rows(xp, B, per_step_work, lambda lo, hi: rows(lo, hi, None))
-            self.finish()
-            self.consume()
-            return
-
-        def part(i):
-            if i == 0:
-                try:
-                    rows(0, B, self.tick)
-                finally:
-                    self.finish()
-            self.consume()   # the recurrence's thread then takes the chunks left
-        run_shared([0, 1], part)   # one thread (ember.set_num_threads(1), a busy machine): in turn
 
 
 def _steps(bs, offs, order, lo, hi):
@@ -160,11 +33,12 @@ def _sigmoid_(xp, x):
 
 # -- LSTM (gates i, f, g, o) ---------------------------------------------------------
 
-def lstm_forward(xp, xg, h0, c0, w_hh, b_hh, w_hr, bs, offs, order):
+def lstm_forward(xp, proj, h0, c0, w_hh, b_hh, w_hr, bs, offs, order):
     """Per step: one GEMM ``-[h, 1] @ [W_hh^T; b_hh]`` (the bias rides in the GEMM, the
     sign makes ``exp`` give ``exp(-pre)``), ``tanh`` of the g gate into its own
     contiguous array, and the logistic function of all four gates over the full
     contiguous row (3 full-width ops: far cheaper than strided per-gate slices)."""
+    xg = proj.xg
     n, H, P = xg.shape[0], c0.shape[1], h0.shape[1]
     dt = xg.dtype
     aug = b_hh is not None
@@ -187,9 +61,11 @@ def lstm_forward(xp, xg, h0, c0, w_hh, b_hh, w_hr, bs, offs, order):
         h[:, P] = 1
     c = c0.copy()
 
-    def rows(lo, hi):
+    def rows(lo, hi, need):
         ig = xp.empty((hi - lo, H), dt)
-        for r0, r1, b in _steps(bs, offs, order, lo, hi):
+        for pos, (r0, r1, b) in enumerate(_steps(bs, offs, order, lo, hi)):
+            if need:
+                need(pos)
             k = r1 - r0
             hv, cv = h[lo:b], c[lo:b]
             hp[r0:r1] = hv[:, :P]
@@ -212,16 +88,16 @@ def lstm_forward(xp, xg, h0, c0, w_hh, b_hh, w_hr, bs, offs, order):
                 xp.multiply(a[:, 3 * H:], tc[r0:r1], out=m[r0:r1])
                 xp.matmul(m[r0:r1], whrT, out=out[r0:r1])
             hv[:, :P] = out[r0:r1]
-    run_rows(xp, h0.shape[0], 4 * H * P, rows)
+    proj.run(h0.shape[0], 4 * H * P, rows)
     return out, h[:, :P].copy(), c, (act, gg, tc, cp, hp, m)
 
 
-def lstm_backward(xp, saved, dout, dh, dc, w_hh, w_hr, bs, offs, order, wg):
+def lstm_backward(xp, saved, dout, dh, dc, w_hh, w_hr, bs, offs, order, lg):
     act, gg, tc, cp, hp, m = saved
     H = tc.shape[1]
     dg = xp.empty_like(act)
     dH = None if w_hr is None else xp.empty_like(hp)   # gradient of each step's h (for dW_hr)
-    wg.bind(dg, hp)
+    lg.bind(dg, hp, dg)
 
     def rows(lo, hi, tick):
         D = xp.empty((hi - lo, 4 * H), act.dtype)      # each gate's activation derivative
@@ -257,13 +133,14 @@ def lstm_backward(xp, saved, dout, dh, dc, w_hh, w_hr, bs, offs, order, wg):
             xp.matmul(d, w_hh, out=dht)
             if tick:
                 tick()
-    wg.run(dh.shape[0], 4 * H * hp.shape[1], rows)
-    return dg, (dH, m)
+    lg.run(dh.shape[0], 4 * H * hp.shape[1], rows)
+    return dH, m
 
 
 # -- GRU (gates r, z, n) -------------------------------------------------------------
 
-def gru_forward(xp, xg, h0, w_hh, b_hh, bs, offs, order):
+def gru_forward(xp, proj, h0, w_hh, b_hh, bs, offs, order):
+    xg = proj.xg
     n, H = xg.shape[0], h0.shape[1]
     dt = xg.dtype
     whhT = xp.ascontiguousarray(w_hh.T)
@@ -273,9 +150,11 @@ def gru_forward(xp, xg, h0, w_hh, b_hh, bs, offs, order):
     out = xp.empty((n, H), dt)
     h = h0.copy()
 
-    def rows(lo, hi):
+    def rows(lo, hi, need):
         gh = xp.empty((hi - lo, 3 * H), dt)
-        for r0, r1, b in _steps(bs, offs, order, lo, hi):
+        for pos, (r0, r1, b) in enumerate(_steps(bs, offs, order, lo, hi)):
+            if need:
+                need(pos)
             k = r1 - r0
             hv = h[lo:b]
             hp[r0:r1] = hv
@@ -295,16 +174,16 @@ def gru_forward(xp, xg, h0, w_hh, b_hh, bs, offs, order):
             o *= a[:, H:2 * H]
             o += nn_
             hv[...] = o
-    run_rows(xp, h0.shape[0], 3 * H * H, rows)
+    proj.run(h0.shape[0], 3 * H * H, rows)
     return out, h, (act, ghn, hp)
 
 
-def gru_backward(xp, saved, dout, dh, w_hh, bs, offs, order, wg):
+def gru_backward(xp, saved, dout, dh, w_hh, bs, offs, order, lg):
     act, ghn, hp = saved
     H = ghn.shape[1]
     dgi = xp.empty_like(act)   # gradient of the input-side pre-activations
     dgh = xp.empty_like(act)   # ... and of the hidden-side ones (W_hh h + b_hh)
-    wg.bind(dgh, hp)
+    lg.bind(dgh, hp, dgi)
 
     def rows(lo, hi, tick):
         tmp = xp.empty((hi - lo, H), act.dtype)
@@ -337,20 +216,22 @@ def gru_backward(xp, saved, dout, dh, w_hh, bs, offs, order, wg):
             dht += t
             if tick:
                 tick()
-    wg.run(dh.shape[0], 3 * H * H, rows)
-    return dgi
+    lg.run(dh.shape[0], 3 * H * H, rows)
 
 
 # -- Elman RNN (tanh / relu) ---------------------------------------------------------
 
-def rnn_forward(xp, xg, h0, w_hh, b_hh, bs, offs, order, relu):
+def rnn_forward(xp, proj, h0, w_hh, b_hh, bs, offs, order, relu):
+    xg = proj.xg
     whhT = xp.ascontiguousarray(w_hh.T)
     hp = xp.empty((xg.shape[0], h0.shape[1]), xg.dtype)
     out = xp.empty_like(hp)
     h = h0.copy()
 
-    def rows(lo, hi):
-        for r0, r1, b in _steps(bs, offs, order, lo, hi):
+    def rows(lo, hi, need):
+        for pos, (r0, r1, b) in enumerate(_steps(bs, offs, order, lo, hi)):
+            if need:
+                need(pos)
             hv = h[lo:b]
             hp[r0:r1] = hv
             o = out[r0:r1]
@@ -363,14 +244,14 @@ def rnn_forward(xp, xg, h0, w_hh, b_hh, bs, offs, order, relu):
             else:
                 xp.tanh(o, out=o)
             hv[...] = o
-    run_rows(xp, h0.shape[0], h0.shape[1] ** 2, rows)
+    proj.run(h0.shape[0], h0.shape[1] ** 2, rows)
     return out, h, (out, hp)
 
 
-def rnn_backward(xp, saved, dout, dh, w_hh, bs, offs, order, relu, wg):
+def rnn_backward(xp, saved, dout, dh, w_hh, bs, offs, order, relu, lg):
     out, hp = saved
     dg = xp.empty_like(out)
-    wg.bind(dg, hp)
+    lg.bind(dg, hp, dg)
 
     def rows(lo, hi, tick):
         for r0, r1, b in _steps(bs, offs, order, lo, hi):
@@ -386,5 +267,4 @@ def rnn_backward(xp, saved, dout, dh, w_hh, bs, offs, order, relu, wg):
             xp.matmul(d, w_hh, out=dht)
             if tick:
                 tick()
-    wg.run(dh.shape[0], hp.shape[1] ** 2, rows)
-    return dg
+    lg.run(dh.shape[0], hp.shape[1] ** 2, rows)

@@ -1,13 +1,14 @@
 """Fused recurrent layers: one op runs one direction of one layer over a whole sequence.
 
-The module computes the input projection of every time step as one GEMM
-(``xg = x W_ih^T + b_ih``, shape ``(N, G*H)``) and hands it to ``RNNLayer``, which runs
-the recurrence on raw arrays: per step one ``(B, P) @ (P, G*H)`` GEMM plus in-place
+``RNNLayer`` takes the layer's input rows and weights. It computes the input projection
+of every time step (``xg = x W_ih^T + b_ih``, ``(N, G*H)``) in a few large GEMMs over
+chunks of steps, ahead of the recurrence on a second ember thread, and runs the
+recurrence on raw arrays: per step one ``(B, P) @ (P, G*H)`` GEMM plus in-place
 elementwise gate math. Its backward walks the steps in reverse, collects every step's
-gate gradients into one ``(N, G*H)`` array, and gets ``dW_hh`` and ``db_hh`` from a few
-large GEMMs / sums over chunks of steps (run beside the recurrence on a second thread,
-``_rnn_kernels.WeightGrads``); ``dxg`` (the gate gradients) flows back into the input
-projection's own GEMMs. So a layer is two graph nodes whatever the sequence length.
+gate gradients into one ``(N, G*H)`` array, and turns them into ``dW_hh``, ``db_hh``,
+``dW_ih``, ``db_ih`` and ``dx`` chunk by chunk as the recurrence produces them, beside
+it (``_rnn_overlap``). So a layer is one graph node whatever the sequence length, and
+the large GEMMs overlap the serial per-step chain instead of following it.
 
 Sequences are given in PyTorch's packed layout: ``batch_sizes[t]`` rows are active at
 step ``t`` (non-increasing), stored one step after another. A plain ``(T, B, ...)``
@@ -21,6 +22,7 @@ import numpy as np
 
 from ..autograd.op import Op
 from . import _rnn_kernels as K
+from ._rnn_overlap import InputProjection, LayerGrads
 
 __all__ = ["RNNLayer", "rnn_layer"]
 
@@ -30,36 +32,39 @@ _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 class RNNLayer(Op):
     """One direction of one recurrent layer over a packed sequence.
 
-    Inputs: ``xg (N, G*H)`` projected input, ``h0 (B, P)``, ``c0 (B, H)`` (LSTM, else
-    None), ``w_hh (G*H, P)``, ``b_hh (G*H,)`` or None, ``w_hr (P, H)`` or None (LSTM
-    projection). Params: ``mode``, ``batch_sizes`` (tuple of ints), ``reverse``,
+    Inputs: ``x (N, I)`` the packed input rows, ``w_ih (G*H, I)``, ``b_ih (G*H,)`` or None,
+    ``h0 (B, P)``, ``c0 (B, H)`` (LSTM, else None), ``w_hh (G*H, P)``, ``b_hh (G*H,)`` or
+    None, ``w_hr (P, H)`` or None (LSTM projection). Params: ``mode``, ``batch_sizes`` (tuple of ints), ``reverse``,
     ``seq_shape`` (out as ``(T, B, P)``: equal batch sizes only).
     Outputs: ``out (N, P)``, ``h_n (B, P)`` and, for LSTM, ``c_n (B, H)``.
     """
     seq_shape = False
     torch_name = "MkldnnRnnLayer"
 
-    def forward(self, xg, h0, c0, w_hh, b_hh, w_hr):
-        for a in (h0, c0, w_hh, b_hh, w_hr):
-            if a is not None and a.dtype != xg.dtype:
+    def forward(self, x, w_ih, b_ih, h0, c0, w_hh, b_hh, w_hr):
+        inputs = (x, w_ih, b_ih, h0, c0, w_hh, b_hh, w_hr)
+        for a in inputs[1:]:
+            if a is not None and a.dtype != x.dtype:
                 raise RuntimeError(f"{self.mode.split('_')[0].lower()}: input and hidden/parameter tensors are "
-                                   f"not the same dtype, found input of dtype ember.{xg.dtype} and a "
+                                   f"not the same dtype, found input of dtype ember.{x.dtype} and a "
                                    f"hidden state or weight of dtype ember.{a.dtype}")
         bs = self.batch_sizes
         offs = np.concatenate(([0], np.cumsum(bs)[:-1])).astype(int).tolist()  # host: batch_sizes
         self._offs = offs
         order = range(len(bs) - 1, -1, -1) if self.reverse else range(len(bs))
-        self._present = [a is not None for a in (xg, h0, c0, w_hh, b_hh, w_hr)]
-        self.save_for_backward(*[a for a in (xg, h0, c0, w_hh, b_hh, w_hr) if a is not None])
+        self._present = [a is not None for a in inputs]
+        self.save_for_backward(*[a for a in inputs if a is not None])
         xp = self.xp
+        # the input projection of every step, in chunks computed ahead of the recurrence
+        proj = InputProjection(xp, x, w_ih, b_ih, bs, offs, order)
         with np.errstate(over="ignore"):
             if self.mode == "LSTM":
-                out, h, c, self._k = K.lstm_forward(xp, xg, h0, c0, w_hh, b_hh, w_hr, bs, offs, order)
+                out, h, c, self._k = K.lstm_forward(xp, proj, h0, c0, w_hh, b_hh, w_hr, bs, offs, order)
                 return self._shaped(out), h, c
             if self.mode == "GRU":
-                out, h, self._k = K.gru_forward(xp, xg, h0, w_hh, b_hh, bs, offs, order)
+                out, h, self._k = K.gru_forward(xp, proj, h0, w_hh, b_hh, bs, offs, order)
             else:
-                out, h, self._k = K.rnn_forward(xp, xg, h0, w_hh, b_hh, bs, offs, order,
+                out, h, self._k = K.rnn_forward(xp, proj, h0, w_hh, b_hh, bs, offs, order,
                                                 self.mode == "RNN_RELU")
             return self._shaped(out), h
 
@@ -73,29 +78,32 @@ class RNNLayer(Op):
         return [next(it) if p else None for p in self._present]
 
     def backward_raw(self, dout, dhn, dcn=None):
-        xg, h0, c0, w_hh, b_hh, w_hr = self._inputs_full(self.saved_arrays)
+        x, w_ih, b_ih, h0, c0, w_hh, b_hh, w_hr = self._inputs_full(self.saved_arrays)
         dout = dout.reshape(-1, dout.shape[-1])
         bs, offs = self.batch_sizes, self._offs
         order = range(len(bs)) if self.reverse else range(len(bs) - 1, -1, -1)
         xp = self.xp
         dh, dc, extra = dhn.copy(), None, None
         need = self.needs_input_grad
-        # the weight gradients: a few large GEMMs over chunks of steps, overlapping the recurrence
-        wg = K.WeightGrads(xp, bool(need[3]), b_hh is not None and bool(need[4]), bs, offs, order)
+        # the weight and input gradients: a few large GEMMs over chunks of steps, each
+        # as soon as the recurrence has produced its rows (beside it, on a second thread)
+        want = {"x": bool(need[0]), "w_ih": bool(need[1]), "b_ih": b_ih is not None and bool(need[2]),
+                "w_hh": bool(need[5]), "b_hh": b_hh is not None and bool(need[6])}
+        lg = LayerGrads(xp, want, x, w_ih, bs, offs, order)
         if self.mode == "LSTM":
             dc = dcn.copy()
-            dxg, extra = K.lstm_backward(xp, self._k, dout, dh, dc, w_hh, w_hr, bs, offs, order, wg)
+            extra = K.lstm_backward(xp, self._k, dout, dh, dc, w_hh, w_hr, bs, offs, order, lg)
         elif self.mode == "GRU":
-            dxg = K.gru_backward(xp, self._k, dout, dh, w_hh, bs, offs, order, wg)
+            K.gru_backward(xp, self._k, dout, dh, w_hh, bs, offs, order, lg)
         else:
-            dxg = K.rnn_backward(xp, self._k, dout, dh, w_hh, bs, offs, order, self.mode == "RNN_RELU", wg)
-        dw_hh, db_hh = wg.result()
+            K.rnn_backward(xp, self._k, dout, dh, w_hh, bs, offs, order, self.mode == "RNN_RELU", lg)
+        g = lg.result()
         dw_hr = None
-        if w_hr is not None and need[5]:
+        if w_hr is not None and need[7]:
             dH, m = extra
             dw_hr = dH.T @ m
-        return (dxg if need[0] else None, dh if need[1] else None,
-                dc if (c0 is not None and need[2]) else None, dw_hh, db_hh, dw_hr)
+        return (g["x"], g["w_ih"], g["b_ih"], dh if need[3] else None,
+                dc if (c0 is not None and need[4]) else None, g["w_hh"], g["b_hh"], dw_hr)
 
     def backward(self, *grads):
         """Recorded backward (double backward): re-run the layer with ember ops on the
@@ -111,7 +119,7 @@ class RNNLayer(Op):
         pairs = [(o, g) for o, g in zip(outs, grads) if g is not None]
         res = autograd.grad([o for o, _ in pairs], [inputs[i] for i in want], [g for _, g in pairs],
                             create_graph=True, allow_unused=True)
-        full = [None] * 6
+        full = [None] * 8
         for i, r in zip(want, res):
             full[i] = r
         return tuple(full)
@@ -132,7 +140,7 @@ _CELL_NODES = {"LSTM": _named("Mul"), "GRU": _named("Add"), "RNN_TANH": _named("
 _STACK_NODE = _named("Stack")
 
 
-def rnn_layer(mode, xg, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse=False, cell=False,
+def rnn_layer(mode, x, w_ih, b_ih, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse=False, cell=False,
               seq_shape=False):
     """Run one direction of one layer (see ``RNNLayer``); returns ``(out, h_n[, c_n])``.
     ``cell=True`` (one step of ``LSTMCell``/``GRUCell``/``RNNCell``) names the node as
@@ -145,13 +153,15 @@ def rnn_layer(mode, xg, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse=False, ce
     params = dict(mode=mode, batch_sizes=tuple(int(b) for b in batch_sizes), reverse=bool(reverse))
     if seq_shape:
         params["seq_shape"] = True
-    return cls.apply(xg, h0, c0, w_hh, b_hh, w_hr, **params)
+    return cls.apply(x, w_ih, b_ih, h0, c0, w_hh, b_hh, w_hr, **params)
 
 
-def rnn_layer_reference(mode, xg, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse=False):
+def rnn_layer_reference(mode, x, w_ih, b_ih, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse=False):
     """The same layer composed from ember ops, step by step (slow; differentiable to any
     order). Used for double backward and as an independent check in the tests."""
     import ember
+    from ..nn import functional as F
+    xg = F.linear(x, w_ih, b_ih)
     bs = [int(b) for b in batch_sizes]
     offs = np.concatenate(([0], np.cumsum(bs)[:-1])).tolist()  # host: batch_sizes
     order = range(len(bs) - 1, -1, -1) if reverse else range(len(bs))

@@ -245,7 +245,7 @@ def test_backward_from_an_output_upstream_of_another():
 def test_batch_split_over_threads_gives_the_same_result(name, monkeypatch):
     # large layers split the batch rows over ember's threads; force that path on a
     # small packed batch and compare with the single-thread run
-    from ember.ops import _rnn_kernels
+    from ember.ops import _rnn_overlap as _rnn_kernels
     from ember.nn.utils.rnn import pack_padded_sequence
     kw = dict(input_size=3, hidden_size=4, num_layers=2, bidirectional=True)
     if name == "LSTM":
@@ -273,11 +273,12 @@ def test_batch_split_over_threads_gives_the_same_result(name, monkeypatch):
 
 @pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
 def test_weight_gradients_overlapped_on_a_second_thread_are_bitwise_the_same(name, monkeypatch):
-    # dW_hh/db_hh are summed over fixed chunks of steps; with two threads the chunks'
-    # GEMMs run beside the backward recurrence. Force that on a small packed batch with
-    # many chunks: the same bits as computing the chunks after the recurrence, and the
-    # same values as one GEMM over all steps
-    from ember.ops import _im2col, _rnn_kernels
+    # the input projection and the weight/input gradients run in fixed chunks of steps;
+    # with two threads the chunks' GEMMs run beside the recurrence. Force that on a small
+    # packed batch with many chunks: the same bits as computing the chunks before/after
+    # the recurrence, and the same values as one chunk over all steps
+    from ember.ops import _im2col
+    from ember.ops import _rnn_overlap as _rnn_kernels
     from ember.nn.utils.rnn import pack_padded_sequence
     m = getattr(ember.nn, name)(input_size=3, hidden_size=4, num_layers=2, bidirectional=True).double()
     x = np.random.default_rng(1).standard_normal((7, 5, 3))
@@ -289,9 +290,10 @@ def test_weight_gradients_overlapped_on_a_second_thread_are_bitwise_the_same(nam
         monkeypatch.setattr(_rnn_kernels, "_CHUNK_ROWS", chunk_rows)
         monkeypatch.setattr(_rnn_kernels, "_MIN_OVERLAP_WORK", 0 if overlap else 1 << 60)
         m.zero_grad()
-        out, state = m(pack_padded_sequence(ember.tensor(x), lengths))
+        xt = ember.tensor(x, requires_grad=True)
+        out, state = m(pack_padded_sequence(xt, lengths))
         (out.data.sum() + sum((s ** 2).sum() for s in _flat(state))).backward()
-        res.append([p.grad.numpy().copy() for p in m.parameters()])
+        res.append([_np(out.data), xt.grad.numpy()] + [p.grad.numpy().copy() for p in m.parameters()])
     for a, b, c in zip(*res):
         np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
         np.testing.assert_array_equal(c, b)

@@ -1,10 +1,9 @@
 """The single-step recurrent cells: RNNCell, LSTMCell, GRUCell (``ember.nn.modules.rnn``
 re-exports them under PyTorch's path). One step is the fused recurrent op over a
-one-step sequence, after one input-projection GEMM."""
+one-step sequence (its input projection included)."""
 import math
 
 from ...ops.rnn import rnn_layer
-from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
@@ -75,9 +74,9 @@ class RNNCellBase(Module):
             if tuple(s.shape) != shape:
                 raise RuntimeError(f"{name}: Expected hidden of size {_size(shape)}, got {list(s.shape)}")
             states.append(s)
-        xg = F.linear(input, self.weight_ih, self.bias_ih)
-        res = rnn_layer(mode, xg, states[0], states[1] if mode == "LSTM" else None, self.weight_hh,
-                        self.bias_hh, None, (B,), cell=True)
+        res = rnn_layer(mode, input, self.weight_ih, self.bias_ih, states[0],
+                        states[1] if mode == "LSTM" else None, self.weight_hh, self.bias_hh, None, (B,),
+                        cell=True)
         res = res[1:]
         if not batched:
             res = tuple(r.squeeze(0) for r in res)

@@ -3,8 +3,8 @@
 Parameter names, shapes, gate order (LSTM ``i, f, g, o``; GRU ``r, z, n``) and
 initialisation (every weight and bias from ``U(-1/sqrt(H), 1/sqrt(H))``, drawn in
 parameter order) are PyTorch's, so a PyTorch ``state_dict`` loads unchanged. Each layer
-and direction runs as two graph nodes: the input projection of the whole sequence (one
-GEMM) and the fused recurrence ``ember.ops.rnn.RNNLayer``.
+and direction runs as one graph node, ``ember.ops.rnn.RNNLayer``: the input projection
+of the whole sequence in a few large GEMMs and the fused recurrence.
 """
 import math
 import numbers
@@ -174,8 +174,7 @@ class RNNBase(Module):
             for d in range(dirs):
                 k = layer * dirs + d
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(k)
-                xg = F.linear(x, w_ih, b_ih)
-                res = rnn_layer(self.mode, xg, h0[k], c0[k] if lstm else None, w_hh, b_hh, w_hr,
+                res = rnn_layer(self.mode, x, w_ih, b_ih, h0[k], c0[k] if lstm else None, w_hh, b_hh, w_hr,
                                 batch_sizes, reverse=d == 1,
                                 seq_shape=not packed and layer == self.num_layers - 1)
                 outs.append(res[0])
