@@ -49,6 +49,9 @@ MIN_GEMM_K = 64
 # below this inner dimension (e.g. a 1-channel 3x3 input: 9) the GEMMs are too thin for the
 # stacked kernel to win; conv.py's per-sample kernels run those
 MIN_STACKED_K = 64
+# one sample per chunk (when several would waste too much) only for output planes at least
+# this big: below it the per-sample GEMMs are too narrow
+MIN_SINGLE_P = 128
 
 
 class StackedPlan:
@@ -78,7 +81,14 @@ class StackedPlan:
         self.itemsize = itemsize
         self.chunks = batch_chunks(n, self.ck * self.plane * itemsize)
         self.m = self.chunks[0][1]
-        self.waste = self.width(self.m) / (self.m * math.prod(osize))
+        p = math.prod(osize)
+        self.waste = self.width(self.m) / (self.m * p)
+        if self.waste > MAX_WASTE and self.m > 1 and p >= MIN_SINGLE_P:
+            # the padding rows between samples cost too much (a 5x5 kernel on 14x14):
+            # one sample per chunk wastes only the padded width
+            self.chunks = [(a, a + 1) for a in range(n)]
+            self.m = 1
+            self.waste = self.width(1) / p
 
     def reach(self, m):
         """Flat positions of a chunk of ``m`` samples that hold real outputs: ``[0, reach)``."""
