@@ -34,10 +34,12 @@ def _sigmoid_(xp, x):
 # -- LSTM (gates i, f, g, o) ---------------------------------------------------------
 
 def lstm_forward(xp, proj, h0, c0, w_hh, b_hh, w_hr, bs, offs, order):
-    """Per step: one GEMM ``-[h, 1] @ [W_hh^T; b_hh]`` (the bias rides in the GEMM, the
-    sign makes ``exp`` give ``exp(-pre)``), ``tanh`` of the g gate into its own
-    contiguous array, and the logistic function of all four gates over the full
-    contiguous row (3 full-width ops: far cheaper than strided per-gate slices)."""
+    """Per step: one GEMM ``[h, 1] @ [W_hh^T; b_hh]`` (the bias rides in the GEMM), then
+    all four gates over the full contiguous row with one ``tanh``: the logistic function
+    as ``sigmoid(x) = 0.5 tanh(x / 2) + 0.5``, so a row is scaled by ``(1/2, 1/2, 1, 1/2)``
+    (gates i, f, g, o), passed through ``tanh`` and mapped back by ``* scale + shift``
+    (shift ``(1/2, 1/2, 0, 1/2)``): 5 full-width ops, far cheaper than strided per-gate
+    slices, and g's tanh lands in its own columns of ``act``."""
     xg = proj.xg
     n, H, P = xg.shape[0], c0.shape[1], h0.shape[1]
     dt = xg.dtype
@@ -46,10 +48,13 @@ def lstm_forward(xp, proj, h0, c0, w_hh, b_hh, w_hr, bs, offs, order):
     wn[:P] = w_hh.T
     if aug:
         wn[P] = b_hh
-    xp.negative(wn, out=wn)
+    scale = xp.full(4 * H, 0.5, dt)
+    scale[2 * H:3 * H] = 1
+    shift = xp.full(4 * H, 0.5, dt)
+    shift[2 * H:3 * H] = 0
     whrT = None if w_hr is None else xp.ascontiguousarray(w_hr.T)
-    act = xp.empty((n, 4 * H), dt)      # logistic of every gate (i, f, o used; g's columns unused)
-    gg = xp.empty((n, H), dt)           # tanh of the g gate
+    act = xp.empty((n, 4 * H), dt)      # sigmoid of gates i, f, o; tanh of gate g
+    gg = act[:, 2 * H:3 * H]            # (a view: the g gate's tanh)
     tc = xp.empty((n, H), dt)           # tanh(c_t)
     cp = xp.empty((n, H), dt)           # c_{t-1}
     hp = xp.empty((n, P), dt)           # h_{t-1}
@@ -72,12 +77,11 @@ def lstm_forward(xp, proj, h0, c0, w_hh, b_hh, w_hr, bs, offs, order):
             cp[r0:r1] = cv
             a, g = act[r0:r1], gg[r0:r1]
             xp.matmul(hv, wn, out=a)
-            xp.subtract(a, xg[r0:r1], out=a)          # -pre-activations
-            xp.tanh(a[:, 2 * H:3 * H], out=g)
-            xp.negative(g, out=g)                     # tanh(pre_g)
-            xp.exp(a, out=a)
-            a += 1.0
-            xp.reciprocal(a, out=a)                   # sigmoid(pre)
+            a += xg[r0:r1]                            # pre-activations
+            a *= scale
+            xp.tanh(a, out=a)
+            a *= scale
+            a += shift                                # sigmoid(pre) for i, f, o; tanh(pre) for g
             cv *= a[:, H:2 * H]
             xp.multiply(a[:, :H], g, out=ig[:k])
             cv += ig[:k]
