@@ -18,7 +18,7 @@ from ember.models._course import (classifier_check, load_state, mnist_arrays, sa
                                   save_state, write_json)
 
 __all__ = ["DCGenerator", "DCDiscriminator", "MLPGenerator", "MLPDiscriminator", "train_gan",
-           "dcgan_init_"]
+           "dcgan_init_", "standing_stats_"]
 
 
 class DCGenerator(nn.Module):
@@ -91,8 +91,22 @@ class MLPDiscriminator(nn.Module):
         return self.net(x).reshape(-1)
 
 
-def _state_tensors(module):
-    return list(module.named_parameters()) + list(module.named_buffers())
+def standing_stats_(generator, noise, batch=250):
+    """Recompute ``generator``'s BatchNorm running statistics from its own activations on
+    ``noise`` (a cumulative average over the batches), then put it in eval mode. An
+    average of a generator's weights needs this: the running statistics gathered while
+    training belong to the trained weights, not to their average."""
+    bns = [m for m in generator.modules() if isinstance(m, nn.BatchNorm2d)]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    generator.train()
+    with torch.no_grad():
+        for i in range(0, len(noise), batch):
+            generator(noise[i:i + batch])
+    for m in bns:
+        m.momentum = 0.1
+    return generator.eval()
 
 
 def dcgan_init_(module):
@@ -155,6 +169,11 @@ def train_gan(cfg, out=None, resume=None, log=print):
         rng.permutation(len(xtr))
     fixed = torch.from_numpy(np.random.default_rng(seed + 7).standard_normal(
         (64, nz)).astype(np.float32))
+    stats_noise = torch.from_numpy(np.random.default_rng(seed + 13).standard_normal(
+        (1000, nz)).astype(np.float32))  # (no draws from the training's random stream)
+
+    def sampler():
+        return standing_stats_(G_avg, stats_noise) if ema else G.eval()
 
     def checkpoint(epoch, part=None):
         save_state(torch, out, epoch, {"model": G.state_dict(), "discriminator": D.state_dict(),
@@ -196,13 +215,10 @@ def train_gan(cfg, out=None, resume=None, log=print):
             opt_g.zero_grad()
             loss_g.backward()
             opt_g.step()
-            if ema:
-                with torch.no_grad():
-                    for (_, a), (_, b) in zip(_state_tensors(G_avg), _state_tensors(G)):
-                        if a.is_floating_point():
-                            a.mul_(ema).add_(b.detach(), alpha=1 - ema)
-                        else:
-                            a.copy_(b)
+            if ema:  # the weights only: the averaged generator's BatchNorm statistics are
+                with torch.no_grad():  # its own (standing_stats_ before it draws)
+                    for a, b in zip(G_avg.parameters(), G.parameters()):
+                        a.mul_(ema).add_(b.detach(), alpha=1 - ema)
             sums += [loss_d.item(), loss_g.item(), torch.sigmoid(d_real).mean().item(),
                      torch.sigmoid(d_fake).mean().item()]
             n += 1
@@ -211,7 +227,7 @@ def train_gan(cfg, out=None, resume=None, log=print):
             log(f"stopped after {step} steps in epoch {epoch} (steps={max_steps}); resume "
                 f"continues there")
             break
-        G_avg.eval()
+        sampler()
         with torch.no_grad():
             save_grid((G_avg(fixed) + 1) / 2, os.path.join(out, f"samples_{epoch:03d}.png")
                       if out else None, nrow=8)
@@ -223,7 +239,7 @@ def train_gan(cfg, out=None, resume=None, log=print):
         write_json(out, "history.json", history)
     result = {"history": history, "steps": step, "stopped": stopped}
     if cfg.get("classifier"):
-        G_avg.eval()
+        sampler()
         torch.manual_seed(seed + 11)
         with torch.no_grad():
             samples = torch.cat([G_avg(torch.randn(250, nz)) for _ in range(4)])
