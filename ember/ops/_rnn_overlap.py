@@ -204,19 +204,19 @@ class LayerGrads:
             b_hh = g.sum(0) if want["b_hh"] or (want["b_ih"] and same) else None
             self.parts[i] = (g.T @ self.hp[r0:r1] if want["w_hh"] else None, b_hh,
                              gx.T @ self.x[r0:r1] if want["w_ih"] else None,
-                             (b_hh if same else gx.sum(0)) if want["b_ih"] else None)
+                             (b_hh.copy() if same else gx.sum(0)) if want["b_ih"] else None)
             if self.dx is not None:
                 self.xp.matmul(gx, self.w_ih, out=self.dx[r0:r1])
 
     def result(self):
         """``{"w_hh", "b_hh", "w_ih", "b_ih", "x"}`` gradients (None where not wanted):
-        the chunks' partial sums added in chunk order."""
+        the chunks' partial sums added in chunk order (into the first chunk's arrays,
+        which nothing else holds)."""
         xp, out = self.xp, {"x": self.dx}
         for k, key in enumerate(self._KEYS):
             acc = None
             for part in self.parts if self.want[key] else ():
-                # the first part is copied: b_hh and b_ih may share a partial sum
-                acc = part[k].copy() if acc is None else xp.add(acc, part[k], out=acc)
+                acc = part[k] if acc is None else xp.add(acc, part[k], out=acc)
             out[key] = acc
         return out
 
