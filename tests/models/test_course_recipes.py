@@ -224,6 +224,16 @@ def test_dcgan_shapes_and_classifier_check(tmp_path):
     r = train_gan(cfg, out=str(tmp_path), log=lambda *a: None)
     assert 0.1 <= r["mean_top_prob"] <= 1 and 0 <= r["class_entropy"] <= np.log(10) + 1e-9
     assert sum(r["class_counts"]) == 1000
+    # the averaged generator's BatchNorm statistics: its own, over the given noise
+    from ember.models.gan import standing_stats_
+    g = DCGenerator(8, 4)
+    z = ember.randn(20, 8)
+    standing_stats_(g, z, batch=10)
+    bn = g.net[1]
+    assert not g.training and int(bn.num_batches_tracked) == 2 and bn.momentum == 0.1
+    with ember.no_grad():
+        h = g.net[0](z.reshape(20, 8, 1, 1))
+    np.testing.assert_allclose(bn.running_mean.numpy(), h.mean((0, 2, 3)).numpy(), atol=1e-5)
     # epoch 1 at the full rate, the last (decaying) epoch at half of it
     states = ember.load(tmp_path / "checkpoint.safetensors")["states"]
     assert [states[k]["param_groups"][0]["lr"] for k in ("opt_g", "opt_d")] == [1e-4, 1e-4]
