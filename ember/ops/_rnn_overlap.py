@@ -26,7 +26,7 @@ from ._im2col import _split, _threads, run_shared
 _MIN_SPLIT_WORK = 1 << 18   # multiply-adds per step below which one thread is faster
 _MIN_ROWS = 32              # rows per part: smaller per-step GEMMs lose more than a thread gains
 _CHUNK_ROWS = 256           # rows of one chunk (the K of a partial weight-gradient GEMM)
-_MIN_OVERLAP_WORK = 1 << 24  # multiply-adds of a layer's recurrence below which a second thread does not pay
+_MIN_OVERLAP_WORK = 1 << 26  # multiply-adds of a layer's recurrence below which a second thread does not pay
 
 
 def _row_threads(xp, B, per_step_work):
@@ -62,8 +62,9 @@ def chunks(bs, offs, order):
 def overlapped(xp, B, per_step_work, n_chunks):
     """Whether a layer's chunks run on a second thread beside its recurrence: NumPy, at
     least two chunks, enough work, and a batch not itself split over threads."""
-    return (xp is np and n_chunks >= 2 and per_step_work * n_chunks * _CHUNK_ROWS // max(B, 1) >=
-            _MIN_OVERLAP_WORK and _row_threads(xp, B, per_step_work) < 2)
+    # per_step_work: multiply-adds of one row's step (G*H*P); about n_chunks * _CHUNK_ROWS rows
+    return (xp is np and n_chunks >= 2 and per_step_work * n_chunks * _CHUNK_ROWS >= _MIN_OVERLAP_WORK
+            and _row_threads(xp, B, per_step_work) < 2)
 
 
 def _in_turn_or_shared(xp, n_chunks, fn):
