@@ -20,6 +20,7 @@ from .op import _KEEP, AccumulateGrad
 __all__ = ["run_backward"]
 
 _KEEP_RARE = _KEEP - {"next_functions", "needs_input_grad"}  # kept attributes few nodes have
+_SPECIAL = _KEEP_RARE | {"_freed"}  # a node with one of these takes the general path (_run)
 
 
 def _collect(roots, want_order):
@@ -156,6 +157,9 @@ def _execute(roots, grads, shared, retain_graph, create_graph, deps, targets, ne
         ready = [r for r in roots if r not in deps]
         pop = grads.pop
         plain = targets is None  # Tensor.backward() without inputs=: accumulate everywhere
+        # the usual training node (one output, no hooks, not released, NumPy arrays, a
+        # ``derivative`` on the saved arrays) takes the short path below; the rest ``_run``
+        fast = plain and raw_mode and prof is None and not anomaly
         while ready:
             node = ready.pop()
             g = pop(node, None)
@@ -166,71 +170,34 @@ def _execute(roots, grads, shared, retain_graph, create_graph, deps, targets, ne
                         if deps[nxt] == 0:
                             ready.append(nxt)
                 continue
-            multi = node._n_out != 1
-            hooks = node._hooks
-            if hooks is not None:
-                g = _run_pre_hooks(hooks, g if multi else [g], raw_mode)
-                if not multi:
-                    g = g[0]
-            if node.__class__ is AccumulateGrad:
-                if not plain and node in targets:
-                    for i, _ in targets[node]:
-                        results[i] = g
-                    if not accumulate:
-                        continue
-                if plain or node in needed:
-                    _accumulate(node, g, create_graph, id(g) in shared)
+            d = node.__dict__
+            kind = node._raw_kind
+            if kind == 3 and fast and "_hooks" not in d:  # a leaf: add into its .grad
+                _accumulate(node, g, False, id(g) in shared)
                 continue
-            if not plain:
-                if node in targets:
-                    for i, nr in targets[node]:
-                        results[i] = g[nr] if multi else g
-                if node not in needed:
+            if kind and fast and _SPECIAL.isdisjoint(d):
+                if kind == 1:  # ``derivative`` on the saved arrays
+                    saved = d.get("_saved")
+                    in_grads = node.derivative(g) if saved is None else \
+                        node.derivative(g, *_op._saved_arrays(node, saved))
+                else:
+                    in_grads = node.backward_raw(g)
+                if in_grads.__class__ is not tuple:
+                    in_grads = (in_grads,)
+                nexts = d["next_functions"]
+                if not retain_graph:  # drop what the node holds (Op._release, inlined)
+                    if node.is_view:
+                        d.pop("_saved", None)
+                        d["_freed"] = True
+                    else:  # (a fresh dict of the graph edges: cheaper than deleting keys)
+                        node.__dict__ = {"next_functions": nexts,
+                                         "needs_input_grad": d["needs_input_grad"], "_freed": True}
+            else:
+                in_grads = _run(node, g, raw_mode, create_graph, retain_graph, prof, anomaly,
+                                plain, targets, needed, results, accumulate, shared)
+                if in_grads is None:  # a leaf, or a node the gradient need not go through
                     continue
-            if node._freed:
-                node._check_not_freed()
-            if prof is not None:
-                prof(node, True)
-            if multi:
-                gs = _materialize(node, g, raw_mode)
-                if raw_mode and node.backward_raw is not None:
-                    in_grads = node.backward_raw(*gs)
-                elif raw_mode:
-                    in_grads = _unwrap_all(_as_tuple(node.backward(*_wrap_all(gs))))
-                else:
-                    in_grads = node.backward(*gs)
-            elif not raw_mode:
-                in_grads = node.backward(g)
-            elif node._raw_derivative:  # ``derivative`` on the saved arrays, inlined
-                saved = node._saved
-                in_grads = node.derivative(g) if saved is None else \
-                    node.derivative(g, *_op._saved_arrays(node, saved))
-            elif node.backward_raw is not None:
-                in_grads = node.backward_raw(g)
-            else:  # an op with only a Tensor-level backward: wrap, run, unwrap
-                in_grads = _unwrap_all(_as_tuple(node.backward(_op._Tensor._wrap(g))))
-            if in_grads.__class__ is not tuple:
-                in_grads = (in_grads,)
-            if prof is not None:
-                prof(node, False)
-            if hooks is not None and hooks.post:
-                in_grads = _run_post_hooks(hooks, in_grads, (g,) if not multi else gs, raw_mode)
-            if anomaly:
-                _check_anomaly(node, in_grads)
-            if not retain_graph:  # drop what the node holds (Op._release, inlined: hot path)
-                d = node.__dict__
-                if node.is_view:
-                    d.pop("_saved", None)
-                    d["_freed"] = True
-                elif _KEEP_RARE.isdisjoint(d):  # the usual node: a fresh dict is cheapest
-                    node.__dict__ = {"next_functions": node.next_functions,
-                                     "needs_input_grad": node.needs_input_grad, "_freed": True}
-                else:
-                    for k in list(d):
-                        if k not in _KEEP:
-                            del d[k]
-                    d["_freed"] = True
-            nexts = node.next_functions
+                nexts = node.next_functions
             n = len(in_grads)
             if n != len(nexts):
                 raise RuntimeError(f"function {node.name()} returned {n} gradients, "
@@ -261,6 +228,79 @@ def _execute(roots, grads, shared, retain_graph, create_graph, deps, targets, ne
                     shared.update(ids)
     finally:
         STATE.enabled = prev
+
+
+def _run(node, g, raw_mode, create_graph, retain_graph, prof, anomaly, plain, targets, needed,
+         results, accumulate, shared):
+    """One node of the backward loop, in general: hooks, leaves (accumulated into
+    ``.grad``), ``inputs=`` targets, several outputs, Tensor backward (``create_graph``),
+    the profiler and anomaly mode. Returns the input gradients (a tuple), or None when
+    nothing flows on from this node."""
+    multi = node._n_out != 1
+    hooks = node._hooks
+    if hooks is not None:
+        g = _run_pre_hooks(hooks, g if multi else [g], raw_mode)
+        if not multi:
+            g = g[0]
+    if node.__class__ is AccumulateGrad:
+        if not plain and node in targets:
+            for i, _ in targets[node]:
+                results[i] = g
+            if not accumulate:
+                return None
+        if plain or node in needed:
+            _accumulate(node, g, create_graph, id(g) in shared)
+        return None
+    if not plain:
+        if node in targets:
+            for i, nr in targets[node]:
+                results[i] = g[nr] if multi else g
+        if node not in needed:
+            return None
+    if node._freed:
+        node._check_not_freed()
+    if prof is not None:
+        prof(node, True)
+    if multi:
+        gs = _materialize(node, g, raw_mode)
+        if raw_mode and node.backward_raw is not None:
+            in_grads = node.backward_raw(*gs)
+        elif raw_mode:
+            in_grads = _unwrap_all(_as_tuple(node.backward(*_wrap_all(gs))))
+        else:
+            in_grads = node.backward(*gs)
+    elif not raw_mode:
+        in_grads = node.backward(g)
+    elif node._raw_derivative:  # ``derivative`` on the saved arrays, inlined
+        saved = node._saved
+        in_grads = node.derivative(g) if saved is None else \
+            node.derivative(g, *_op._saved_arrays(node, saved))
+    elif node.backward_raw is not None:
+        in_grads = node.backward_raw(g)
+    else:  # an op with only a Tensor-level backward: wrap, run, unwrap
+        in_grads = _unwrap_all(_as_tuple(node.backward(_op._Tensor._wrap(g))))
+    if in_grads.__class__ is not tuple:
+        in_grads = (in_grads,)
+    if prof is not None:
+        prof(node, False)
+    if hooks is not None and hooks.post:
+        in_grads = _run_post_hooks(hooks, in_grads, (g,) if not multi else gs, raw_mode)
+    if anomaly:
+        _check_anomaly(node, in_grads)
+    if not retain_graph:  # drop what the node holds (Op._release, inlined)
+        d = node.__dict__
+        if node.is_view:
+            d.pop("_saved", None)
+            d["_freed"] = True
+        elif _KEEP_RARE.isdisjoint(d):
+            node.__dict__ = {"next_functions": node.next_functions,
+                             "needs_input_grad": node.needs_input_grad, "_freed": True}
+        else:
+            for k in list(d):
+                if k not in _KEEP:
+                    del d[k]
+            d["_freed"] = True
+    return in_grads
 
 
 def _as_tuple(x):

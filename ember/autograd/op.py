@@ -77,6 +77,7 @@ class Op:
     _anomaly_trace = None
     _name = None
     _raw_derivative = False  # backward_raw is ``derivative`` on saved_arrays (set per class)
+    _raw_kind = 0
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -93,6 +94,9 @@ class Op:
                 cls.backward_raw = _backward_raw_from_derivative
         # the engine calls ``derivative`` on the saved arrays itself (one call less per node)
         cls._raw_derivative = cls.backward_raw is _backward_raw_from_derivative
+        # for the engine's short path: 1 derivative on arrays, 2 backward_raw, 0 neither
+        if "_raw_kind" not in cls.__dict__:
+            cls._raw_kind = 1 if cls._raw_derivative else 2 if cls.backward_raw is not None else 0
 
     @classmethod
     def apply(cls, *args, **params):
@@ -294,6 +298,7 @@ class _RemovableHandle:
 class AccumulateGrad(Op):
     """Graph sink for a leaf tensor: adds the incoming gradient into ``leaf.grad``."""
     torch_name = "AccumulateGrad"
+    _raw_kind = 3            # (the engine's short path adds into the leaf's .grad)
     _post_acc_hooks = None  # a list once Tensor.register_post_accumulate_grad_hook is called
 
     def __init__(self, leaf):
