@@ -3,9 +3,10 @@
 Each kernel runs the recurrence of one layer-direction over a packed sequence: step
 ``t`` uses rows ``offs[t] : offs[t] + bs[t]`` of the ``(N, ...)`` arrays. Batch rows are
 independent of one another, so a kernel works on a row range ``[lo, hi)`` of the batch,
-and with several ember threads the batch is split over them (``run_shared``; BLAS is
+and with several ember threads a large batch is split over them (``run_rows``; BLAS is
 single-threaded): one synchronisation per layer instead of one inside every small
-per-step GEMM (which, on a busy machine, can cost a scheduler slice each). Every kernel writes only its own rows.
+per-step GEMM (which, on a busy machine, can cost a scheduler slice each). Every kernel
+writes only its own rows.
 
 Forward kernels take an ``InputProjection`` (``xg``, computed in chunks ahead of the
 recurrence) and return what their backward needs; backward kernels fill the gate

@@ -34,9 +34,9 @@ class RNNLayer(Op):
 
     Inputs: ``x (N, I)`` the packed input rows, ``w_ih (G*H, I)``, ``b_ih (G*H,)`` or None,
     ``h0 (B, P)``, ``c0 (B, H)`` (LSTM, else None), ``w_hh (G*H, P)``, ``b_hh (G*H,)`` or
-    None, ``w_hr (P, H)`` or None (LSTM projection). Params: ``mode``, ``batch_sizes`` (tuple of ints), ``reverse``,
-    ``seq_shape`` (out as ``(T, B, P)``: equal batch sizes only).
-    Outputs: ``out (N, P)``, ``h_n (B, P)`` and, for LSTM, ``c_n (B, H)``.
+    None, ``w_hr (P, H)`` or None (LSTM projection). Params: ``mode``, ``batch_sizes``
+    (tuple of ints), ``reverse``, ``seq_shape`` (out as ``(T, B, P)``: equal batch sizes
+    only). Outputs: ``out (N, P)``, ``h_n (B, P)`` and, for LSTM, ``c_n (B, H)``.
     """
     seq_shape = False
     torch_name = "MkldnnRnnLayer"
