@@ -211,3 +211,80 @@ def test_gradcheck_reports_mismatch():
     with pytest.raises(RuntimeError, match="Jacobian mismatch"):
         ember.autograd.gradcheck(lambda t: Bad.apply(t), (x,))
     assert not ember.autograd.gradcheck(lambda t: Bad.apply(t), (x,), raise_exception=False)
+
+
+# -- the lean paths of the hot loop (loss.backward(), the engine's short path) ---------------
+
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+def test_scalar_backward_seed_is_fresh(shape):
+    """``loss.backward()`` seeds with a fresh one each time: a hook that changes its
+    gradient in place cannot leak into the next backward."""
+    x = ember.tensor(np.full(shape, 2.0, np.float32), requires_grad=True)
+    for expected in (3.0, 6.0):
+        y = x * 3.0
+        y.register_hook(lambda g: g.mul_(10.0))
+        y.sum().backward() if shape else y.backward()
+        assert x.grad.shape == shape
+        np.testing.assert_allclose(x.grad.numpy(), np.full(shape, expected * 10.0))
+
+
+def test_scalar_backward_of_a_leaf_and_dtypes():
+    for dt in (ember.float32, ember.float64):
+        x = ember.tensor(1.5, dtype=dt, requires_grad=True)
+        x.backward()
+        x.backward()
+        assert x.grad.dtype == dt and x.grad.item() == 2.0
+
+
+def test_retain_graph_keeps_saved_values_on_the_short_path():
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.tolist() == [4.0, 8.0]
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+    # a released node keeps its graph edges (next_functions) for tools that walk the graph
+    assert y.grad_fn.next_functions[0][0].name() == "MulBackward0"
+
+
+def test_node_hooks_and_leaf_hooks_take_the_general_path():
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    y = x * 2.0
+    y.grad_fn.register_prehook(lambda gout: seen.append("pre") or None)
+    y.grad_fn.register_hook(lambda gin, gout: seen.append("post") or None)
+    x.register_hook(lambda g: g * 10)
+    x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+    y.sum().backward()
+    assert seen == ["pre", "post", [20.0, 20.0]]
+    assert x.grad.tolist() == [20.0, 20.0]
+
+
+def test_inplace_change_of_a_saved_input_is_detected():
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    a = x * 1.0
+    y = (a * a).sum()
+    a.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_anomaly_mode_names_the_node():
+    x = ember.tensor([0.0, 1.0], requires_grad=True)
+    with ember.autograd.detect_anomaly():
+        y = (x.sqrt() * 0.0).sum()  # d sqrt at 0 is inf; inf * 0 = nan
+        with pytest.raises(RuntimeError, match="returned nan values"), pytest.warns(RuntimeWarning):
+            y.backward()
+
+
+def test_leaf_gradient_accumulates_in_place():
+    """``.grad`` is accumulated into its storage (views of it see the sum), for one
+    element (NumPy's slow in-place add avoided) and for many."""
+    for shape in ((1,), (3,)):
+        x = ember.ones(shape, requires_grad=True)
+        (x * 2.0).sum().backward()
+        g = x.grad
+        view = g.view(-1)
+        (x * 3.0).sum().backward()
+        assert x.grad is g and view.tolist() == [5.0] * shape[0]

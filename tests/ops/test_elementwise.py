@@ -185,3 +185,43 @@ def test_broadcasting_hypothesis(sa, sb, seed):
     sb = tuple(sb)
     check_op(lambda a, b: a * b + b, (lambda a, b: a * b + b) if torch else None, [sa, sb], seed=seed,
              dtypes=("float64",))
+
+
+# -- the operators' direct path (same-dtype float tensors, Python numbers) ---------------------
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/"])
+def test_operator_direct_path_matches_the_functions(op):
+    """``a <op> b`` for float tensors and numbers goes straight to the op; other operand
+    kinds (int tensors, mixed dtypes, bools, NumPy scalars) through the full function:
+    same values and dtypes as the functional form either way."""
+    fn = {"+": ember.add, "-": ember.sub, "*": ember.mul, "/": ember.div}[op]
+    f32 = ember.tensor([1.5, -2.0, 4.0])
+    cases = [(f32, f32 * 2), (f32, 3), (f32, 2.5), (3, f32), (2.5, f32), (f32, ember.tensor([1.0, 2.0, 3.0], dtype=ember.float64)),
+             (ember.tensor([1, 2, 3]), 2), (ember.tensor([1, 2, 3]), ember.tensor([3, 2, 1])),
+             (f32, np.float32(2.0)), (f32, ember.tensor(2.0)), (f32.double(), 0.1)]
+    for a, b in cases:
+        got = eval(f"a {op} b")
+        want = fn(a, b)
+        assert got.dtype == want.dtype and got.shape == want.shape, (a, b)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_operator_direct_path_errors_and_gradients():
+    a = ember.ones(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="mul"):
+        a * ember.ones(4)
+    with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool tensor"):
+        ember.tensor([True]) - ember.tensor([False])
+    (2.0 - a * 3 / 2.0 + 1 - 4 / (a + 1)).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), np.full((2, 3), -1.5 + 1.0))
+
+
+def test_expand_to_on_arrays():
+    from ember.ops.elementwise import expand_to
+    g = np.float32(2.0)
+    out = expand_to(np.asarray(g), (1, 1))        # only size-1 dims: a view
+    assert out.shape == (1, 1) and out.dtype == np.float32
+    small = expand_to(np.array([1.0, 2.0], np.float32), (3, 2))
+    assert small.flags.writeable and small.tolist() == [[1.0, 2.0]] * 3
+    big = expand_to(np.array([1.0], np.float32).reshape(1, 1), (300, 300))
+    assert big.shape == (300, 300) and float(big.sum()) == 90000.0

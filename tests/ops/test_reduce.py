@@ -127,3 +127,24 @@ def test_median():
     e, t = ember.tensor(x).median(1), torch.tensor(x).median(1)
     np.testing.assert_allclose(e.values.numpy(), t.values.numpy())
     np.testing.assert_array_equal(e.indices.numpy(), t.indices.numpy())
+
+
+def test_mean_bitwise_equal_to_numpy_and_max_ties():
+    """mean runs the ufunc reduction and divides itself: the same bits as NumPy's mean
+    (float32 and float64, over all dims or some); max's gradient splits ties evenly."""
+    rng = np.random.default_rng(3)
+    for dt in (np.float32, np.float64):
+        x = (rng.standard_normal((4, 5, 6)) * 100).astype(dt)
+        for dim in (None, 0, (0, 2), -1):
+            for keepdim in (False, True):
+                got = ember.from_numpy(x).mean(dim, keepdim=keepdim).numpy()
+                axis = dim if dim is None or isinstance(dim, int) else tuple(dim)
+                want = x.mean(axis=axis, keepdims=keepdim)
+                assert got.dtype == want.dtype
+                np.testing.assert_array_equal(got, want)
+    t = ember.tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]], requires_grad=True)
+    t.max().backward()
+    assert t.grad.tolist() == [[0.0, 0.5, 0.5], [0.0, 0.0, 0.0]]
+    t.grad = None
+    t.amax(1).sum().backward()
+    assert t.grad.tolist() == [[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]]
