@@ -272,7 +272,7 @@ def test_batch_split_over_threads_gives_the_same_result(name, monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
-def test_weight_gradients_overlapped_on_a_second_thread_are_bitwise_the_same(name, monkeypatch):
+def test_chunked_gemms_beside_the_recurrence_are_bitwise_the_same(name, monkeypatch):
     # the input projection and the weight/input gradients run in fixed chunks of steps;
     # with two threads the chunks' GEMMs run beside the recurrence. Force that on a small
     # packed batch with many chunks: the same bits as computing the chunks before/after
