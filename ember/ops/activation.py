@@ -7,6 +7,7 @@ from ..tensor import Tensor
 from ._args import wrap_dim as _wrap_dim, not_implemented_for
 from ._generic import sum_keepdim, exp as _exp
 from ._out import with_out
+from . import _im2col
 from ._im2col import parallel_elementwise
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
@@ -51,7 +52,9 @@ def _relu_grad_into(xp):
 class Relu(Op):
     def forward(self, x):
         xp = self.xp
-        if type(x) is np.ndarray:       # big arrays split over ember's threads
+        # big arrays split over ember's threads; below two parts (fixed_parts) they never
+        # split, and skip the planning (~3 us a call on 100 elements)
+        if type(x) is np.ndarray and x.size >= 2 * _im2col.PART_ELEMENTS:
             y = parallel_elementwise(xp, _relu_into(xp), xp.empty_like(x), x)
         else:
             y = xp.maximum(x, 0)
@@ -66,7 +69,8 @@ class Relu(Op):
         (y,) = self.saved_arrays
         if grad.__class__ is not np.ndarray and _on_cuda(grad):  # CUDA: one fused kernel
             return _fused("relu_grad")(grad, y)
-        if type(grad) is np.ndarray and type(y) is np.ndarray and grad.shape == y.shape:
+        if type(grad) is np.ndarray and type(y) is np.ndarray and grad.shape == y.shape \
+                and grad.size >= 2 * _im2col.PART_ELEMENTS:
             xp = self.xp
             return parallel_elementwise(xp, _relu_grad_into(xp), xp.empty_like(grad), grad, y)
         return grad * _positive(y, grad.dtype)

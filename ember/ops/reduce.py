@@ -49,7 +49,7 @@ class Sum(Op):
         if x.dtype.kind in "bui" and x.dtype != np.uint64:
             return x.sum(axis=axes, keepdims=self.keepdim, dtype=np.int64)
         if x.__class__ is np.ndarray:  # what x.sum runs, without its Python wrapper
-            return np.add.reduce(x, axis=axes, dtype=self.dtype, keepdims=self.keepdim)
+            return self.xp.add.reduce(x, axis=axes, dtype=self.dtype, keepdims=self.keepdim)
         return x.sum(axis=axes, keepdims=self.keepdim, dtype=self.dtype)
 
     def derivative(self, grad):
@@ -100,7 +100,7 @@ def _mean_array(x, axes, keepdims):
             # x.mean without its Python wrapper: the same sum over the count. (NumPy divides in
             # float64 and rounds; one float32 division rounds the same while the count is exact
             # in float32: double rounding of a quotient through 53 bits is harmless.)
-            s = np.add.reduce(x, axis=axes, keepdims=keepdims)
+            s = _array_module(x).add.reduce(x, axis=axes, keepdims=keepdims)
             return s / float(x.size // s.size)
         return x.mean(axis=axes, keepdims=keepdims)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -267,7 +267,8 @@ class AMax(Op):
         if not x.size:  # (only an empty input can have an empty reduced dim)
             check_nonempty_dims(x.shape, self.axes, self.op)
         if x.__class__ is np.ndarray:  # what x.max / x.min run, without their Python wrapper
-            y = (np.maximum if self.is_max else np.minimum).reduce(x, axis=self.axes, keepdims=True)
+            xp = self.xp
+            y = (xp.maximum if self.is_max else xp.minimum).reduce(x, axis=self.axes, keepdims=True)
         else:
             y = (x.max if self.is_max else x.min)(axis=self.axes, keepdims=True)
         self.save_for_backward(x, y)
