@@ -59,7 +59,7 @@ class Sum(Op):
 @with_out(dtypes="compute")
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum over ``dim`` (all dims if None). Integer and bool inputs sum to int64."""
-    axes = _axes(dim, input._data.ndim, "sum")
+    axes = None if dim is None else _axes(dim, input._data.ndim, "sum")
     if dtype is None:
         return Sum.apply(input, axes=axes, keepdim=keepdim, dtype=None)
     return _in_dtype(lambda x: Sum.apply(x, axes=axes, keepdim=keepdim, dtype=None), input, dtype)
@@ -123,7 +123,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
                            f"point or complex dtype. Got: {input.dtype}")
-    return Mean.apply(input, axes=_axes(dim, input._data.ndim, "mean"), keepdim=keepdim)
+    return Mean.apply(input, axes=None if dim is None else _axes(dim, input._data.ndim, "mean"),
+                      keepdim=keepdim)
 
 
 @with_out

@@ -23,8 +23,8 @@ def _unary(name, fwd, bwd, save="x", doc="", generic=False):
         self.save_for_backward(x if save == "x" else y)
         return y
 
-    if generic:
-        body = {"derivative": lambda self, grad, s: bwd(grad, s)}
+    if generic:  # ``derivative(grad, saved)`` is bwd itself (no wrapper call per backward)
+        body = {"derivative": staticmethod(bwd)}
     else:
         def backward(self, grad):
             (s,) = self.saved_tensors
