@@ -400,7 +400,11 @@ def _pack_saved(saved, tensors, raw_outs, outs, res):
                     packed.append((_OUT, o, vc, vc[0], (t._rg, t._out_nr)))
                     break
             else:
-                packed.append((None, s, None, 0, None))
+                if isinstance(s, _Tensor):  # a Tensor saved as it is: kept by reference
+                    vc = s._get_vc()
+                    packed.append((s, None, vc, vc[0], None))
+                else:
+                    packed.append((None, s, None, 0, None))
     return tuple(packed)
 
 
