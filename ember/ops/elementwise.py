@@ -244,8 +244,11 @@ class Add(Op):
 
     def derivative(self, grad):
         na, nb = self.needs_input_grad
-        return (unbroadcast(grad, self.sa) if na else None,
-                unbroadcast(grad, self.sb) if nb else None)
+        sa, sb = self.sa, self.sb
+        if sa == sb:  # same shapes (the common case): nothing to sum back
+            return (grad if na else None, grad if nb else None)
+        return (unbroadcast(grad, sa) if na else None,
+                unbroadcast(grad, sb) if nb else None)
 
 
 class AddScalar(Op):
@@ -265,8 +268,11 @@ class Sub(Op):
 
     def derivative(self, grad):
         na, nb = self.needs_input_grad
-        return (unbroadcast(grad, self.sa) if na else None,
-                unbroadcast(-grad, self.sb) if nb else None)
+        sa, sb = self.sa, self.sb
+        if sa == sb:
+            return (grad if na else None, -grad if nb else None)
+        return (unbroadcast(grad, sa) if na else None,
+                unbroadcast(-grad, sb) if nb else None)
 
 
 class RSubScalar(Op):
@@ -286,8 +292,11 @@ class Mul(Op):
 
     def derivative(self, grad, a, b):
         na, nb = self.needs_input_grad
-        return (unbroadcast(grad * b, a.shape) if na else None,
-                unbroadcast(grad * a, b.shape) if nb else None)
+        sa, sb = a.shape, b.shape
+        if sa == sb:
+            return (grad * b if na else None, grad * a if nb else None)
+        return (unbroadcast(grad * b, sa) if na else None,
+                unbroadcast(grad * a, sb) if nb else None)
 
 
 class MulScalar(Op):
@@ -308,8 +317,11 @@ class Div(Op):
     def derivative(self, grad, a, b):
         na, nb = self.needs_input_grad
         ga = grad / b
-        return (unbroadcast(ga, a.shape) if na else None,
-                unbroadcast(-ga * a / b, b.shape) if nb else None)
+        sa, sb = a.shape, b.shape
+        if sa == sb:
+            return (ga if na else None, -ga * a / b if nb else None)
+        return (unbroadcast(ga, sa) if na else None,
+                unbroadcast(-ga * a / b, sb) if nb else None)
 
 
 class DivScalar(Op):
