@@ -450,7 +450,8 @@ def _unpack(fn, s):
 
 
 def _saved_arrays(fn, saved):
-    """The arrays of packed saved values ``saved`` (a list), version-checked."""
+    """A list of the arrays behind the packed saved values ``saved``, version-checked
+    (the raw-array form of ``saved_tensors``; the engine's short path calls it directly)."""
     res = []
     for s in saved:
         t, arr, vc, version, _ = s
