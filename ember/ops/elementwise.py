@@ -32,20 +32,22 @@ def _sum_to_array(x, shape):
     return y.reshape(shape) if lead else y
 
 
-_COPY_EXPAND = 1 << 16  # below this many elements an expansion is copied (see _expand_array)
+_COPY_EXPAND = 4096  # up to this many elements an expansion is copied (see _expand_array)
 
 
 def _expand_array(x, shape):
-    """Broadcast array ``x`` to ``shape``: small results as a filled, writable array
-    (``empty`` + assignment costs ~0.5 us, ``full`` ~1.7 and NumPy's Python-level
-    ``broadcast_to`` ~4), big ones as a read-only broadcast view (no copy)."""
+    """Broadcast array ``x`` to ``shape``: one element as a filled, writable array, small
+    results as a copy (``empty`` + assignment costs ~0.5 us on 100 elements, ``full`` ~1.7
+    and NumPy's Python-level ``broadcast_to`` ~4), big ones as a read-only broadcast view
+    (no pass over memory)."""
     n = 1
     for s in shape:
         n *= s
-    if x.size == n:  # only dims of size 1 added: a view
+    size = x.size
+    if size == n:  # only dims of size 1 added: a view
         return x.reshape(shape)
     xp = _array_module(x)
-    if n <= _COPY_EXPAND:
+    if size == 1 or n <= _COPY_EXPAND:
         out = xp.empty(shape, dtype=x.dtype)
         out[...] = x
         return out
