@@ -1,7 +1,8 @@
 """Stride-1 convolution as one large GEMM per chunk of samples ("stacked" kernel).
 
 The chunk's samples are copied, zero-padded, into one flat buffer per channel,
-``P[c, n * plane + flat(s)]`` (``plane`` = the padded plane's size). In that layout a kernel
+``P[c, n * stride + flat(s)]`` (consecutive samples share their zero rows along the first
+spatial dim, so ``stride`` is a little less than the padded plane's size). In that layout a kernel
 offset ``k`` is a *shift* of the flat index: output ``q`` reads ``P[c, q + shift(k)]``, with
 ``shift(k) = sum_i k_i * dilation_i * sf_i`` (``sf`` the flat strides of the padded plane). So
 
@@ -37,13 +38,13 @@ Everything goes through ``xp`` (NumPy or CuPy). Measurements: benchmarks/PROFILE
 """
 import math
 
-from ._im2col import batch_chunks, crop_spatial, kernel_offsets, split_over_threads
+from ._im2col import batch_chunks, kernel_offsets, split_over_threads
 
 __all__ = ["stacked_plan", "stacked_forward", "stacked_weight"]
 
 # computed outputs per real output (padding positions, rows between samples) above which the
 # plain per-sample kernels of conv.py win
-MAX_WASTE = 1.4
+MAX_WASTE = 1.3
 # expand columns over more kernel dims while the GEMM's inner dimension C*K_col is below this
 MIN_GEMM_K = 64
 # below this inner dimension (e.g. a 1-channel 3x3 input: 9) the GEMMs are too thin for the
@@ -67,6 +68,9 @@ class StackedPlan:
         self.osize = tuple(osize)
         self.plane = math.prod(psize)
         self.sf = sf = [math.prod(psize[i + 1:]) for i in range(nd)]
+        # consecutive samples share their zero rows along the first spatial dim: sample n
+        # starts sstride elements after sample n-1, max(pad) rows apart instead of 2 pads
+        self.sstride = (xshape[2] + max(plo[0], phi[0])) * sf[0]
         j = 1               # columns over kernel dims [0, j), stacked over [j, nd)
         while j < nd and c * math.prod(ksize[:j]) < MIN_GEMM_K:
             j += 1
@@ -79,7 +83,7 @@ class StackedPlan:
         self.ck = c * math.prod(self.kcol)
         self.last = sum((o - 1) * f for o, f in zip(osize, sf))   # flat index of the last output
         self.itemsize = itemsize
-        self.chunks = batch_chunks(n, self.ck * self.plane * itemsize)
+        self.chunks = batch_chunks(n, self.ck * self.sstride * itemsize)
         self.m = self.chunks[0][1]
         p = math.prod(osize)
         self.waste = self.width(self.m) / (self.m * p)
@@ -92,7 +96,7 @@ class StackedPlan:
 
     def reach(self, m):
         """Flat positions of a chunk of ``m`` samples that hold real outputs: ``[0, reach)``."""
-        return (m - 1) * self.plane + self.last + 1
+        return (m - 1) * self.sstride + self.last + 1
 
     def width(self, m):
         """Columns of the chunk's GEMM (the reach plus the largest stacked shift)."""
@@ -100,7 +104,7 @@ class StackedPlan:
 
     def buffers(self, xp, dtype):
         """Per-thread buffers: the zero-bordered flat input and the columns."""
-        pbuf = xp.zeros((self.c, self.m * self.plane), dtype=dtype)
+        pbuf = xp.zeros((self.c, (self.m - 1) * self.sstride + self.plane), dtype=dtype)
         cbuf = xp.empty(self.ck * self.width(self.m), dtype=dtype)
         return pbuf, cbuf
 
@@ -108,10 +112,13 @@ class StackedPlan:
         """The ``(C*K_col, width)`` columns of samples ``a:e`` of ``x``."""
         pbuf, cbuf = bufs
         m = e - a
-        inner = pbuf[:, :m * self.plane].reshape((self.c, m) + self.psize)
-        crop_spatial(inner, self.plo, self.insize)[...] = x[a:e].swapaxes(0, 1)
-        wd = self.width(m)
         it = pbuf.itemsize
+        start = sum(p * f for p, f in zip(self.plo, self.sf))
+        inner = xp.lib.stride_tricks.as_strided(
+            pbuf[:, start:], shape=(self.c, m) + self.insize,
+            strides=(pbuf.strides[0], self.sstride * it) + tuple(f * it for f in self.sf))
+        inner[...] = x[a:e].swapaxes(0, 1)
+        wd = self.width(m)
         view = xp.lib.stride_tricks.as_strided(
             pbuf, shape=(self.c,) + self.kcol + (wd,),
             strides=(pbuf.strides[0],) + tuple(s * it for s in self.col_steps) + (it,))
@@ -125,7 +132,7 @@ class StackedPlan:
         it = flat.itemsize
         return xp.lib.stride_tricks.as_strided(
             flat[start:], shape=(m, rows) + self.osize,
-            strides=(self.plane * it, row * it) + tuple(f * it for f in self.sf))
+            strides=(self.sstride * it, row * it) + tuple(f * it for f in self.sf))
 
 
 def stacked_plan(xshape, ksize, plo, phi, stride, dilation, groups, osize, itemsize):
