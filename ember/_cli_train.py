@@ -82,10 +82,12 @@ def _resumed_config(args, ckpt, ckpt_path):
                               f"{cfg.get(key)}: a resumed run keeps its settings; start a new "
                               "run (another --out) to change them")
     if args.epochs is not None and args.epochs != cfg["epochs"]:
-        if cfg["scheduler"] in ("onecycle", "cosine"):
-            raise _UsageError(f"--epochs cannot change when resuming a run with the "
-                              f"{cfg['scheduler']} scheduler (its schedule spans the "
-                              f"{cfg['epochs']} epochs it started with)")
+        if cfg["scheduler"] in ("onecycle", "cosine") or cfg.get("decay_epochs"):
+            what = (f"the {cfg['scheduler']} scheduler" if cfg["scheduler"] != "none" else
+                    f"a learning rate decaying over its last {cfg['decay_epochs']} epochs")
+            raise _UsageError(f"--epochs cannot change when resuming a run with {what} (its "
+                              f"schedule spans the {cfg['epochs']} epochs it started with; "
+                              "--steps N pauses a run without changing it)")
         if args.epochs < int(ckpt.get("epoch", 0)):
             raise _UsageError(f"--epochs {args.epochs} is less than the {ckpt['epoch']} "
                               "epochs the run has already completed")

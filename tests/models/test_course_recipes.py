@@ -204,11 +204,13 @@ def fake_classifier_run(path):
 
 
 def test_gan_recipes_write_samples_and_resume(tmp_path, capsys):
-    tiny = ["--limit-train", 64]
+    tiny = ["--limit-train", 64]  # one batch an epoch; the lr decays over the last 15
     straight = cli(capsys, "train", "mnist-gan", "--epochs", 2, *tiny, "--out", tmp_path / "a")
-    cli(capsys, "train", "mnist-gan", "--epochs", 1, *tiny, "--out", tmp_path / "b")
-    resumed = cli(capsys, "train", "mnist-gan", "--epochs", 2, "--resume", tmp_path / "b")
+    cli(capsys, "train", "mnist-gan", "--epochs", 2, *tiny, "--steps", 1, "--out", tmp_path / "b")
+    resumed = cli(capsys, "train", "mnist-gan", "--resume", tmp_path / "b")
     assert resumed[-1] == straight[-1] and straight[-1].startswith("D loss ")
+    assert main(["train", "mnist-gan", "--epochs", "3", "--resume", str(tmp_path / "b")]) == 2
+    assert "decaying over its last 15 epochs" in capsys.readouterr().err
     assert {"samples_001.png", "samples_002.png", "history.json"} <= set(os.listdir(tmp_path / "a"))
     lines = cli(capsys, "train", "mnist-dcgan", "--epochs", 1, *tiny, "--out", tmp_path / "c")
     assert lines[0].startswith("epoch 1/1 | D loss") and (tmp_path / "c" / "samples_001.png").exists()
