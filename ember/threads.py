@@ -10,7 +10,8 @@ worker the OS has not scheduled yet never holds the caller up -- the caller simp
 its share (multi-threaded BLAS instead waits for each of its threads at every call: a
 128x784 @ 784x512 GEMM took 0.9 ms on one thread and 60 ms on two with the cores busy).
 
-Process-wide effect at ``import ember``: NumPy's BLAS is set to one thread (through
+The default thread count is ``OMP_NUM_THREADS`` when set, else the number of cores (at
+most 4). Process-wide effect at ``import ember``: NumPy's BLAS is set to one thread (through
 threadpoolctl, when installed). ``EMBER_BLAS_THREADS=keep`` in the environment leaves
 BLAS's own threading alone (ember's splitting then uses one thread).
 """
@@ -19,7 +20,20 @@ import os
 __all__ = ["set_num_threads", "get_num_threads", "apply_blas_policy"]
 
 _requested = None          # set by set_num_threads; None: the default below
-_DEFAULT = max(1, min(4, os.cpu_count() or 1))
+
+
+def _default_threads():
+    """``OMP_NUM_THREADS`` when it is a positive integer (as PyTorch reads it: launchers
+    such as ``ember train --nproc`` and ``mpiexec`` wrappers set it per process), else the
+    cores, at most 4."""
+    try:
+        n = int(os.environ.get("OMP_NUM_THREADS", ""))
+    except ValueError:
+        n = 0
+    return n if n > 0 else max(1, min(4, os.cpu_count() or 1))
+
+
+_DEFAULT = _default_threads()
 _blas_kept = False         # EMBER_BLAS_THREADS=keep: BLAS threads as the user set them
 
 

@@ -180,3 +180,19 @@ def test_ops_split_in_parts_are_bitwise_the_same_for_any_thread_count(name, tiny
         ember.set_num_threads(old)
     for a, b in zip(*results):
         assert np.array_equal(a, b)
+
+
+def test_default_thread_count_follows_omp_num_threads():
+    """As PyTorch: a launcher's OMP_NUM_THREADS sets ember's default thread count."""
+    import os
+    import subprocess
+    import sys
+    code = "import ember; print(ember.get_num_threads())"
+    for value, want in (("3", "3"), ("junk", None)):
+        env = dict(os.environ, OMP_NUM_THREADS=value)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        if want is not None:
+            assert out == want
+        else:
+            assert int(out) >= 1
