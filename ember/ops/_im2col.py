@@ -106,9 +106,30 @@ def _pool(t):
     global _POOL, _POOL_SIZE
     if _POOL is None or _POOL_SIZE < t:
         from concurrent.futures import ThreadPoolExecutor
-        _POOL = ThreadPoolExecutor(t, thread_name_prefix="ember-worker")
-        _POOL_SIZE = t
+        pool = ThreadPoolExecutor(t, thread_name_prefix="ember-worker")
+        _warm(pool, t)
+        _POOL, _POOL_SIZE = pool, t
     return _POOL
+
+
+def _warm(pool, t):
+    """Start the pool's ``t`` threads now and let each make its first BLAS call (OpenBLAS
+    allocates a thread's buffers then: several ms). Otherwise the first parallel run
+    waits on that, takes it for a busy machine, and ember backs off to one thread for
+    ``_BACKOFF_S`` -- the whole of a short benchmark."""
+    import threading
+    gate = threading.Barrier(t)
+    a = np.ones((16, 16), dtype=np.float32)
+
+    def first_call():
+        try:
+            gate.wait(timeout=1.0)     # all t threads exist at once (none is reused)
+        except threading.BrokenBarrierError:
+            pass
+        a @ a
+        a.astype(np.float64) @ a.astype(np.float64)
+    for f in [pool.submit(first_call) for _ in range(t)]:
+        f.result()
 
 
 def run_shared(parts, fn, threads=None):
