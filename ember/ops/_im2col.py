@@ -79,16 +79,24 @@ _PAR_MIN = 1 << 20          # elements: below this, one thread is faster
 
 
 def _reset_pool():          # a forked child (DataLoader worker) must not reuse dead threads
-    global _POOL, _POOL_SIZE
-    _POOL, _POOL_SIZE = None, 0
+    global _POOL, _POOL_SIZE, _runs
+    _POOL, _POOL_SIZE, _runs = None, 0, 0
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_pool)
 
 
-_BACKOFF_S = 2.0      # after a stalled run_shared, stay single-threaded this long
+_BACKOFF_S = 2.0      # after stalled runs of run_shared, stay single-threaded this long
+_STALLS = 3            # ... this many stalls within _STALL_WINDOW_S: busy cores stall every
+_STALL_WINDOW_S = 0.5  # parallel run; a first step's page faults stall one or two
 _contended_until = 0.0
+_stalls = []           # times of the latest stalls
+# A new worker thread's first runs are slow on their own (glibc gives the thread a fresh
+# malloc arena: its first big temporaries are page-faulted in; 19 ms against the caller's 7
+# in a CNN's first step), so the first parallel runs of a process do not count as stalls.
+_WARMUP_RUNS = 200
+_runs = 0
 
 
 def _threads():
@@ -177,9 +185,13 @@ def run_shared(parts, fn, threads=None):
     t2 = time.monotonic()
     # waited a scheduler slice, and twice as long as it worked: other processes hold the cores
     # (a quiet machine waits well under a millisecond)
-    if t2 - t1 > max(0.005, 2 * (t1 - t0)):
-        global _contended_until
-        _contended_until = t2 + _BACKOFF_S
+    global _runs
+    _runs += 1
+    if t2 - t1 > max(0.005, 2 * (t1 - t0)) and _runs > _WARMUP_RUNS:
+        global _contended_until, _stalls
+        _stalls = [t for t in _stalls if t2 - t < _STALL_WINDOW_S][-(_STALLS - 1):] + [t2]
+        if len(_stalls) >= _STALLS:
+            _contended_until = t2 + _BACKOFF_S
     if errors:
         raise errors[0]
     return results

@@ -196,3 +196,27 @@ def test_default_thread_count_follows_omp_num_threads():
             assert out == want
         else:
             assert int(out) >= 1
+
+
+def test_back_off_to_one_thread_after_repeated_stalls(four_threads, monkeypatch):
+    """Busy cores: when the caller keeps waiting on a helper thread far longer than it
+    worked itself, ember runs on one thread for a while; a single stall does not count."""
+    import time
+    import ember.ops._im2col as im
+    monkeypatch.setattr(im, "_WARMUP_RUNS", 0)
+    monkeypatch.setattr(im, "_stalls", [])
+    monkeypatch.setattr(im, "_contended_until", 0.0)
+    main = threading.get_ident()
+
+    def slow_elsewhere(i):
+        # the caller's part takes 2 ms (so the helper claims the other one); the helper's
+        # 30 ms: a thread the OS let run late
+        time.sleep(0.002 if threading.get_ident() == main else 0.03)
+    for k in range(im._STALLS):
+        assert im._threads() == 4
+        for _ in range(50):             # until the helper really took a part and stalled us
+            before = len(im._stalls)
+            run_shared([0, 1], slow_elsewhere)
+            if len(im._stalls) > before or im._contended_until:
+                break
+    assert im._threads() == 1
