@@ -329,9 +329,11 @@ def parallel_matmul(xp, a, b, out=None):
     return out
 
 
-# From ~8M multiply-adds (~0.1 ms on one core) a GEMM is cut in 2 parts (4 from 64M) that
-# ember's threads share: handing a part to another thread costs tens of microseconds.
-_GEMM_PAR_MIN_MACS = 1 << 23
+# From ~67M multiply-adds (~0.8 ms on one core) a GEMM is cut in 2 parts (4 from 512M)
+# that ember's threads share. Below that the split did not pay on a quiet machine: the MLP
+# step (128x784 @ 784x512 and smaller) took 3.44 ms split against 3.42 unsplit, with 35%
+# more CPU.
+_GEMM_PAR_MIN_MACS = 1 << 26
 _GEMM_MIN_PART = 32          # rows or columns per part, at least
 
 
