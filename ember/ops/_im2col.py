@@ -127,7 +127,7 @@ def _warm(pool, t):
     ``_BACKOFF_S`` -- the whole of a short benchmark."""
     import threading
     gate = threading.Barrier(t)
-    a = np.ones((16, 16), dtype=np.float32)
+    a = np.ones((16, 16), dtype=np.float32)  # host: warms the host BLAS of the pool threads
 
     def first_call():
         try:
