@@ -82,7 +82,6 @@ class StackedPlan:
         self.kl = len(self.shifts)
         self.ck = c * math.prod(self.kcol)
         self.last = sum((o - 1) * f for o, f in zip(osize, sf))   # flat index of the last output
-        self.itemsize = itemsize
         self.chunks = batch_chunks(n, self.ck * self.sstride * itemsize)
         self.m = self.chunks[0][1]
         p = math.prod(osize)

@@ -230,12 +230,10 @@ def fixed_parts(n, size):
 
 
 def run_parts(xp, parts, fn):
-    """``fn(a, b)`` for every part, on ember's threads (work sharing) with NumPy."""
+    """``[fn(a, b) for (a, b) in parts]``, on ember's threads (work sharing) with NumPy."""
     if xp is not np or len(parts) < 2:
-        for a, b in parts:
-            fn(a, b)
-        return
-    run_shared(parts, lambda ab: fn(*ab))
+        return [fn(a, b) for a, b in parts]
+    return run_shared(parts, lambda ab: fn(*ab))
 
 
 def parallel_elementwise(xp, fn, out, *arrays):

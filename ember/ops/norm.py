@@ -209,12 +209,7 @@ def _cache_blocks(a, b, row):
 def _part_sums(xp, parts, fn):
     """``sum_p fn(*p)`` over ``parts`` run on ember's threads, added in part order (the same
     bits whatever the thread count)."""
-    out = [None] * len(parts)
-    index = {p: i for i, p in enumerate(parts)}
-
-    def one(a, b):
-        out[index[(a, b)]] = fn(a, b)
-    run_parts(xp, parts, one)
+    out = run_parts(xp, parts, fn)
     acc = out[0]
     for more in out[1:]:
         acc = acc + more

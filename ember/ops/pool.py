@@ -127,11 +127,7 @@ def _by_samples(xp, x, fn):
     parts = fixed_parts(x.shape[0], x.size)
     if xp is not np or len(parts) < 2:
         return fn(x)
-    outs = [None] * len(parts)
-
-    def samples(a, b):
-        outs[parts.index((a, b))] = fn(x[a:b])
-    run_parts(xp, parts, samples)
+    outs = run_parts(xp, parts, lambda a, b: fn(x[a:b]))
     return (xp.concatenate([o[0] for o in outs]), xp.concatenate([o[1] for o in outs]))
 
 

@@ -116,11 +116,12 @@ def per_sample(request, monkeypatch):
     return nb
 
 
-@pytest.mark.parametrize("case", CONV_CASES, ids=_ids(CONV_CASES))
-def test_conv_per_sample_path_matches_torch(case, per_sample):
+def check_conv_case(case, batch=3):
+    """A CONV_CASES entry (with bias, ``batch`` samples) against finite differences and
+    PyTorch; the kernel-forcing fixtures of this file and test_conv_stacked.py use it."""
     nd, cin, cout, k, s, p, d, g, size = case
     ks = (k,) * nd if isinstance(k, int) else k
-    shapes = [(3, cin) + (size,) * nd, (cout, cin // g) + ks, (cout,)]
+    shapes = [(batch, cin) + (size,) * nd, (cout, cin // g) + ks, (cout,)]
     e_conv = getattr(F, f"conv{nd}d")
     t_conv = getattr(torch.nn.functional, f"conv{nd}d") if torch is not None else None
     kw = dict(stride=s, padding=p, dilation=d, groups=g)
@@ -128,16 +129,26 @@ def test_conv_per_sample_path_matches_torch(case, per_sample):
              t_conv and (lambda x, w, b: t_conv(x, w, b, **kw)), shapes)
 
 
-@pytest.mark.parametrize("case", CONVT_CASES, ids=_ids(CONVT_CASES))
-def test_conv_transpose_per_sample_path_matches_torch(case, per_sample):
+def check_conv_transpose_case(case, batch=3):
+    """A CONVT_CASES entry (with bias) against finite differences and PyTorch."""
     nd, cin, cout, k, s, p, op, g, d, size = case
     ks = (k,) * nd if isinstance(k, int) else k
-    shapes = [(3, cin) + (size,) * nd, (cin, cout // g) + ks, (cout,)]
+    shapes = [(batch, cin) + (size,) * nd, (cin, cout // g) + ks, (cout,)]
     kw = dict(stride=s, padding=p, output_padding=op, groups=g, dilation=d)
     e_f = getattr(F, f"conv_transpose{nd}d")
     t_f = getattr(torch.nn.functional, f"conv_transpose{nd}d") if torch is not None else None
     check_op(lambda x, w, b: e_f(x, w, b, **kw), t_f and (lambda x, w, b: t_f(x, w, b, **kw)),
              shapes)
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=_ids(CONV_CASES))
+def test_conv_per_sample_path_matches_torch(case, per_sample):
+    check_conv_case(case)
+
+
+@pytest.mark.parametrize("case", CONVT_CASES, ids=_ids(CONVT_CASES))
+def test_conv_transpose_per_sample_path_matches_torch(case, per_sample):
+    check_conv_transpose_case(case)
 
 
 def test_conv2d_per_sample_path_noncontiguous(per_sample):

@@ -1,16 +1,15 @@
 """The stacked stride-1 convolution kernel (ember/ops/_conv_stacked.py): forced onto small
-shapes, every layout it can take (columns over the last kernel dim or over all of them,
+shapes, every layout it can take (columns over the first kernel dim or over all of them,
 chunks of one or two samples with a remainder chunk) against PyTorch, finite differences
 and conv.py's other kernels, and bitwise the same weight gradient for any thread count."""
 import numpy as np
 import pytest
 
 import ember
-import ember.nn.functional as F
 import ember.ops._conv_stacked as stacked_mod
 import ember.ops.conv as conv_mod
-from tests.helpers import check_op, torch
-from tests.ops.test_conv import CONV_CASES, CONVT_CASES, _ids
+from tests.ops.test_conv import (CONV_CASES, CONVT_CASES, _ids, check_conv_case,
+                                  check_conv_transpose_case)
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
 
@@ -58,27 +57,13 @@ def test_stacked_cases_really_take_the_stacked_kernel(stacked):
 
 @pytest.mark.parametrize("case", STACKED_CASES, ids=_ids(STACKED_CASES))
 def test_conv_stacked_matches_torch(case, stacked):
-    nd, cin, cout, k, s, p, d, g, size = case
-    ks = (k,) * nd if isinstance(k, int) else k
-    shapes = [(3, cin) + (size,) * nd, (cout, cin // g) + ks, (cout,)]
-    e_conv = getattr(F, f"conv{nd}d")
-    t_conv = getattr(torch.nn.functional, f"conv{nd}d") if torch is not None else None
-    kw = dict(stride=s, padding=p, dilation=d, groups=g)
-    check_op(lambda x, w, b: e_conv(x, w, b, **kw),
-             t_conv and (lambda x, w, b: t_conv(x, w, b, **kw)), shapes)
+    check_conv_case(case)
 
 
 @pytest.mark.parametrize("case", CONVT_CASES, ids=_ids(CONVT_CASES))
 def test_conv_transpose_stacked_matches_torch(case, stacked):
     """Stride-1 transposed convolutions are stacked convolutions of the flipped kernel."""
-    nd, cin, cout, k, s, p, op, g, d, size = case
-    ks = (k,) * nd if isinstance(k, int) else k
-    shapes = [(3, cin) + (size,) * nd, (cin, cout // g) + ks, (cout,)]
-    kw = dict(stride=s, padding=p, output_padding=op, groups=g, dilation=d)
-    e_f = getattr(F, f"conv_transpose{nd}d")
-    t_f = getattr(torch.nn.functional, f"conv_transpose{nd}d") if torch is not None else None
-    check_op(lambda x, w, b: e_f(x, w, b, **kw), t_f and (lambda x, w, b: t_f(x, w, b, **kw)),
-             shapes)
+    check_conv_transpose_case(case)
 
 
 def test_stacked_matches_the_per_sample_kernels_float32():
