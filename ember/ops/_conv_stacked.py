@@ -40,7 +40,8 @@ import math
 
 from ._im2col import batch_chunks, kernel_offsets, split_over_threads
 
-__all__ = ["stacked_plan", "stacked_forward", "stacked_weight"]
+__all__ = ["stacked_plan", "stacked_forward", "stacked_weight", "stacked_weight_matrix",
+           "unstack_weight_grad"]
 
 # computed outputs per real output (padding positions, rows between samples) above which the
 # plain per-sample kernels of conv.py win
@@ -92,6 +93,12 @@ class StackedPlan:
             self.chunks = [(a, a + 1) for a in range(n)]
             self.m = 1
             self.waste = self.width(1) / p
+
+    def forward(self, xp, x, w, b):
+        return stacked_forward(xp, x, w, b, self)
+
+    def weight(self, xp, x, gy, wshape):
+        return stacked_weight(xp, x, gy, wshape, self)
 
     def reach(self, m):
         """Flat positions of a chunk of ``m`` samples that hold real outputs: ``[0, reach)``."""
@@ -145,7 +152,7 @@ def stacked_plan(xshape, ksize, plo, phi, stride, dilation, groups, osize, items
     return plan if plan.waste <= MAX_WASTE and plan.ck >= MIN_STACKED_K else None
 
 
-def _stacked_weight_matrix(xp, w, plan):
+def stacked_weight_matrix(xp, w, plan):
     """``W (O, C, *kcol, *stack)`` as the ``(KS*O, C*K_col)`` stacked GEMM operand."""
     o, c = w.shape[:2]
     nc = len(plan.kcol)
@@ -157,7 +164,7 @@ def stacked_forward(xp, x, w, b, plan):
     """``y = conv(x, w) + b`` (stride 1, one group) with the stacked kernel."""
     n = x.shape[0]
     o = w.shape[0]
-    wst = _stacked_weight_matrix(xp, w, plan)
+    wst = stacked_weight_matrix(xp, w, plan)
     y = xp.empty((n, o) + plan.osize, dtype=x.dtype)
     bias = None if b is None else b.reshape((o,) + (1,) * len(plan.osize))
 
@@ -214,7 +221,12 @@ def stacked_weight(xp, x, gy, wshape, plan):
     acc = sums[0]
     for more in sums[1:]:
         acc += more
-    # (KS*O, C*K_col) -> (O, C, *kcol, *stack)
+    return unstack_weight_grad(xp, acc, plan, wshape)
+
+
+def unstack_weight_grad(xp, acc, plan, wshape):
+    """The stacked ``(KS*O, C*K_col)`` weight gradient as ``(O, C, *kcol, *stack)``."""
+    o = wshape[0]
     ns, nc = len(plan.stack), len(plan.kcol)
     acc = acc.reshape(plan.stack + (o, plan.c) + plan.kcol)
     axes = (ns, ns + 1) + tuple(range(ns + 2, ns + 2 + nc)) + tuple(range(ns))
