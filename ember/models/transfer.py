@@ -62,31 +62,51 @@ def few_shot_split(images, labels, per_class, seed=0):
 
 
 def fit_classifier(model, optimizer, x, y, epochs, batch_size, seed, frozen_backbone=False,
-                   max_steps=None):
+                   max_steps=None, position=None):
     """Plain mini-batch training with a seeded NumPy shuffle (the same batches for ember
     and PyTorch). A frozen backbone stays in eval mode, so its BatchNorm statistics are
-    the pretrained ones. Returns the last epoch's mean loss (NaN when ``max_steps``
-    stopped it first)."""
+    the pretrained ones.
+
+    Args:
+        max_steps (int, optional): stop before the step that would exceed this many steps
+            of this training in all (those before ``position`` included).
+        position (dict, optional): where an earlier call stopped (the position it
+            returned; the model and optimizer already restored): the shuffles of the
+            epochs before are drawn again, the batches trained then skipped, so the
+            training goes on exactly as if it had not stopped.
+
+    Returns:
+        ``(loss, None)``: the last epoch's mean loss, when all ``epochs`` are done; or
+        ``(nan, position)`` when ``max_steps`` stopped it first, ``position`` a dict
+        (``epoch``, ``batch``, ``steps``, ``total``: the epoch's loss sum so far).
+    """
     rng = np.random.default_rng(seed)
     loss_fn = nn.CrossEntropyLoss()
     labels = torch.from_numpy(y)
-    step = 0
-    for _ in range(epochs):
+    pos = dict(position or {"epoch": 0, "batch": 0, "steps": 0, "total": 0.0})
+    for _ in range(pos["epoch"]):  # the shuffles of the epochs trained before the stop
+        rng.permutation(len(y))
+    last = float("nan")
+    for epoch in range(pos["epoch"], epochs):
         model.train()
         if frozen_backbone:
             model.features.eval()
-        order, total = rng.permutation(len(y)), 0.0
-        for i in range(0, len(y), batch_size):
-            if max_steps is not None and step >= max_steps:
-                return float("nan")
-            step += 1
+        order = rng.permutation(len(y))
+        starts = range(0, len(y), batch_size)
+        for i in starts[pos["batch"]:]:
+            if max_steps is not None and pos["steps"] >= max_steps:
+                return float("nan"), pos
             idx = torch.from_numpy(order[i:i + batch_size])
             loss = loss_fn(model(x[idx]), labels[idx])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += loss.item() * len(idx)
-    return total / len(y)
+            pos["total"] += loss.item() * len(idx)
+            pos["batch"] += 1
+            pos["steps"] += 1
+        last = pos["total"] / len(y)
+        pos.update(epoch=epoch + 1, batch=0, total=0.0)
+    return last, None
 
 
 def accuracy(model, x, y, batch_size=500):
@@ -109,8 +129,9 @@ def train_transfer(cfg, out=None, resume=None, log=print):
     cfg keys: ``seed``, ``lr``, ``batch_size``, ``epochs`` (fine-tuning epochs),
     ``pretrain_epochs``, ``limit_train`` (Fashion-MNIST training images),
     ``limit_test``, ``per_class``, ``width`` (the backbone's first conv channels),
-    ``data_dir``; optional ``steps``: optimizer steps in all (a stage it cuts short is
-    not saved: a resumed run trains that stage again, in full).
+    ``data_dir``; optional ``steps``: optimizer steps in all over the four stages (the
+    checkpoint then holds the stage's model, optimizer and position: a resumed run
+    goes on inside the stage and ends as a run that never stopped).
     """
     from ember.vision.datasets import FashionMNIST
     seed, lr, bs = int(cfg["seed"]), float(cfg["lr"]), int(cfg["batch_size"])
@@ -119,6 +140,7 @@ def train_transfer(cfg, out=None, resume=None, log=print):
     done, states = load_state(torch, resume)
     results = dict(states.get("results", {}))
     pre_state = states.get("pretrained")
+    partial = states.get("partial")  # the stage a step budget stopped: optimizer, position
 
     fm = FashionMNIST(cfg["data_dir"], train=True, download=True)
     fm_test = FashionMNIST(cfg["data_dir"], train=False, download=True)
@@ -131,27 +153,40 @@ def train_transfer(cfg, out=None, resume=None, log=print):
     vx, vy = mnist_arrays("test", cfg["limit_test"])
     mx_t, vx_t = _tensor(mx, _MNIST), _tensor(vx, _MNIST)
 
-    def checkpoint(stage, model_state):
+    def checkpoint(stage, model_state, part=None):
         save_state(torch, out, stage, {"model": model_state, "pretrained": pre_state,
-                                       "results": results}, meta)
+                                       "results": results, "partial": part}, meta)
         write_json(out, "results.json", results)
 
     epochs = int(cfg["epochs"])
-    # cfg["steps"] (ember train --steps): optimizer steps in all over the four stages; a
-    # stage it cuts short is not saved, so a resumed run trains that stage again in full
-    # (as a run that never stopped would)
+    # cfg["steps"] (ember train --steps): optimizer steps in all over the four stages
     sizes = [int(cfg["pretrain_epochs"]) * -(-len(fy) // bs)] + [epochs * -(-len(my) // bs)] * 3
-    left = None if cfg.get("steps") is None else int(cfg["steps"]) - sum(sizes[:done])
 
-    def cut(stage):
-        """Whether the step budget ends inside (or before) ``stage`` (1-4)."""
-        return left is not None and left < sizes[stage - 1]
+    def pretrained():
+        model = TransferNet(width=width)
+        model.load_state_dict(pre_state)
+        return model
 
-    def stop(stage):
-        log(f"stopped after {cfg['steps']} steps in stage {stage} (steps); resume trains "
-            f"stage {stage} again")
-        if stage == 1:  # a run to resume (from the start)
-            checkpoint(0, {})
+    def run_stage(stage, model, opt, x, y, n_epochs, frozen_backbone=False):
+        """Train stage 1-4 (going on from a stop inside it); ``(model, loss)``, or
+        ``(None, None)`` when the step budget stopped it (saved there)."""
+        nonlocal partial
+        position = None
+        if partial is not None:  # this stage was stopped part-way: go on from there
+            model.load_state_dict(states["model"])
+            opt.load_state_dict(partial["opt"])
+            position, partial = partial["position"], None
+        budget = None if cfg.get("steps") is None else int(cfg["steps"]) - sum(sizes[:stage - 1])
+        loss, stopped = fit_classifier(model, opt, x, y, n_epochs, bs, seed, frozen_backbone,
+                                       max_steps=budget, position=position)
+        if stopped is None:
+            return model, loss
+        checkpoint(stage - 1, model.state_dict(), {"opt": opt.state_dict(), "position": stopped})
+        log(f"stopped after {cfg['steps']} steps in stage {stage} (steps); resume continues "
+            f"there")
+        return None, None
+
+    def stop():
         return {**results, "steps": int(cfg["steps"]), "stopped": True}
 
     # 1. pretrain the whole network on Fashion-MNIST
@@ -159,21 +194,15 @@ def train_transfer(cfg, out=None, resume=None, log=print):
         torch.manual_seed(seed)
         model = TransferNet(width=width)
         opt = torch.optim.Adam(model.parameters(), lr=lr)
-        loss = fit_classifier(model, opt, _tensor(fx, _FASHION), fy,
-                              int(cfg["pretrain_epochs"]), bs, seed, max_steps=left)
-        if cut(1):
-            return stop(1)
-        left = None if left is None else left - sizes[0]
+        model, loss = run_stage(1, model, opt, _tensor(fx, _FASHION), fy,
+                                int(cfg["pretrain_epochs"]))
+        if model is None:
+            return stop()
         results["pretrain"] = accuracy(model, _tensor(tx, _FASHION), ty)
         pre_state = model.state_dict()
         log(f"pretrain on {len(fy)} Fashion-MNIST images: loss {loss:.4f}, test accuracy "
             f"{100 * results['pretrain']:.2f}%")
         checkpoint(1, pre_state)
-
-    def pretrained():
-        model = TransferNet(width=width)
-        model.load_state_dict(pre_state)
-        return model
 
     # 2. frozen backbone, new head
     if done < 2:
@@ -182,11 +211,9 @@ def train_transfer(cfg, out=None, resume=None, log=print):
         model.requires_grad_(False)         # freeze everything ...
         model.fc = nn.Linear(model.fc.in_features, 10)  # ... then a new, trainable head
         opt = torch.optim.Adam(model.fc.parameters(), lr=lr)
-        fit_classifier(model, opt, mx_t, my, epochs, bs, seed, frozen_backbone=True,
-                       max_steps=left)
-        if cut(2):
-            return stop(2)
-        left = None if left is None else left - sizes[1]
+        model, _ = run_stage(2, model, opt, mx_t, my, epochs, frozen_backbone=True)
+        if model is None:
+            return stop()
         results["frozen"] = accuracy(model, vx_t, vy)
         log(f"frozen backbone + new head: test accuracy {100 * results['frozen']:.2f}%")
         checkpoint(2, model.state_dict())
@@ -198,10 +225,9 @@ def train_transfer(cfg, out=None, resume=None, log=print):
         model.fc = nn.Linear(model.fc.in_features, 10)
         opt = torch.optim.Adam([{"params": model.features.parameters(), "lr": lr / 10},
                                 {"params": model.fc.parameters()}], lr=lr)
-        fit_classifier(model, opt, mx_t, my, epochs, bs, seed, max_steps=left)
-        if cut(3):
-            return stop(3)
-        left = None if left is None else left - sizes[2]
+        model, _ = run_stage(3, model, opt, mx_t, my, epochs)
+        if model is None:
+            return stop()
         results["finetune"] = accuracy(model, vx_t, vy)
         log(f"full fine-tuning (backbone lr {lr / 10:g}, head lr {lr:g}): test accuracy "
             f"{100 * results['finetune']:.2f}%")
@@ -212,9 +238,9 @@ def train_transfer(cfg, out=None, resume=None, log=print):
         torch.manual_seed(seed + 1)
         model = TransferNet(width=width)
         opt = torch.optim.Adam(model.parameters(), lr=lr)
-        fit_classifier(model, opt, mx_t, my, epochs, bs, seed, max_steps=left)
-        if cut(4):
-            return stop(4)
+        model, _ = run_stage(4, model, opt, mx_t, my, epochs)
+        if model is None:
+            return stop()
         results["scratch"] = accuracy(model, vx_t, vy)
         log(f"from scratch: test accuracy {100 * results['scratch']:.2f}%")
         checkpoint(4, model.state_dict())

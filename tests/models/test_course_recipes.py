@@ -161,6 +161,36 @@ def test_transfer_recipe_and_resume(tmp_path, capsys, monkeypatch):
     assert lines[-1] == last and len(calls) == 4  # a finished run trains nothing more
 
 
+def test_transfer_steps_resume_inside_stages_equals_straight_run(tmp_path):
+    """--steps stops inside a stage (pretrain mid-epoch, the frozen stage at an epoch's
+    start, fine-tuning mid-epoch); each resume goes on there, and the run ends bit for bit
+    as one that never stopped (24 steps: 6 per stage)."""
+    from ember.recipes import get_recipe, make_config
+    from ember.train import load_checkpoint
+    write_fashion(tmp_path / "data", n=20)
+    recipe = get_recipe("transfer")
+    cfg = make_config(recipe, epochs=2, batch_size=8, data_dir=str(tmp_path / "data"),
+                      limit_train=20, limit_test=30, per_class=2, width=4, pretrain_epochs=2)
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    recipe.run(dict(cfg, steps=None), str(tmp_path / "a"), quiet=True)
+    b = str(tmp_path / "b")
+    for steps, stage in ((4, 1), (9, 2), (14, 3)):
+        line = recipe.run(dict(cfg, steps=steps), b, resume=b if steps > 4 else None,
+                          quiet=True)
+        assert line.startswith(f"stopped after {steps} steps")
+        ck = load_checkpoint(b)
+        assert ck["epoch"] == stage - 1 and ck["states"]["partial"]["position"]["steps"] == (
+            steps - 6 * (stage - 1))
+    recipe.run(dict(cfg, steps=None), b, resume=b, quiet=True)
+    ra, rb = (json.loads((tmp_path / d / "results.json").read_text()) for d in "ab")
+    assert ra == rb and set(ra) >= {"pretrain", "frozen", "finetune", "scratch"}
+    sa, sb = (load_checkpoint(str(tmp_path / d))["states"] for d in "ab")
+    for key in ("model", "pretrained"):
+        assert sa[key].keys() == sb[key].keys()
+        for name in sa[key]:
+            np.testing.assert_array_equal(sa[key][name].numpy(), sb[key][name].numpy())
+
+
 def test_transfer_frozen_backbone_gets_no_gradient():
     from ember.models.transfer import TransferNet
     m = TransferNet(width=4)
