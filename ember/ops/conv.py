@@ -1,9 +1,12 @@
 """Convolution and transposed convolution (1-d, 2-d, 3-d, one N-d implementation).
 
-Two kernels, chosen by the size P of one sample's output plane:
+Three kernels:
 
-- P >= PER_SAMPLE_MIN_P: per-sample GEMMs. The columns of a few samples at a time (~2 MB)
-  are built into a small reused buffer (padding applied per chunk; stride-1 columns as one
+- stride 1, one group, at least 64 channels x kernel rows: the grid kernel
+  (``_conv_grid``): one GEMM per chunk of samples, the kernel's trailing offsets stacked on
+  the GEMM's rows, the samples laid out on the output's grid with no padding.
+- otherwise, by the size P of one sample's output plane: P >= PER_SAMPLE_MIN_P,
+  per-sample GEMMs. The columns of a few samples at a time (~2 MB) are built into a small reused buffer (padding applied per chunk; stride-1 columns as one
   contiguous slice per kernel offset, see ``_Columns``) and multiplied sample by sample,
   ``(O, C*K) @ (C*K, P)``, straight into ``y[n]``. The weight gradient rebuilds the columns
   the same way (nothing is kept from the forward). With several BLAS threads the samples
@@ -30,8 +33,7 @@ from ..autograd.op import Op
 from ._im2col import (ntuple, conv_out_size, pad_spatial, crop_spatial, im2col, col2im,
                       sample_windows, batch_chunks, kernel_offsets, window_slices,
                       split_over_threads, parallel_matmul)
-from ._conv_stacked import stacked_plan
-from ._conv_same import same_plan
+from ._conv_grid import grid_plan
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -308,7 +310,7 @@ def _conv_forward(xp, x, w, b, stride, plo, phi, dilation, groups, osize=None):
         if b is not None:
             y += b.reshape((o,) + (1,) * len(osize))
         return y, None
-    plan = _gemm_plan(x.shape, ksize, plo, phi, stride, dilation, g, osize, x.itemsize)
+    plan = grid_plan(x.shape, ksize, plo, stride, dilation, g, osize, x.itemsize)
     if plan is not None:
         return plan.forward(xp, x, w, b), None
     if _per_sample(p):
@@ -327,14 +329,6 @@ def _conv_forward(xp, x, w, b, stride, plo, phi, dilation, groups, osize=None):
     return xp.ascontiguousarray(y.swapaxes(0, 1)), col
 
 
-def _gemm_plan(xshape, ksize, plo, phi, stride, dilation, groups, osize, itemsize):
-    """The one-GEMM-per-chunk kernel for this shape, or None: the same-size kernel
-    (``_conv_same``: no wasted outputs) where the output grid is the input's, else the
-    padded stacked kernel (``_conv_stacked``) while its waste is small."""
-    return (same_plan(xshape, ksize, plo, stride, dilation, groups, osize, itemsize)
-            or stacked_plan(xshape, ksize, plo, phi, stride, dilation, groups, osize, itemsize))
-
-
 def _channel_major(xp, a, g):
     """(N, C, *S) -> contiguous (G, C/G, N*prod(S))."""
     n, c = a.shape[:2]
@@ -348,8 +342,8 @@ def _conv_weight(xp, x, gy, col, wshape, stride, plo, phi, dilation, groups):
     g = groups
     osize = tuple(gy.shape[2:])
     if col is None and not _is_pointwise(ksize, plo, phi):
-        plan = _gemm_plan(x.shape, ksize, plo, phi, stride, dilation, g, osize, x.itemsize)
-        if plan is not None:
+        plan = grid_plan(x.shape, ksize, plo, stride, dilation, g, osize, x.itemsize)
+        if plan is not None and plan.weight_pays:
             return plan.weight(xp, x, gy, wshape)
     if col is None and math.prod(osize) >= WEIGHT_PER_SAMPLE_MIN_P:
         return _weight_per_sample(xp, x, gy, wshape, plo, phi, stride, dilation, g)
@@ -387,8 +381,8 @@ def _conv_input(xp, gy, w, b, in_size, stride, plo, phi, dilation, groups):
         gx = gx.reshape((n, c) + osize)
     elif all(s == 1 for s in stride) and min(tlo + thi) >= 0 and (
             o * math.prod(in_size) <= c * p
-            or _gemm_plan(gy.shape, ksize, tlo, thi, stride, dilation, g, tuple(in_size),
-                            gy.itemsize) is not None):
+            or grid_plan(gy.shape, ksize, tlo, stride, dilation, g, tuple(in_size),
+                         gy.itemsize) is not None):
         # stride 1: the transposed conv is a conv of gy with the flipped, transposed kernel
         # (im2col + GEMM beats GEMM + col2im: the col2im adds are the slow part; with the
         # stacked kernel's cheap columns even when gy has more channels than x: 17.2 ->

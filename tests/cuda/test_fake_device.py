@@ -124,7 +124,7 @@ OPS = {
     "conv1d": (lambda x, w, b: F.conv1d(x, w, b, padding=1), [(2, 3, 7), (4, 3, 3), (4,)]),
     "conv2d": (lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1), [(2, 3, 6, 6), (4, 3, 3, 3), (4,)]),
     "conv2d_groups": (lambda x, w: F.conv2d(x, w, groups=2, dilation=2), [(1, 4, 7, 7), (4, 2, 3, 3)]),
-    # big enough for the stacked stride-1 kernel (ember/ops/_conv_stacked.py)
+    # big enough for the grid stride-1 kernel (ember/ops/_conv_grid.py)
     "conv2d_stacked": (lambda x, w: F.conv2d(x, w, padding=1), [(2, 32, 12, 12), (3, 32, 3, 3)]),
     "conv_transpose2d": (lambda x, w: F.conv_transpose2d(x, w, stride=2), [(1, 3, 4, 4), (3, 2, 3, 3)]),
     "max_pool2d": (lambda x: F.max_pool2d(x, 2), [(2, 3, 4, 4)]),

@@ -103,9 +103,9 @@ def per_sample(request, monkeypatch):
     1 or 2 samples (batch 3 leaves a remainder chunk), with stride-1 columns in the
     padded-width (flat) form or as plain windows."""
     import ember.ops.conv as conv_mod
-    import ember.ops._conv_stacked as stacked_mod
+    import ember.ops._conv_grid as grid_mod
     nb, flat = request.param
-    monkeypatch.setattr(stacked_mod, "MAX_WASTE", 0.0)      # not the stacked kernel
+    monkeypatch.setattr(grid_mod, "MAX_WASTE", 0.0)      # not the grid kernel
     monkeypatch.setattr(conv_mod, "PER_SAMPLE_MIN_P", 1)
     monkeypatch.setattr(conv_mod, "WEIGHT_PER_SAMPLE_MIN_P", 1)
     monkeypatch.setattr(conv_mod, "FLAT_MAX_WASTE", 1e9 if flat else 0.0)
@@ -118,7 +118,7 @@ def per_sample(request, monkeypatch):
 
 def check_conv_case(case, batch=3):
     """A CONV_CASES entry (with bias, ``batch`` samples) against finite differences and
-    PyTorch; the kernel-forcing fixtures of this file and test_conv_stacked.py use it."""
+    PyTorch; the kernel-forcing fixtures of this file and test_conv_grid.py use it."""
     nd, cin, cout, k, s, p, d, g, size = case
     ks = (k,) * nd if isinstance(k, int) else k
     shapes = [(batch, cin) + (size,) * nd, (cout, cin // g) + ks, (cout,)]

@@ -1,0 +1,233 @@
+"""Stride-1 convolution as one large GEMM per chunk of samples ("grid" kernel).
+
+The chunk's samples are laid out flat, ``(C, m, *grid)`` with nothing between them, on a
+grid that is the output's along the leading spatial dims and ``max(input, output)`` along
+the trailing ones (the output's for "same" convolutions: ``3x3`` with padding 1, ``5x5``
+with padding 2). Kernel offset ``k`` makes output ``q`` read input ``q + s(k)``, ``s_i =
+k_i * dilation_i - pad_i``; reads outside the input (the zero padding) are zeros. The
+kernel dims are split in two groups:
+
+- the leading dims ``k_col`` (at least the first one) are expanded as **columns**:
+  ``cols[(c, k_col), q] = x[c, q + s(k_col)]`` on the grid, copied from ``x`` as one
+  strided box per offset (its rows stay contiguous), zero where the read leaves the input;
+- the trailing dims ``k_stack`` (unless the channels are few: ``MIN_GEMM_K``) are
+  **stacked** on the GEMM's rows: one GEMM ``Z = W_stacked (KS*O, C*K_col) @ cols (C*K_col,
+  L)`` computes every partial sum, and ``y[q] = sum_i Z_i[q + s_i]``, where ``q + s_i`` is a
+  flat shift of the layout. A read that crosses the end of a grid row (or of a sample)
+  lands on another row's data, so each block ``Z_i`` is first zeroed where that happens (a
+  position ``t`` is read by output ``t - s_i`` only: the slabs where ``t - s_i`` leaves the
+  grid), then added as one contiguous 1-D range (a strided 2-D add runs NumPy's loop 2-4x
+  slower).
+
+For the CNN's 3x3 32->64 layer that is a 192x96 @ 96xL GEMM (OpenBLAS ~150 GFLOP/s on one
+core here) over three column copies of the input instead of im2col's 64x288 @ 288xL over
+nine. The weight gradient is one GEMM per chunk too, ``G (KS*O, L) @ cols.T``, with
+``G_i[t] = gy[t - s_i]`` on the grid and zero elsewhere, so the chunk's samples and positions
+are summed inside it. The chunks depend on the shapes only and their partial sums are added
+in chunk order: the result does not depend on the number of threads.
+
+A "same" convolution computes no output it does not need; a valid 3x3 on 10x10 computes 10
+columns for 8 (up to ``MAX_WASTE``). The first version of this kernel (session 3) padded every
+sample instead and wasted 22% on the CNN's 3x3 on 14x14, 29% on a 5x5 on 14x14 and 38% on
+ResNet's 8x8 stage. Everything goes through ``xp`` (NumPy or CuPy). Measurements:
+benchmarks/PROFILE_CONV.md.
+"""
+import math
+
+from ._im2col import batch_chunks, kernel_offsets, split_over_threads
+
+__all__ = ["grid_plan", "GridPlan"]
+
+# expand columns over more kernel dims while the GEMM's inner dimension C*K_col is below
+# MIN_GEMM_K; below MIN_STACKED_K (a 1- or 3-channel input: 9) the GEMMs are too thin for
+# this kernel to win (2.6 vs 3.4 ms forward on 128x1x28x28) and conv.py's per-sample
+# kernels run the layer
+MIN_GEMM_K = 64
+MIN_STACKED_K = 64
+# computed outputs per real output above which conv.py's other kernels run the layer (a
+# valid 3x3 on 6x6, 64 channels, batch 64, computes 6 columns for 4 and still wins: 1.18
+# against 1.59 ms forward, 2.05 against 2.90 input gradient)
+MAX_WASTE = 1.6
+# the weight gradient's GEMM sums over a chunk's positions (m*P); below this many it is too
+# shallow (ResNet's 4x4 stage, batch 32: 128 positions, 23.9 ms against 20.5 for conv.py's
+# one batch-wide GEMM) and conv.py's weight kernels run it
+MIN_WEIGHT_POSITIONS = 256
+
+
+def copy_shifted(dst, src, shift):
+    """``dst[..., q] = src[..., q + shift]`` over the trailing spatial dims, zero where
+    ``q + shift`` is outside ``src``. ``dst`` and ``src`` are ``(lead, m, *spatial)``,
+    ``shift`` one int per spatial dim; the copy is one strided box (rows stay contiguous)
+    and the zeros are slabs at the box's sides."""
+    nd = len(shift)
+    dbox, sbox = [], []
+    for s, dn, sn in zip(shift, dst.shape[-nd:], src.shape[-nd:]):
+        lo, hi = max(0, -s), min(dn, sn - s)
+        if hi <= lo:                      # every read of this dim leaves src
+            dst[...] = 0
+            return
+        dbox.append(slice(lo, hi))
+        sbox.append(slice(lo + s, hi + s))
+    head = (slice(None),) * (dst.ndim - nd)
+    dst[head + tuple(dbox)] = src[head + tuple(sbox)]
+    for i, b in enumerate(dbox):
+        edge = head + (slice(None),) * i
+        if b.start > 0:
+            dst[edge + (slice(0, b.start),)] = 0
+        if b.stop < dst.shape[dst.ndim - nd + i]:
+            dst[edge + (slice(b.stop, None),)] = 0
+
+
+def stacked_weight_matrix(xp, w, plan):
+    """``W (O, C, *kcol, *stack)`` as the ``(KS*O, C*K_col)`` stacked GEMM operand."""
+    o, c = w.shape[:2]
+    nc = len(plan.kcol)
+    axes = tuple(range(2 + nc, w.ndim)) + (0, 1) + tuple(range(2, 2 + nc))
+    return xp.ascontiguousarray(w.transpose(axes)).reshape(plan.kl * o, plan.ck)
+
+
+def unstack_weight_grad(xp, acc, plan, wshape):
+    """The stacked ``(KS*O, C*K_col)`` weight gradient as ``(O, C, *kcol, *stack)``."""
+    o = wshape[0]
+    ns, nc = len(plan.stack), len(plan.kcol)
+    acc = acc.reshape(plan.stack + (o, plan.c) + plan.kcol)
+    axes = (ns, ns + 1) + tuple(range(ns + 2, ns + 2 + nc)) + tuple(range(ns))
+    return xp.ascontiguousarray(acc.transpose(axes)).reshape(wshape)
+
+
+class GridPlan:
+    """Layout of the grid kernel for one convolution shape (see the module doc)."""
+
+    def __init__(self, xshape, ksize, plo, dilation, osize, itemsize):
+        n, c = xshape[:2]
+        nd = len(ksize)
+        self.c = c
+        self.osize = osize = tuple(osize)
+        j = 1               # columns over kernel dims [0, j), stacked over [j, nd)
+        while j < nd and c * math.prod(ksize[:j]) < MIN_GEMM_K:
+            j += 1
+        self.j = j
+        self.kcol = tuple(ksize[:j])
+        self.stack = tuple(ksize[j:])
+        self.grid = grid = osize[:j] + tuple(max(a, b) for a, b in zip(xshape[2 + j:], osize[j:]))
+        self.p = math.prod(grid)
+        self.waste = self.p / math.prod(osize)
+        shift = [[k * d - p for k in range(kk)] for kk, d, p in zip(ksize, dilation, plo)]
+        self.col_offsets = [tuple(shift[i][k] for i, k in enumerate(off)) + (0,) * (nd - j)
+                            for off in kernel_offsets(self.kcol)]
+        self.stack_offsets = [tuple(shift[j + i][k] for i, k in enumerate(off))
+                              for off in kernel_offsets(self.stack)]
+        sf = [math.prod(grid[i + 1:]) for i in range(nd)]
+        self.flat = [sum(s * f for s, f in zip(off, sf[j:])) for off in self.stack_offsets]
+        self.kl = len(self.stack_offsets)
+        self.ck = c * math.prod(self.kcol)
+        # the stacked block read without a shift accumulates the others in place
+        zero = (0,) * len(self.stack)
+        self.base = self.stack_offsets.index(zero) if zero in self.stack_offsets else None
+        self.chunks = batch_chunks(n, self.ck * self.p * itemsize)
+        self.m = max(e - a for a, e in self.chunks)
+        self.weight_pays = self.m * self.p >= MIN_WEIGHT_POSITIONS
+
+    def columns(self, xp, cbuf, x, a, e):
+        """The ``(C*K_col, m*P)`` columns of samples ``a:e`` of ``x``."""
+        m = e - a
+        cols = cbuf[:self.ck * m * self.p].reshape(
+            (self.c, len(self.col_offsets), m) + self.grid)
+        src = x[a:e].swapaxes(0, 1)
+        for i, off in enumerate(self.col_offsets):
+            copy_shifted(cols[:, i], src, off)
+        return cols.reshape(self.ck, m * self.p)
+
+    def _mask(self, z, off):
+        """Zero the positions ``t`` of a stacked block ``z (O, m, *grid)`` whose reader
+        ``t - off`` leaves the grid (a flat shift wrapped it onto another row or sample)."""
+        head = (slice(None),) * (2 + self.j)
+        for i, s in enumerate(off):
+            size = self.grid[self.j + i]
+            lo, hi = max(0, s), min(size, size + s)
+            edge = head + (slice(None),) * i
+            if hi <= lo:
+                z[edge] = 0
+                return
+            if lo > 0:
+                z[edge + (slice(0, lo),)] = 0
+            if hi < size:
+                z[edge + (slice(hi, None),)] = 0
+
+    def forward(self, xp, x, w, b):
+        """``y = conv(x, w) + b``."""
+        n = x.shape[0]
+        o = w.shape[0]
+        wst = stacked_weight_matrix(xp, w, self)
+        y = xp.empty((n, o) + self.osize, dtype=x.dtype)
+        bias = None if b is None else b.reshape((o,) + (1,) * len(self.osize))
+        kl, p = self.kl, self.p
+        crop = (slice(None), slice(None)) + tuple(slice(0, s) for s in self.osize)
+
+        def run(chunks):
+            cbuf = xp.empty(self.ck * self.m * p, dtype=x.dtype)
+            zbuf = xp.empty(kl * o * self.m * p, dtype=x.dtype)
+            abuf = None if self.base is not None else xp.empty(o * self.m * p, dtype=x.dtype)
+            for a, e in chunks:
+                m = e - a
+                blk = o * m * p
+                z = zbuf[:kl * blk]
+                xp.matmul(wst, self.columns(xp, cbuf, x, a, e), out=z.reshape(kl * o, m * p))
+                if self.base is None:
+                    acc = abuf[:blk]
+                    acc[...] = 0
+                else:
+                    acc = z[self.base * blk:(self.base + 1) * blk]
+                for i, (off, s) in enumerate(zip(self.stack_offsets, self.flat)):
+                    if i == self.base:
+                        continue
+                    zi = z[i * blk:(i + 1) * blk]
+                    self._mask(zi.reshape((o, m) + self.grid), off)
+                    # acc[t] += zi[t + s]: one contiguous 1-D range (the reads that cross a
+                    # row's end fall on masked zeros)
+                    acc[max(0, -s):blk - max(0, s)] += zi[max(0, s):blk + min(0, s)]
+                out = acc.reshape((o, m) + self.grid)[crop].swapaxes(0, 1)
+                if bias is None:
+                    y[a:e] = out
+                else:
+                    xp.add(out, bias, out=y[a:e])
+        split_over_threads(xp, self.chunks, run)
+        return y
+
+    def weight(self, xp, x, gy, wshape):
+        """``dL/dw`` of ``conv(x, w)`` given ``gy``: ``G (KS*O, L) @ cols.T`` per chunk,
+        the chunks' sums added in chunk order."""
+        o = wshape[0]
+        kl, p = self.kl, self.p
+        lead = (0,) * self.j
+
+        def run(chunks):
+            cbuf = xp.empty(self.ck * self.m * p, dtype=x.dtype)
+            gbuf = xp.empty(kl * o * self.m * p, dtype=gy.dtype)
+            sums = []
+            for a, e in chunks:
+                m = e - a
+                cols = self.columns(xp, cbuf, x, a, e)
+                g = gbuf[:kl * o * m * p].reshape((kl, o, m) + self.grid)
+                src = gy[a:e].swapaxes(0, 1)
+                for i, off in enumerate(self.stack_offsets):
+                    # G_i[t] = gy[t - off]
+                    copy_shifted(g[i], src, lead + tuple(-s for s in off))
+                sums.append(xp.matmul(g.reshape(kl * o, m * p), cols.T))
+            return sums
+        sums = [s for part in split_over_threads(xp, self.chunks, run) for s in part]
+        acc = sums[0]
+        for more in sums[1:]:
+            acc += more
+        return unstack_weight_grad(xp, acc, self, wshape)
+
+
+def grid_plan(xshape, ksize, plo, stride, dilation, groups, osize, itemsize):
+    """A ``GridPlan`` when the grid kernel applies (stride 1, one group, a GEMM inner
+    dimension of at least ``MIN_STACKED_K``, at most ``MAX_WASTE``), else None."""
+    if groups != 1 or any(s != 1 for s in stride) or len(ksize) == 0:
+        return None
+    if min(tuple(xshape) + tuple(osize)) < 1:
+        return None
+    plan = GridPlan(xshape, ksize, plo, dilation, osize, itemsize)
+    return plan if plan.ck >= MIN_STACKED_K and plan.waste <= MAX_WASTE else None

@@ -1,0 +1,132 @@
+"""The grid stride-1 convolution kernel (ember/ops/_conv_grid.py): forced onto small shapes,
+every layout it can take (columns over the first kernel dim or over all of them, chunks of
+one or two samples with a remainder chunk, "same", growing and shrinking outputs, kernels
+whose reads leave the input entirely, no unshifted stacked offset) against PyTorch, finite
+differences and conv.py's other kernels, and bitwise the same weight gradient for any
+thread count."""
+import numpy as np
+import pytest
+
+import ember
+import ember.ops._conv_grid as grid_mod
+import ember.ops.conv as conv_mod
+from tests.ops.test_conv import CONV_CASES, CONVT_CASES, _ids, check_conv_case, \
+    check_conv_transpose_case
+
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
+
+
+def _fixed_chunks(nb):
+    return lambda n, sample_bytes, budget=None: [(a, min(a + nb, n)) for a in range(0, n, nb)]
+
+
+@pytest.fixture(params=[(1, 1), (2, 1), (2, 10 ** 9)],
+                ids=["chunk1-firstdim", "chunk2-firstdim", "chunk2-allcols"])
+def grid(request, monkeypatch):
+    """Force the grid kernel whatever the channel count and waste; columns over the first
+    kernel dim only (MIN_GEMM_K 1) or over all kernel dims; chunks of 1 or 2 samples."""
+    nb, min_k = request.param
+    monkeypatch.setattr(grid_mod, "MIN_STACKED_K", 1)
+    monkeypatch.setattr(grid_mod, "MAX_WASTE", 1e9)
+    monkeypatch.setattr(grid_mod, "MIN_GEMM_K", min_k)
+    monkeypatch.setattr(grid_mod, "MIN_WEIGHT_POSITIONS", 1)
+    monkeypatch.setattr(grid_mod, "batch_chunks", _fixed_chunks(nb))
+    return nb
+
+
+def _takes_grid(case):
+    nd, cin, cout, k, s, p, d, g, size = case
+    ks = (k,) * nd if isinstance(k, int) else k
+    return g == 1 and s in (1, (1,) * nd) and ks != (1,) * nd
+
+
+GRID_CASES = [c for c in CONV_CASES if _takes_grid(c)] + [
+    (2, 3, 4, (3, 2), 1, (1, 0), (1, 2), 1, 7),     # dilated along the stacked dim only
+    (3, 2, 3, (2, 3, 2), 1, 1, (2, 1, 2), 1, 5),    # 3-D, dilated along column and stacked dims
+    (2, 3, 4, (3, 5), 1, (1, 2), 1, 1, 6),          # rectangular "same"
+    (2, 2, 3, 2, 1, "same", 2, 1, 5),               # offsets -1, +1: no unshifted offset
+    (2, 2, 2, 7, 1, 3, 1, 1, 3),                    # kernel wider than the input
+    (2, 2, 3, 3, 1, 2, 1, 1, 4),                    # output grows (padding 2)
+    (3, 2, 3, 3, 1, 1, 1, 1, 4),                    # 3-D "same"
+    (3, 2, 3, (3, 1, 3), 1, (2, 0, 1), (2, 1, 1), 1, 4),   # 3-D, dilated, a 1-wide dim
+    (1, 2, 2, 5, 1, 4, 2, 1, 4),                    # 1-D, reads past both ends
+]
+
+
+def _plan_of(case, batch=3):
+    nd, cin, cout, k, s, p, d, g, size = case
+    ks = (k,) * nd if isinstance(k, int) else k
+    ds = conv_mod.ntuple(d, nd, "d", "t")
+    plo, phi = conv_mod._conv_padding("t", p, nd, ks, (1,) * nd, ds)
+    shape = (batch, cin) + (size,) * nd
+    osize = tuple(conv_mod.conv_out_size(sz, kk, 1, a, b, dd)
+                  for sz, kk, a, b, dd in zip(shape[2:], ks, plo, phi, ds))
+    return grid_mod.grid_plan(shape, ks, plo, (1,) * nd, ds, 1, osize, 8)
+
+
+def test_grid_cases_really_take_the_grid_kernel(grid):
+    for case in GRID_CASES:
+        assert _plan_of(case) is not None, case
+    plan = _plan_of((2, 2, 3, 2, 1, "same", 2, 1, 5))   # no unshifted stacked offset
+    assert plan.base is None or not plan.stack
+
+
+@pytest.mark.parametrize("case", GRID_CASES, ids=_ids(GRID_CASES))
+def test_conv_grid_matches_torch(case, grid):
+    check_conv_case(case)
+
+
+@pytest.mark.parametrize("case", CONVT_CASES, ids=_ids(CONVT_CASES))
+def test_conv_transpose_grid_matches_torch(case, grid):
+    """Stride-1 transposed convolutions (and the input gradients of stride-1
+    convolutions) are grid convolutions of the flipped kernel."""
+    check_conv_transpose_case(case)
+
+
+@pytest.mark.parametrize("shape", [(5, 64, 12, 12, 3, 1), (3, 64, 17, 17, 4, 2),
+                                   (4, 64, 10, 10, 3, 0)], ids=["same", "grows", "valid"])
+def test_grid_matches_the_per_sample_kernels_float32(shape):
+    """At sizes where the default rule picks the grid kernel (64 channels: a "same" 3x3, the
+    CIFAR network's 4x4 with padding 2, a valid 3x3), float32 outputs and gradients agree
+    with conv.py's per-sample kernels."""
+    n, c, h, _, k, p = shape
+    rng = np.random.default_rng(0)
+    ho = h + 2 * p - k + 1
+    x = rng.standard_normal((n, c, h, h)).astype(np.float32)
+    w = (rng.standard_normal((16, c, k, k)) * 0.05).astype(np.float32)
+    b = rng.standard_normal(16).astype(np.float32)
+    gy = rng.standard_normal((n, 16, ho, ho)).astype(np.float32)
+    args = ((1, 1), (p, p), (p, p), (1, 1), 1)
+    assert grid_mod.grid_plan(x.shape, (k, k), (p, p), (1, 1), (1, 1), 1, (ho, ho), 4)
+
+    def run():
+        return (conv_mod._conv_forward(np, x, w, b, *args)[0],
+                conv_mod._conv_weight(np, x, gy, None, w.shape, *args),
+                conv_mod._conv_input(np, gy, w, None, (h, h), *args))
+    grid_out = run()
+    old = grid_mod.MAX_WASTE
+    try:
+        grid_mod.MAX_WASTE = 0.0
+        other = run()
+    finally:
+        grid_mod.MAX_WASTE = old
+    for a, e, atol in zip(grid_out, other, (1e-4, 1e-3, 1e-4)):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, e, rtol=1e-5, atol=atol)
+
+
+def test_grid_weight_gradient_is_the_same_for_any_thread_count(monkeypatch):
+    monkeypatch.setattr(grid_mod, "batch_chunks", _fixed_chunks(1))
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((6, 64, 12, 12)).astype(np.float32)
+    gy = rng.standard_normal((6, 8, 12, 12)).astype(np.float32)
+    plan = grid_mod.grid_plan(x.shape, (3, 3), (1, 1), (1, 1), (1, 1), 1, (12, 12), 4)
+    old = ember.get_num_threads()
+    try:
+        ember.set_num_threads(1)
+        g1 = plan.weight(np, x, gy, (8, 64, 3, 3))
+        ember.set_num_threads(3)
+        g3 = plan.weight(np, x, gy, (8, 64, 3, 3))
+    finally:
+        ember.set_num_threads(old)
+    assert np.array_equal(g1, g3)
