@@ -154,11 +154,25 @@ class GridPlan:
             if hi < size:
                 z[edge + (slice(hi, None),)] = 0
 
-    def forward(self, xp, x, w, b):
-        """``y = conv(x, w) + b``."""
+    def flipped_weight_matrix(self, xp, w):
+        """The stacked GEMM operand of the convolution with ``w (O, C, *k)`` flipped and
+        transposed (the input gradient of ``conv(., w)``, a convolution of ``gy``):
+        ``A[(k_stack, c), (o, k_col)] = w[o, c, flipped k]``, as the transposed view of a
+        copy of ``w`` that only moves ``c`` last within each ``o`` (cache-friendly: 0.9 ms
+        for 512x512x3x3, where flipping and transposing ``w`` first took 6.2)."""
+        o, c = w.shape[:2]
+        nd = w.ndim - 2
+        flip = (slice(None),) * 2 + (slice(None, None, -1),) * nd
+        m = xp.ascontiguousarray(w[flip].transpose((0,) + tuple(range(2, 2 + nd)) + (1,)))
+        return m.reshape(o * math.prod(self.kcol), self.kl * c).T
+
+    def forward(self, xp, x, w, b, wst=None):
+        """``y = conv(x, w) + b`` (``wst``: the stacked GEMM operand, made from ``w`` when
+        not given)."""
         n = x.shape[0]
-        o = w.shape[0]
-        wst = stacked_weight_matrix(xp, w, self)
+        if wst is None:
+            wst = stacked_weight_matrix(xp, w, self)
+        o = wst.shape[0] // self.kl
         y = xp.empty((n, o) + self.osize, dtype=x.dtype)
         bias = None if b is None else b.reshape((o,) + (1,) * len(self.osize))
         kl, p = self.kl, self.p

@@ -380,13 +380,15 @@ def _conv_input(xp, gy, w, b, in_size, stride, plo, phi, dilation, groups):
                              (n, g, cg, p), gy.dtype)
         gx = gx.reshape((n, c) + osize)
     elif all(s == 1 for s in stride) and min(tlo + thi) >= 0 and (
-            o * math.prod(in_size) <= c * p
-            or grid_plan(gy.shape, ksize, tlo, stride, dilation, g, tuple(in_size),
-                         gy.itemsize) is not None):
-        # stride 1: the transposed conv is a conv of gy with the flipped, transposed kernel
-        # (im2col + GEMM beats GEMM + col2im: the col2im adds are the slow part; with the
-        # stacked kernel's cheap columns even when gy has more channels than x: 17.2 ->
-        # 12.6 ms for the CNN's 32->64 3x3 layer on 14x14, batch 128)
+            (plan := grid_plan(gy.shape, ksize, tlo, stride, dilation, g, tuple(in_size),
+                               gy.itemsize)) is not None):
+        # stride 1: the transposed conv is a conv of gy with the flipped, transposed kernel,
+        # run by the grid kernel straight from w (no flipped copy of it)
+        gx = plan.forward(xp, gy, None, None, wst=plan.flipped_weight_matrix(xp, w))
+    elif all(s == 1 for s in stride) and min(tlo + thi) >= 0 and \
+            o * math.prod(in_size) <= c * p:
+        # the same with conv.py's other kernels when gy has fewer channels than x (im2col +
+        # GEMM beats GEMM + col2im: the col2im adds are the slow part)
         flip = (slice(None),) * 3 + (slice(None, None, -1),) * len(ksize)
         wf = w.reshape((g, og, cg) + ksize)[flip].swapaxes(1, 2).reshape((c, og) + ksize)
         gx, _ = _conv_forward(xp, gy, xp.ascontiguousarray(wf), None, stride, tlo, thi,
