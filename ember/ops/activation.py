@@ -44,9 +44,10 @@ def _relu_into(xp):
 
 
 def _relu_grad_into(xp):
-    # a float mask first: NumPy casts a bool operand inside the multiply loop, which is
-    # slower than the separate astype pass (3.5 against 4.2 ms on 4.7M float32)
-    return lambda g, y, out: xp.multiply(g, (y > 0).astype(g.dtype), out=out)
+    # on one cache-sized part (parallel_elementwise) the bool mask multiplied in directly
+    # beats a float mask made first (318 against 416 us on 512K float32; the float mask
+    # wins only on whole arrays that spill the cache), with the same bits
+    return lambda g, y, out: xp.multiply(g, y > 0, out=out)
 
 
 class Relu(Op):
