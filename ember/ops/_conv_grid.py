@@ -224,9 +224,29 @@ class GridPlan:
                 cols = self.columns(xp, cbuf, x, a, e)
                 g = gbuf[:kl * o * m * p].reshape((kl, o, m) + self.grid)
                 src = gy[a:e].swapaxes(0, 1)
-                for i, off in enumerate(self.stack_offsets):
-                    # G_i[t] = gy[t - off]
-                    copy_shifted(g[i], src, lead + tuple(-s for s in off))
+                if self.base is None:
+                    for i, off in enumerate(self.stack_offsets):
+                        # G_i[t] = gy[t - off]
+                        copy_shifted(g[i], src, lead + tuple(-s for s in off))
+                else:
+                    # gy copied onto the grid once; every other G_i is that block moved by
+                    # its flat shift (one contiguous copy: the strided box copies cost 20%
+                    # of the CNN layer's weight gradient) with the wrapped positions zeroed
+                    g0 = g[self.base]
+                    copy_shifted(g0, src, lead + (0,) * len(self.stack))
+                    g0 = g0.reshape(-1)
+                    n = g0.size
+                    for i, (off, s) in enumerate(zip(self.stack_offsets, self.flat)):
+                        if i == self.base:
+                            continue
+                        gi = g[i].reshape(-1)
+                        if s >= 0:
+                            gi[s:] = g0[:n - s]
+                            gi[:s] = 0
+                        else:
+                            gi[:n + s] = g0[-s:]
+                            gi[n + s:] = 0
+                        self._mask(g[i], off)
                 sums.append(xp.matmul(g.reshape(kl * o, m * p), cols.T))
             return sums
         sums = [s for part in split_over_threads(xp, self.chunks, run) for s in part]
