@@ -290,11 +290,13 @@ def test_tensor_lr():
 @pytest.mark.parametrize("case", [c for c in CASES if c[0] != "SGD" or c[1].get("momentum")]
                          [::2] + [CASES[0], CASES[5]], ids=_ids)
 def test_blocked_update_path(case, monkeypatch):
-    """Large parameters are updated block by block (cache-friendly); force tiny blocks
-    (and a non-contiguous parameter, which takes the whole-array path) and compare."""
+    """Large parameters are updated block by block (cache-friendly), the blocks of the
+    largest shared by ember's threads; force tiny blocks, threads from two blocks on (and a
+    non-contiguous parameter, which takes the whole-array path) and compare."""
     require_torch()
     import ember.optim._kernels as eopt
     monkeypatch.setattr(eopt, "_CHUNK", 4)
+    monkeypatch.setattr(eopt, "_PAR_MIN_CHUNKS", 2)
     name, kwargs = case
     dtype = np.float64
     arrays = init_arrays(dtype)
