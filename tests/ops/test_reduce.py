@@ -148,3 +148,20 @@ def test_mean_bitwise_equal_to_numpy_and_max_ties():
     t.grad = None
     t.amax(1).sum().backward()
     assert t.grad.tolist() == [[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]]
+
+
+@pytest.mark.parametrize("dim", [(0, 2, 3), (3, 0, 2), (-1, -2, 0)])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sum_over_all_but_channels_fast_path(dim, keepdim, dtype):
+    """A big contiguous (N, C, H, W) summed over every axis but 1 (a conv bias gradient)
+    takes a matrix-vector path; same values as NumPy's reduction, PyTorch's gradient."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((8, 5, 40, 41)).astype(dtype)   # 65,600 elements: the fast path
+    got = ember.from_numpy(a).sum(dim=dim, keepdim=keepdim).numpy()
+    want = a.astype(np.float64).sum(axis=dim, keepdims=keepdim)
+    assert got.dtype == dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-3 if dtype == np.float32 else 1e-9)
+    check_op(lambda x: x.sum(dim=dim, keepdim=keepdim),
+             torch and (lambda x: x.sum(dim=dim, keepdim=keepdim)), [(8, 5, 40, 41)],
+             gradcheck=False)
