@@ -20,13 +20,15 @@ def _fixed_chunks(nb):
     return lambda n, sample_bytes, budget=None: [(a, min(a + nb, n)) for a in range(0, n, nb)]
 
 
-@pytest.fixture(params=[(1, 1), (2, 1), (2, 10 ** 9)],
-                ids=["chunk1-firstdim", "chunk2-firstdim", "chunk2-allcols"])
+@pytest.fixture(params=[(1, 1, 10 ** 9), (2, 1, 10 ** 9), (2, 10 ** 9, 10 ** 9), (2, 10 ** 9, 1)],
+                ids=["chunk1-firstdim", "chunk2-firstdim", "chunk2-allcols", "chunk2-persample"])
 def grid(request, monkeypatch):
     """Force the grid kernel whatever the channel count and waste; columns over the first
-    kernel dim only (MIN_GEMM_K 1) or over all kernel dims; chunks of 1 or 2 samples."""
-    nb, min_k = request.param
+    kernel dim only (MIN_GEMM_K 1) or over all kernel dims, those with one GEMM per chunk
+    or one per sample (MIN_PER_SAMPLE_P); chunks of 1 or 2 samples."""
+    nb, min_k, min_p = request.param
     monkeypatch.setattr(grid_mod, "MIN_STACKED_K", 1)
+    monkeypatch.setattr(grid_mod, "MIN_PER_SAMPLE_P", min_p)
     monkeypatch.setattr(grid_mod, "MAX_WASTE", 1e9)
     monkeypatch.setattr(grid_mod, "MIN_GEMM_K", min_k)
     monkeypatch.setattr(grid_mod, "MIN_WEIGHT_POSITIONS", 1)
