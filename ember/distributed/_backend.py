@@ -272,6 +272,10 @@ def launched_by_mpi():
     return any(v in os.environ for v in _LAUNCHER_RANK_VARS) and size.isdigit() and int(size) > 1
 
 
+# seconds between a failed rank's last words and MPI_Abort, for mpiexec to forward them
+_ABORT_GRACE_S = 0.3
+
+
 def install_abort_on_error():
     """Make an uncaught exception on any rank abort the whole MPI job (idempotent).
 
@@ -288,14 +292,24 @@ def install_abort_on_error():
         return previous
 
     def hook(exc_type, exc, tb):
-        previous(exc_type, exc, tb)
         if issubclass(exc_type, (KeyboardInterrupt, SystemExit)):
+            previous(exc_type, exc, tb)
             return
+        text = ""
+        if previous is sys.__excepthook__:
+            # the traceback and the notice in ONE write, then a moment before MPI_Abort:
+            # mpiexec forwards a rank's output asynchronously and the abort can cut it off
+            # (a traceback printed line by line arrived as its first line only)
+            import traceback
+            text = "".join(traceback.format_exception(exc_type, exc, tb))
+        else:
+            previous(exc_type, exc, tb)
         try:
             world = mpi().COMM_WORLD
-            sys.stderr.write(f"ember.distributed: rank {world.Get_rank()} failed with "
+            sys.stderr.write(text + f"ember.distributed: rank {world.Get_rank()} failed with "
                              f"{exc_type.__name__}; aborting all ranks\n")
             sys.stderr.flush()
+            time.sleep(_ABORT_GRACE_S)
         finally:
             mpi().COMM_WORLD.Abort(1)
 
