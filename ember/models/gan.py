@@ -130,14 +130,18 @@ def train_gan(cfg, out=None, resume=None, log=print):
     probability and the entropy of the predicted-class histogram (nats).
 
     cfg keys: ``arch`` ("dcgan" or "mlp"), ``seed``, ``lr``, ``batch_size``, ``epochs``,
-    ``limit_train``, ``nz``, ``width``, ``classifier``, ``decay_epochs`` (the learning rate
+    ``limit_train``, ``nz``, ``width``, ``classifier``, optional ``digits`` ("train": the
+    sample's 7,996 training digits, the default; "all": all 10,000, test digits included,
+    which an unsupervised GAN may use), ``lr_d`` (the discriminator's learning rate; default
+    ``lr``), ``real_label`` (D's target for real images: 0.9 is one-sided label smoothing;
+    default 1), ``decay_epochs`` (the learning rate
     falls linearly over the last ones: ``lr * (epochs - epoch + 1) / (decay_epochs + 1)``;
     0: constant), ``ema`` (the samples come from an exponential moving average of the
     generator, this decay per step; 0: the generator itself); optional ``steps``: stop after that
     many steps in all (a checkpoint there; a resumed run then equals one never stopped).
     """
     seed, bs, nz = int(cfg["seed"]), int(cfg["batch_size"]), int(cfg["nz"])
-    x = mnist_arrays("train", cfg["limit_train"])[0]
+    x = mnist_arrays(cfg.get("digits", "train"), cfg["limit_train"])[0]
     xtr = torch.from_numpy((x[:, None].astype(np.float32) / 127.5 - 1).astype(np.float32))
     torch.manual_seed(seed)
     if cfg["arch"] == "dcgan":
@@ -146,8 +150,10 @@ def train_gan(cfg, out=None, resume=None, log=print):
     else:
         G, D = MLPGenerator(nz), MLPDiscriminator()
     lr, decay = float(cfg["lr"]), int(cfg.get("decay_epochs", 0))
+    lr_d = float(cfg.get("lr_d") or lr)  # two time-scale updates (TTUR) when it differs
+    real_label = float(cfg.get("real_label", 1.0))
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=(0.5, 0.999))
     bce = nn.BCEWithLogitsLoss()
     # a moving average of the generator's weights (and BatchNorm statistics) draws the
     # samples: it smooths out the step-to-step wandering of the adversarial game
@@ -189,9 +195,10 @@ def train_gan(cfg, out=None, resume=None, log=print):
             break
         # the last decay_epochs epochs: the learning rate falls linearly towards 0 (as in
         # pix2pix/CycleGAN), so the generator settles instead of wandering with D
-        rate = lr * min(1.0, (int(cfg["epochs"]) - epoch + 1) / (decay + 1))
-        for group in opt_g.param_groups + opt_d.param_groups:
-            group["lr"] = rate
+        rate = min(1.0, (int(cfg["epochs"]) - epoch + 1) / (decay + 1))
+        for opt, base in ((opt_g, lr), (opt_d, lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = base * rate
         G.train(), D.train()
         sums, n = np.zeros(4), 0
         batches = np.array_split(rng.permutation(len(xtr)), n_batches)
@@ -207,7 +214,7 @@ def train_gan(cfg, out=None, resume=None, log=print):
             ones, zeros = torch.ones(len(idx)), torch.zeros(len(idx))
             fake = G(torch.randn(len(idx), nz))
             d_real, d_fake = D(real), D(fake.detach())
-            loss_d = bce(d_real, ones) + bce(d_fake, zeros)
+            loss_d = bce(d_real, ones * real_label) + bce(d_fake, zeros)
             opt_d.zero_grad()
             loss_d.backward()
             opt_d.step()

@@ -271,6 +271,19 @@ def test_dcgan_shapes_and_classifier_check(tmp_path):
     assert [states[k]["param_groups"][0]["lr"] for k in ("opt_g", "opt_d")] == [1e-4, 1e-4]
 
 
+def test_gan_options_two_rates_smoothed_labels_all_digits(tmp_path):
+    from ember.models.gan import train_gan
+    cfg = {"recipe": "mnist-gan", "arch": "mlp", "seed": 0, "lr": 2e-4, "lr_d": 5e-4,
+           "batch_size": 16, "epochs": 1, "limit_train": 16, "nz": 8, "decay_epochs": 0,
+           "real_label": 0.9, "digits": "all"}
+    smooth = train_gan(cfg, out=str(tmp_path), log=lambda *a: None)["history"][0]
+    states = ember.load(tmp_path / "checkpoint.safetensors")["states"]
+    assert [states[k]["param_groups"][0]["lr"] for k in ("opt_g", "opt_d")] == [2e-4, 5e-4]
+    plain = train_gan(dict(cfg, real_label=1.0), log=lambda *a: None)["history"][0]
+    # one step, the same batch and draws: D's loss differs (real images against 0.9, not 1)
+    assert plain["loss_d"] != smooth["loss_d"] and plain["d_real"] == smooth["d_real"]
+
+
 # ----------------------------------------------------------------------------- video
 def test_moving_mnist_videos():
     from ember.models.c3d import make_moving_mnist
