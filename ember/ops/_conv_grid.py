@@ -26,6 +26,10 @@ nine. The weight gradient is one GEMM per chunk too, ``G (KS*O, L) @ cols.T``, w
 are summed inside it. The chunks depend on the shapes only and their partial sums are added
 in chunk order: the result does not depend on the number of threads.
 
+With few input channels (a 1- or 3-channel first layer) every kernel dim goes into the
+columns and the kernel runs in its **per-sample mode**: the columns laid out sample by
+sample, one batched GEMM per chunk writing ``[W | b] @ [cols_n; 1]`` straight into ``y[n]``.
+
 A "same" convolution computes no output it does not need; a valid 3x3 on 10x10 computes 10
 columns for 8 (up to ``MAX_WASTE``). The first version of this kernel (session 3) padded every
 sample instead and wasted 22% on the CNN's 3x3 on 14x14, 29% on a 5x5 on 14x14 and 38% on
@@ -39,9 +43,9 @@ from ._im2col import batch_chunks, kernel_offsets, split_over_threads
 __all__ = ["grid_plan", "GridPlan"]
 
 # expand columns over more kernel dims while the GEMM's inner dimension C*K_col is below
-# MIN_GEMM_K; below MIN_STACKED_K (a 1- or 3-channel input: 9) the GEMMs are too thin for
-# this kernel to win (2.6 vs 3.4 ms forward on 128x1x28x28) and conv.py's per-sample
-# kernels run the layer
+# MIN_GEMM_K; below MIN_STACKED_K (a 1- or 3-channel input: 9) the one-GEMM-per-chunk form
+# is too thin to win (2.6 vs 3.4 ms forward on 128x1x28x28): the per-sample mode runs the
+# layer when its planes are big enough (MIN_PER_SAMPLE_P), else conv.py's kernels
 MIN_GEMM_K = 64
 MIN_STACKED_K = 64
 # computed outputs per real output above which conv.py's other kernels run the layer (a
