@@ -38,7 +38,7 @@ benchmarks/PROFILE_CONV.md.
 """
 import math
 
-from ._im2col import batch_chunks, kernel_offsets, split_over_threads
+from ._im2col import batch_chunks, kernel_offsets, owned, split_over_threads
 
 __all__ = ["grid_plan", "GridPlan"]
 
@@ -99,7 +99,7 @@ def unstack_weight_grad(xp, acc, plan, wshape):
     ns, nc = len(plan.stack), len(plan.kcol)
     acc = acc.reshape(plan.stack + (o, plan.c) + plan.kcol)
     axes = (ns, ns + 1) + tuple(range(ns + 2, ns + 2 + nc)) + tuple(range(ns))
-    return xp.ascontiguousarray(acc.transpose(axes)).reshape(wshape)
+    return owned(xp, acc.transpose(axes), wshape)
 
 
 class GridPlan:
@@ -291,7 +291,7 @@ class GridPlan:
         acc = sums[0]
         for more in sums[1:]:
             acc += more
-        return xp.ascontiguousarray(acc.T).reshape(wshape)
+        return owned(xp, acc.T, wshape)
 
     def weight(self, xp, x, gy, wshape):
         """``dL/dw`` of ``conv(x, w)`` given ``gy``: ``G (KS*O, L) @ cols.T`` per chunk,

@@ -32,7 +32,7 @@ import math
 from ..autograd.op import Op
 from ._im2col import (ntuple, conv_out_size, pad_spatial, crop_spatial, im2col, col2im,
                       sample_windows, batch_chunks, kernel_offsets, window_slices,
-                      split_over_threads, parallel_matmul)
+                      split_over_threads, parallel_matmul, owned)
 from ._conv_grid import grid_plan
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -234,7 +234,7 @@ def _weight_per_sample(xp, x, gy, wshape, plo, phi, stride, dilation, g):
     acc = sums[0]
     for more in sums[1:]:
         acc += more
-    return acc.swapaxes(1, 2).reshape(wshape)
+    return owned(xp, acc.swapaxes(1, 2), wshape)
 
 
 def _input_per_sample(xp, gy, w, pshape, ksize, stride, dilation, g):
@@ -360,7 +360,7 @@ def _conv_weight(xp, x, gy, col, wshape, stride, plo, phi, dilation, groups):
         gw = parallel_matmul(xp, cols[0], gt[0].T).T  # (CK, NP) @ (NP, O): the faster orientation
     else:
         gw = xp.matmul(gt, cols.swapaxes(1, 2))
-    return gw.reshape(wshape)
+    return owned(xp, gw, wshape)
 
 
 def _conv_input(xp, gy, w, b, in_size, stride, plo, phi, dilation, groups):
