@@ -209,14 +209,14 @@ def _weight_per_sample(xp, x, gy, wshape, plo, phi, stride, dilation, g):
     def run(chunks):
         cols = cols0 if chunks[0] == cols0.chunks[0] else cols0.clone()
         if ext == osize:
-            gyt = gy.reshape(n, g, og, lp).swapaxes(2, 3)      # (N, G, P, O/G), a view
+            gyt = gy.reshape(n, g, og, lp)                     # (N, G, O/G, P), a view
             gext = None
         else:          # gy in the zero-padded output grid of the columns
             gext = xp.zeros((nb, o) + ext, dtype=gy.dtype)
             gin = _real(gext, osize)
-            gyt = gext.reshape(nb, g, og, lp).swapaxes(2, 3)
+            gyt = gext.reshape(nb, g, og, lp)
         sums = []          # one partial sum per chunk: the chunks, not the threads, fix the
-        tmp = xp.empty((nb, g, kp, og), dtype=gy.dtype)   # order of the additions
+        tmp = xp.empty((nb, g, og, kp), dtype=gy.dtype)   # order of the additions
         for a, e in chunks:
             m = e - a
             t = tmp[:m]
@@ -225,16 +225,20 @@ def _weight_per_sample(xp, x, gy, wshape, plo, phi, stride, dilation, g):
             else:
                 gin[:m] = gy[a:e]
                 gm = gyt[:m]
-            xp.matmul(cols.get(a, e).reshape(m, g, kp, lp), gm, out=t)
+            # gy_n @ cols_n.T, in the gradient's own (O, C*K) orientation: the other one
+            # needed a transposing copy of the result as slow as the GEMMs
+            xp.matmul(gm, cols.get(a, e).reshape(m, g, kp, lp).swapaxes(2, 3), out=t)
             sums.append(t[0].copy() if m == 1 else t.sum(axis=0))
         return sums
     # the same sum in the same order whatever the thread count (or the machine's load,
     # which can drop ember to one thread): training is reproducible bit for bit
     sums = [s for part in split_over_threads(xp, cols0.chunks, run) for s in part]
-    acc = sums[0]
+    gw = xp.empty(wshape, dtype=gy.dtype)
+    acc = gw.reshape(g, og, kp)
+    acc[...] = sums[0]
     for more in sums[1:]:
         acc += more
-    return owned(xp, acc.swapaxes(1, 2), wshape)
+    return gw
 
 
 def _input_per_sample(xp, gy, w, pshape, ksize, stride, dilation, g):
@@ -356,11 +360,15 @@ def _conv_weight(xp, x, gy, col, wshape, stride, plo, phi, dilation, groups):
         if col is None:
             col = im2col(xp, pad_spatial(xp, x, plo, phi), ksize, osize, stride, dilation)
         cols = col.reshape(g, -1, gt.shape[2])
+    # (O, NP) @ (NP, CK) straight into the gradient: the (CK, NP) @ (NP, O) orientation ran
+    # its GEMM a little faster but its transpose to (O, CK) cost more than the GEMM (ResNet's
+    # 4x4 stage, 512 -> 512 channels, batch 32: 35 against 15 ms)
+    gw = xp.empty(wshape, dtype=gy.dtype)
     if g == 1:
-        gw = parallel_matmul(xp, cols[0], gt[0].T).T  # (CK, NP) @ (NP, O): the faster orientation
+        parallel_matmul(xp, gt[0], cols[0].T, out=gw.reshape(wshape[0], -1))
     else:
-        gw = xp.matmul(gt, cols.swapaxes(1, 2))
-    return owned(xp, gw, wshape)
+        xp.matmul(gt, cols.swapaxes(1, 2), out=gw.reshape(g, wshape[0] // g, -1))
+    return gw
 
 
 def _conv_input(xp, gy, w, b, in_size, stride, plo, phi, dilation, groups):
