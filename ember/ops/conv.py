@@ -32,7 +32,7 @@ import math
 from ..autograd.op import Op
 from ._im2col import (ntuple, conv_out_size, pad_spatial, crop_spatial, im2col, col2im,
                       sample_windows, batch_chunks, kernel_offsets, window_slices,
-                      split_over_threads, parallel_matmul, owned)
+                      split_over_threads, parallel_matmul)
 from ._conv_grid import grid_plan
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
