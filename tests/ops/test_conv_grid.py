@@ -20,13 +20,17 @@ def _fixed_chunks(nb):
     return lambda n, sample_bytes, budget=None: [(a, min(a + nb, n)) for a in range(0, n, nb)]
 
 
-@pytest.fixture(params=[(1, 1, 10 ** 9), (2, 1, 10 ** 9), (2, 10 ** 9, 10 ** 9), (2, 10 ** 9, 1)],
-                ids=["chunk1-firstdim", "chunk2-firstdim", "chunk2-allcols", "chunk2-persample"])
+@pytest.fixture(params=[(1, 1, 10 ** 9, 8), (2, 1, 10 ** 9, 8), (2, 1, 10 ** 9, 0),
+                        (2, 10 ** 9, 10 ** 9, 0), (2, 10 ** 9, 1, 8)],
+                ids=["chunk1-firstdim", "chunk2-firstdim", "chunk2-firstdim-boxcopies",
+                     "chunk2-allcols-boxcopies", "chunk2-persample"])
 def grid(request, monkeypatch):
     """Force the grid kernel whatever the channel count and waste; columns over the first
-    kernel dim only (MIN_GEMM_K 1) or over all kernel dims, those with one GEMM per chunk
-    or one per sample (MIN_PER_SAMPLE_P); chunks of 1 or 2 samples."""
-    nb, min_k, min_p = request.param
+    kernel dim only (MIN_GEMM_K 1) or over all kernel dims, built by one window copy or by
+    box copies (WINDOW_MAX_SAMPLES), with one GEMM per chunk or one per sample
+    (MIN_PER_SAMPLE_P); chunks of 1 or 2 samples."""
+    nb, min_k, min_p, window_max = request.param
+    monkeypatch.setattr(grid_mod, "WINDOW_MAX_SAMPLES", window_max)
     monkeypatch.setattr(grid_mod, "MIN_STACKED_K", 1)
     monkeypatch.setattr(grid_mod, "MIN_PER_SAMPLE_P", min_p)
     monkeypatch.setattr(grid_mod, "MAX_WASTE", 1e9)
