@@ -185,7 +185,9 @@ def _below_53(gen, n, p):
     if tl == 0:
         return high < th
     below = high < th
-    below |= (high == th) & (pairs[:, 1] < tl)
+    tie = high == th                     # the low half decides: one draw in 2**21
+    if tie.any():
+        below |= tie & (pairs[:, 1] < tl)
     return below
 
 
