@@ -34,6 +34,7 @@ from ._im2col import (ntuple, conv_out_size, pad_spatial, crop_spatial, im2col, 
                       sample_windows, batch_chunks, kernel_offsets, window_slices,
                       split_over_threads, parallel_matmul)
 from ._conv_grid import grid_plan
+from ._conv_phases import phase_input_gradient
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -401,6 +402,10 @@ def _conv_input(xp, gy, w, b, in_size, stride, plo, phi, dilation, groups):
         wf = w.reshape((g, og, cg) + ksize)[flip].swapaxes(1, 2).reshape((c, og) + ksize)
         gx, _ = _conv_forward(xp, gy, xp.ascontiguousarray(wf), None, stride, tlo, thi,
                               dilation, g, tuple(in_size))
+    elif g == 1 and any(s > 1 for s in stride) and all(d == 1 for d in dilation) and (
+            (phased := phase_input_gradient(xp, gy, w, in_size, stride, plo)) is not None):
+        # strided: one stride-1 grid convolution per phase of the input (_conv_phases)
+        gx = phased
     else:
         pshape = (n, c) + tuple(s + a + bb for s, a, bb in zip(in_size, plo, phi))
         if _per_sample(p):

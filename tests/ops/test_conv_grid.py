@@ -136,3 +136,70 @@ def test_grid_weight_gradient_is_the_same_for_any_thread_count(monkeypatch):
     finally:
         ember.set_num_threads(old)
     assert np.array_equal(g1, g3)
+
+
+# strided convolutions whose input gradient (and strided transposed convolutions) the
+# grid kernel runs phase by phase (ember/ops/_conv_phases.py): (case, phases expected).
+# Kernels not a multiple of the stride (a 3x3 with stride 2) keep conv.py's kernels.
+PHASE_CASES = [
+    ((2, 3, 4, 4, 2, 1, 1, 1, 8), True),            # 4x4 stride 2 (a DCGAN discriminator)
+    ((2, 3, 4, 4, 2, 1, 1, 1, 7), True),            # odd size: the phases differ in length
+    ((2, 2, 3, (4, 2), (2, 1), (1, 0), 1, 1, 7), True),   # strided along one dim only
+    ((1, 2, 3, 6, 3, 2, 1, 1, 11), True),           # 1-D, stride 3
+    ((3, 2, 2, (2, 3, 2), (2, 1, 2), (0, 1, 0), 1, 1, 5), True),   # 3-D
+    ((2, 2, 2, 4, 2, 4, 1, 1, 6), False),           # padding past the phase's taps
+    ((2, 3, 4, 3, 2, 1, 1, 1, 8), False),           # 3x3 stride 2: conv.py's kernels
+    ((1, 2, 3, 2, 3, 0, 1, 1, 9), False),           # kernel shorter than the stride
+]
+PHASE_CONVT_CASES = [
+    ((2, 4, 3, 4, 2, 1, 0, 1, 1, 5), True),         # the DCGAN generator's 4x4 stride 2
+    ((2, 3, 2, 4, 2, 1, 1, 1, 1, 4), True),         # output_padding 1
+    ((1, 2, 3, 6, 3, 2, 2, 1, 1, 4), True),         # stride 3, output_padding 2
+    ((2, 3, 2, 3, 2, 1, 1, 1, 1, 4), False),        # 3x3 stride 2
+]
+
+
+@pytest.fixture
+def count_phased(monkeypatch):
+    calls = []
+    real = conv_mod.phase_input_gradient
+
+    def counted(*a, **k):
+        out = real(*a, **k)
+        calls.append(out is not None)
+        return out
+    monkeypatch.setattr(conv_mod, "phase_input_gradient", counted)
+    return calls
+
+
+@pytest.mark.parametrize("case,phased", PHASE_CASES, ids=_ids([c for c, _ in PHASE_CASES]))
+def test_strided_input_gradient_by_phases_matches_torch(case, phased, grid, count_phased):
+    check_conv_case(case)
+    assert any(count_phased) == phased
+
+
+@pytest.mark.parametrize("case,phased", PHASE_CONVT_CASES,
+                         ids=_ids([c for c, _ in PHASE_CONVT_CASES]))
+def test_strided_conv_transpose_by_phases_matches_torch(case, phased, grid, count_phased):
+    check_conv_transpose_case(case)
+    assert any(count_phased) == phased
+
+
+def test_phase_input_gradient_matches_the_other_kernels_float32():
+    """At the default rule's sizes (a 64 -> 128 4x4 stride-2 layer on 32x32, fewer
+    samples), float32 input gradients by phases agree with conv.py's per-sample kernel."""
+    rng = np.random.default_rng(2)
+    gy = rng.standard_normal((4, 128, 16, 16)).astype(np.float32)
+    w = (rng.standard_normal((128, 64, 4, 4)) * 0.05).astype(np.float32)
+    args = ((2, 2), (1, 1), (1, 1), (1, 1), 1)
+    phased = conv_mod.phase_input_gradient(np, gy, w, (32, 32), (2, 2), (1, 1))
+    assert phased is not None
+    old = grid_mod.MAX_WASTE
+    try:
+        grid_mod.MAX_WASTE = 0.0
+        assert conv_mod.phase_input_gradient(np, gy, w, (32, 32), (2, 2), (1, 1)) is None
+        other = conv_mod._conv_input(np, gy, w, None, (32, 32), *args)
+    finally:
+        grid_mod.MAX_WASTE = old
+    assert phased.dtype == np.float32
+    np.testing.assert_allclose(phased, other, rtol=1e-5, atol=1e-4)
