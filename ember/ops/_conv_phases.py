@@ -39,7 +39,7 @@ def phase_input_gradient(xp, gy, w, in_size, stride, plo):
     ksize = tuple(w.shape[2:])
     if any(k % s for k, s in zip(ksize, stride)):
         # phases with unequal taps (a 3x3 kernel, stride 2: a 2x2, two 2x1 and a 1x1 phase)
-        # did not pay: ResNet-18's step at two threads 750-786 ms with them for its three
+        # did not pay: ResNet-18's step at two threads 782-851 ms with them for its three
         # downsampling layers, 749-786 without (the 1x1 phase's GEMM is thin)
         return None
     osize = tuple(gy.shape[2:])
