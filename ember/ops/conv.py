@@ -2,23 +2,26 @@
 
 Three kernels:
 
-- stride 1, one group, at least 64 channels x kernel rows: the grid kernel
-  (``_conv_grid``): one GEMM per chunk of samples, the kernel's trailing offsets stacked on
-  the GEMM's rows, the samples laid out on the output's grid with no padding.
+- stride 1, one group: the grid kernel (``_conv_grid``): one GEMM per chunk of samples,
+  the kernel's trailing offsets stacked on the GEMM's rows, the samples laid out on the
+  output's grid with no padding; for 1- and 3-channel inputs its per-sample mode (one
+  batched GEMM per chunk straight into ``y``).
 - otherwise, by the size P of one sample's output plane: P >= PER_SAMPLE_MIN_P,
-  per-sample GEMMs. The columns of a few samples at a time (~2 MB) are built into a small reused buffer (padding applied per chunk; stride-1 columns as one
-  contiguous slice per kernel offset, see ``_Columns``) and multiplied sample by sample,
-  ``(O, C*K) @ (C*K, P)``, straight into ``y[n]``. The weight gradient rebuilds the columns
-  the same way (nothing is kept from the forward). With several BLAS threads the samples
-  are split over Python threads with single-threaded BLAS (``split_over_threads``).
+  per-sample GEMMs. The columns of a few samples at a time (~2 MB) are built into a small
+  reused buffer (padding applied per chunk; stride-1 columns as one contiguous slice per
+  kernel offset, see ``_Columns``) and multiplied sample by sample, ``(O, C*K) @ (C*K,
+  P)``, straight into ``y[n]``. The weight gradient rebuilds the columns the same way
+  (nothing is kept from the forward). The chunks of samples are shared by ember's threads,
+  each with single-threaded BLAS (``split_over_threads``).
 - smaller planes: im2col of the whole batch (one strided view + one copy) and ONE wide GEMM
   (a batched GEMM over groups when ``groups > 1``); the columns are kept for the weight
   gradient.
 
 1x1 convolutions skip im2col entirely: the GEMM runs on the input itself. The input
-gradient is a transposed convolution: for stride 1 a convolution of the gradient with the
-flipped kernel, otherwise a GEMM and a col2im that loops over kernel offsets only. The
-three linear maps
+gradient is a transposed convolution: for stride 1 a grid convolution of the gradient with
+the flipped kernel; strided, with a kernel a multiple of the stride, one grid convolution
+per input phase (``_conv_phases``); otherwise a GEMM and a col2im that loops over kernel
+offsets only. The three linear maps
 
     conv(x, w)  ->  y             (_ConvNd)
     conv_input(g, w)   -> gx      (_ConvInput, = conv_transpose)
