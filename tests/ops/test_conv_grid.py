@@ -31,6 +31,7 @@ def grid(request, monkeypatch):
     (MIN_PER_SAMPLE_P); chunks of 1 or 2 samples."""
     nb, min_k, min_p, window_max = request.param
     monkeypatch.setattr(grid_mod, "WINDOW_MAX_SAMPLES", window_max)
+    monkeypatch.setattr(grid_mod, "MIN_DENSITY", 0.0)
     monkeypatch.setattr(grid_mod, "MIN_STACKED_K", 1)
     monkeypatch.setattr(grid_mod, "MIN_PER_SAMPLE_P", min_p)
     monkeypatch.setattr(grid_mod, "MAX_WASTE", 1e9)
@@ -203,3 +204,12 @@ def test_phase_input_gradient_matches_the_other_kernels_float32():
         grid_mod.MAX_WASTE = old
     assert phased.dtype == np.float32
     np.testing.assert_allclose(phased, other, rtol=1e-5, atol=1e-4)
+
+
+def test_reads_mostly_padding_leave_the_grid_kernel():
+    """A 7x7 transposed convolution of a 1x1 input (a DCGAN generator's first layer) would
+    make the grid kernel multiply zeros in 98% of its column entries: it is not taken."""
+    plan = grid_mod.grid_plan((32, 64, 1, 1), (7, 7), (6, 6), (1, 1), (1, 1), 1, (7, 7), 4)
+    assert plan is None
+    dense = grid_mod.grid_plan((32, 64, 14, 14), (3, 3), (1, 1), (1, 1), (1, 1), 1, (14, 14), 4)
+    assert dense is not None and dense.density > 0.9
