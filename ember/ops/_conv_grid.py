@@ -111,7 +111,6 @@ def unstack_weight_grad(xp, acc, plan, wshape):
     o = wshape[0]
     ns, nc = len(plan.stack), len(plan.kcol)
     acc = acc.reshape(plan.stack + (o, plan.c) + plan.kcol)
-    axes = (ns, ns + 1) + tuple(range(ns + 2, ns + 2 + nc)) + tuple(range(ns))
     if ns == 1:
         # one strided write per stacked offset: twice as fast as the transposing copy
         # (512x512x3x3: 1.3 against 2.4 ms)
@@ -119,6 +118,7 @@ def unstack_weight_grad(xp, acc, plan, wshape):
         for i in range(plan.stack[0]):
             out[..., i] = acc[i]
         return out
+    axes = (ns, ns + 1) + tuple(range(ns + 2, ns + 2 + nc)) + tuple(range(ns))
     return owned(xp, acc.transpose(axes), wshape)
 
 

@@ -19,11 +19,11 @@ from ._im2col import kernel_offsets, run_parts
 __all__ = ["phase_input_gradient"]
 
 
-def _phase(r, s, k, p, size, osize):
+def _phase(r, s, k, p, size):
     """For one dim: the phase's taps ``T``, first input index ``i0``, number of input
     positions ``U``, and the padding ``plo`` of its stride-1 convolution (its output index
     ``u`` reads ``gy[I0 + u - t]`` = ``gy[u + kk - plo]`` with ``kk = T - 1 - t``)."""
-    taps = max(0, -(-(k - r) // s))               # k = r, r + s, ... < k
+    taps = k // s                                 # k = r, r + s, ... < k (s divides k)
     first = -(-(p - r) // s)                      # I0: the first I with i = I*s + r - p >= 0
     i0 = first * s + r - p
     count = max(0, -(-(size - i0) // s))
@@ -34,7 +34,7 @@ def phase_input_gradient(xp, gy, w, in_size, stride, plo):
     """``dL/dx`` of ``conv(x, w, stride, plo)`` (one group, no dilation) given ``gy``, phase
     by phase with the grid kernel; None when some phase's convolution does not suit it
     (conv.py then runs its own kernels)."""
-    n, o = gy.shape[:2]
+    n = gy.shape[0]
     c = w.shape[1]
     ksize = tuple(w.shape[2:])
     if any(k % s for k, s in zip(ksize, stride)):
@@ -42,17 +42,13 @@ def phase_input_gradient(xp, gy, w, in_size, stride, plo):
         # did not pay: ResNet-18's step at two threads 782-851 ms with them for its three
         # downsampling layers, 749-786 without (the 1x1 phase's GEMM is thin)
         return None
-    osize = tuple(gy.shape[2:])
     nd = len(ksize)
     phases = []
     for r in kernel_offsets(stride):
-        dims = [_phase(ri, s, k, p, size, os_) for ri, s, k, p, size, os_
-                in zip(r, stride, ksize, plo, in_size, osize)]
+        dims = [_phase(ri, s, k, p, size)
+                for ri, s, k, p, size in zip(r, stride, ksize, plo, in_size)]
         if any(cnt == 0 for _, _, cnt, _ in dims):
             continue                              # no input position in this phase
-        if any(t == 0 for t, _, _, _ in dims):
-            phases.append((r, dims, None))        # no tap reaches it: zero gradient
-            continue
         if any(pl < 0 for _, _, _, pl in dims):
             return None
         sub = tuple(t for t, _, _, _ in dims)
@@ -70,9 +66,6 @@ def phase_input_gradient(xp, gy, w, in_size, stride, plo):
         r, dims, plan = phase
         where = (slice(None), slice(None)) + tuple(
             slice(i0, i0 + (cnt - 1) * s + 1, s) for (_, i0, cnt, _), s in zip(dims, stride))
-        if plan is None:
-            gx[where] = 0
-            return
         # the phase's kernel as a forward conv weight (C, O, *T): w[o, c, r + s*t], t flipped
         taps = (slice(None), slice(None)) + tuple(slice(ri, None, s) for ri, s in zip(r, stride))
         flip = (slice(None), slice(None)) + (slice(None, None, -1),) * nd

@@ -75,6 +75,16 @@ def _in_turn_or_shared(xp, n_chunks, fn):
         fn()
 
 
+
+def _claim(owner):
+    """The next chunk nobody has claimed (``owner.cond`` held), marked as claimed; None
+    when none is left."""
+    i = owner.claimed
+    if i >= len(owner.chunks):
+        return None
+    owner.claimed = i + 1
+    return i
+
 class InputProjection:
     """``xg = x @ w_ih^T + b_ih`` (``(N, G*H)``), one GEMM per chunk of steps; ``run``
     drives the recurrence ``rows(lo, hi, need)``, which calls ``need(k)`` before the
@@ -110,10 +120,9 @@ class InputProjection:
         """Compute the chunks nobody has claimed yet, in order."""
         while True:
             with self.cond:
-                i = self.claimed
-                if i >= len(self.chunks):
+                i = _claim(self)
+                if i is None:
                     return
-                self.claimed = i + 1
             self._compute(i)
 
     def need(self, k):
@@ -195,10 +204,9 @@ class LayerGrads:
         want, same = self.want, self.dxg is self.dgh
         while True:
             with self.cond:
-                i = self.claimed
-                if i >= len(self.chunks):
+                i = _claim(self)
+                if i is None:
                     return
-                self.claimed = i + 1
                 end, r0, r1 = self.chunks[i]
                 self.cond.wait_for(lambda: self.done >= end)
             g, gx = self.dgh[r0:r1], self.dxg[r0:r1]
