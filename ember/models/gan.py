@@ -18,7 +18,7 @@ from ember.models._course import (classifier_check, load_state, mnist_arrays, sa
                                   save_state, write_json)
 
 __all__ = ["DCGenerator", "DCDiscriminator", "MLPGenerator", "MLPDiscriminator", "train_gan",
-           "dcgan_init_", "standing_stats_"]
+           "dcgan_init_", "standing_stats_", "translate"]
 
 
 class DCGenerator(nn.Module):
@@ -45,19 +45,23 @@ class DCGenerator(nn.Module):
 
 
 class DCDiscriminator(nn.Module):
-    """``(N, 1, 28, 28)`` -> ``(N,)`` logits (real vs generated).
+    """``(N, 1, 28, 28)`` -> ``(N,)`` logits (real vs generated); ``dropout``: the
+    probability of the dropout layers after its LeakyReLUs (0: none).
 
     Example:
         >>> DCDiscriminator()(ember.randn(2, 1, 28, 28)).shape
         ember.Size([2])
     """
 
-    def __init__(self, width=32):
+    def __init__(self, width=32, dropout=0.0):
         super().__init__()
+        # dropout > 0: after each LeakyReLU (a weaker, noisier D); 0 keeps the layer indices
+        def drop():
+            return [nn.Dropout(dropout)] if dropout else []
         self.net = nn.Sequential(
-            nn.Conv2d(1, 2 * width, 4, 2, 1), nn.LeakyReLU(0.2, True),              # 14x14
+            nn.Conv2d(1, 2 * width, 4, 2, 1), nn.LeakyReLU(0.2, True), *drop(),     # 14x14
             nn.Conv2d(2 * width, 4 * width, 4, 2, 1, bias=False), nn.BatchNorm2d(4 * width),
-            nn.LeakyReLU(0.2, True),                                                # 7x7
+            nn.LeakyReLU(0.2, True), *drop(),                                       # 7x7
             nn.Conv2d(4 * width, 1, 7, 1, 0))                                       # 1x1
 
     def forward(self, x):
@@ -109,6 +113,25 @@ def standing_stats_(generator, noise, batch=250):
     return generator.eval()
 
 
+def translate(images, shifts, pad):
+    """Shift each image of ``images`` ``(N, C, H, W)`` by its ``shifts[n] = (dy, dx)``
+    pixels (integers in ``[-pad, pad]``; NumPy), filling the uncovered border with -1 (the
+    background of images in [-1, 1]). Differentiable: a gather from the padded images.
+
+    Example:
+        >>> translate(ember.randn(2, 1, 28, 28), np.array([[1, -2], [0, 0]]), 2).shape
+        ember.Size([2, 1, 28, 28])
+    """
+    n, c, h, w = images.shape
+    padded = nn.functional.pad(images, (pad, pad, pad, pad), value=-1.0)
+    rows = np.arange(h)[None, :, None] + pad - shifts[:, 0, None, None]   # (N, H, 1)
+    cols = np.arange(w)[None, None, :] + pad - shifts[:, 1, None, None]   # (N, 1, W)
+    idx = np.empty((n, c, h, w), np.int64)  # (a writable array: torch warns on views)
+    idx[...] = (rows * (w + 2 * pad) + cols)[:, None]
+    flat = padded.reshape(n, c, -1)
+    return torch.gather(flat, 2, torch.from_numpy(idx.reshape(n, c, -1))).reshape(n, c, h, w)
+
+
 def dcgan_init_(module):
     """The DCGAN paper's initialisation: conv weights N(0, 0.02), BN weights N(1, 0.02)."""
     for m in module.modules():
@@ -137,7 +160,11 @@ def train_gan(cfg, out=None, resume=None, log=print):
     default 1), ``decay_epochs`` (the learning rate
     falls linearly over the last ones: ``lr * (epochs - epoch + 1) / (decay_epochs + 1)``;
     0: constant), ``ema`` (the samples come from an exponential moving average of the
-    generator, this decay per step; 0: the generator itself); optional ``steps``: stop after that
+    generator, this decay per step; 0: the generator itself), ``augment`` (D's inputs, real and
+    generated, each shifted by a random integer offset of up to this many pixels; 0: off),
+    ``d_noise`` (instance noise: Gaussian noise of this std on D's inputs, falling linearly
+    to 0 over the run; 0: off), ``d_dropout`` (dropout after the DCGAN discriminator's
+    LeakyReLUs; 0: none); optional ``steps``: stop after that
     many steps in all (a checkpoint there; a resumed run then equals one never stopped).
     """
     seed, bs, nz = int(cfg["seed"]), int(cfg["batch_size"]), int(cfg["nz"])
@@ -145,7 +172,8 @@ def train_gan(cfg, out=None, resume=None, log=print):
     xtr = torch.from_numpy((x[:, None].astype(np.float32) / 127.5 - 1).astype(np.float32))
     torch.manual_seed(seed)
     if cfg["arch"] == "dcgan":
-        G, D = DCGenerator(nz, int(cfg["width"])), DCDiscriminator(int(cfg["width"]))
+        G = DCGenerator(nz, int(cfg["width"]))
+        D = DCDiscriminator(int(cfg["width"]), float(cfg.get("d_dropout", 0)))
         dcgan_init_(G), dcgan_init_(D)
     else:
         G, D = MLPGenerator(nz), MLPDiscriminator()
@@ -167,6 +195,23 @@ def train_gan(cfg, out=None, resume=None, log=print):
         if ema:
             G_avg.load_state_dict(states["generator_ema"])
     n_batches = max(1, len(xtr) // bs)
+    # regularising D, which pulls ahead late: its inputs (real and generated, in both
+    # steps) shifted by up to `augment` pixels, and/or with Gaussian noise whose std falls
+    # linearly from d_noise to 0 over the run; the draws are NumPy's, seeded by the step,
+    # so both libraries see the same ones and a resumed run the same as an unbroken one
+    shift, noise0 = int(cfg.get("augment", 0)), float(cfg.get("d_noise", 0))
+    total_steps = int(cfg["epochs"]) * n_batches
+
+    def d_view(images, draws):
+        if shift:
+            images = translate(images, draws.integers(-shift, shift + 1, (len(images), 2)),
+                               shift)
+        if noise0:
+            std = noise0 * max(0.0, 1.0 - step / total_steps)
+            images = images + torch.from_numpy(
+                (std * draws.standard_normal(tuple(images.shape))).astype(np.float32))
+        return images
+
     step = int(states.get("step", done * n_batches))  # optimizer steps (of each network)
     partial = states.get("partial")  # an epoch stopped by cfg["steps"]: where, its sums
     max_steps = cfg.get("steps")
@@ -213,12 +258,13 @@ def train_gan(cfg, out=None, resume=None, log=print):
             real = xtr[torch.from_numpy(idx)]
             ones, zeros = torch.ones(len(idx)), torch.zeros(len(idx))
             fake = G(torch.randn(len(idx), nz))
-            d_real, d_fake = D(real), D(fake.detach())
+            draws = np.random.default_rng((seed, 17, step)) if shift or noise0 else None
+            d_real, d_fake = D(d_view(real, draws)), D(d_view(fake.detach(), draws))
             loss_d = bce(d_real, ones * real_label) + bce(d_fake, zeros)
             opt_d.zero_grad()
             loss_d.backward()
             opt_d.step()
-            loss_g = bce(D(fake), ones)  # non-saturating: maximise log D(G(z))
+            loss_g = bce(D(d_view(fake, draws)), ones)  # non-saturating: max log D(G(z))
             opt_g.zero_grad()
             loss_g.backward()
             opt_g.step()

@@ -284,6 +284,47 @@ def test_gan_options_two_rates_smoothed_labels_all_digits(tmp_path):
     assert plain["loss_d"] != smooth["loss_d"] and plain["d_real"] == smooth["d_real"]
 
 
+def test_gan_translate_shifts_each_image_and_has_gradients():
+    from ember.models.gan import translate
+    from tests.helpers import check_op
+    x = np.random.default_rng(0).standard_normal((3, 2, 5, 6))
+    shifts = np.array([[1, -2], [0, 0], [-2, 2]])
+    ref = np.full((3, 2, 9, 10), -1.0)  # the background of [-1, 1] images fills the border
+    ref[:, :, 2:7, 2:8] = x
+    want = np.stack([ref[i, :, 2 - dy:7 - dy, 2 - dx:8 - dx] for i, (dy, dx) in enumerate(shifts)])
+    np.testing.assert_array_equal(translate(ember.from_numpy(x), shifts, 2).numpy(), want)
+    require_torch()
+    from torch_twin import load_twin
+    twin = load_twin("ember.models.gan").translate
+    check_op(lambda t: translate(t, shifts, 2), lambda t: twin(t, shifts, 2), inputs=[x])
+
+
+def test_gan_d_regularisers_resume_and_match_the_twin(tmp_path):
+    """augment (random shifts), d_noise (annealed instance noise), d_dropout: NumPy draws
+    seeded by the step, so a run stopped and resumed equals the unbroken one, and the
+    PyTorch twin sees the same draws."""
+    from ember.models.gan import DCDiscriminator, train_gan
+    assert not any(isinstance(m, ember.nn.Dropout) for m in DCDiscriminator(4).modules())
+    assert sum(isinstance(m, ember.nn.Dropout) for m in DCDiscriminator(4, 0.3).modules()) == 2
+    cfg = {"recipe": "mnist-dcgan", "arch": "dcgan", "seed": 0, "lr": 2e-4, "batch_size": 16,
+           "epochs": 2, "limit_train": 32, "nz": 8, "width": 4, "decay_epochs": 1,
+           "augment": 2, "d_noise": 0.1, "d_dropout": 0.2}
+    quiet = dict(log=lambda *a: None)
+    os.makedirs(tmp_path / "b")
+    straight = train_gan(cfg, **quiet)["history"]
+    train_gan(dict(cfg, steps=3), out=str(tmp_path / "b"), **quiet)
+    assert train_gan(cfg, out=str(tmp_path / "b"), resume=str(tmp_path / "b"),
+                     **quiet)["history"] == straight
+    plain = train_gan(dict(cfg, augment=0, d_noise=0, d_dropout=0), **quiet)["history"]
+    assert plain[0]["loss_d"] != straight[0]["loss_d"]
+    require_torch()
+    from torch_twin import load_twin
+    twin = load_twin("ember.models.gan").train_gan(cfg, **quiet)["history"]
+    for a, b in zip(straight, twin):
+        np.testing.assert_allclose([a[k] for k in sorted(a)], [b[k] for k in sorted(b)],
+                                   rtol=1e-4)
+
+
 # ----------------------------------------------------------------------------- video
 def test_moving_mnist_videos():
     from ember.models.c3d import make_moving_mnist
