@@ -153,7 +153,9 @@ def train_gan(cfg, out=None, resume=None, log=print):
     probability and the entropy of the predicted-class histogram (nats).
 
     cfg keys: ``arch`` ("dcgan" or "mlp"), ``seed``, ``lr``, ``batch_size``, ``epochs``,
-    ``limit_train``, ``nz``, ``width``, ``classifier``, optional ``digits`` ("train": the
+    ``limit_train``, ``nz``, ``width``, ``classifier``, optional ``g_width`` (the DCGAN
+    generator's width, if not ``width``: a wider G alone costs less than a wider pair),
+    ``digits`` ("train": the
     sample's 7,996 training digits, the default; "all": all 10,000, test digits included,
     which an unsupervised GAN may use), ``lr_d`` (the discriminator's learning rate; default
     ``lr``), ``real_label`` (D's target for real images: 0.9 is one-sided label smoothing;
@@ -172,7 +174,7 @@ def train_gan(cfg, out=None, resume=None, log=print):
     xtr = torch.from_numpy((x[:, None].astype(np.float32) / 127.5 - 1).astype(np.float32))
     torch.manual_seed(seed)
     if cfg["arch"] == "dcgan":
-        G = DCGenerator(nz, int(cfg["width"]))
+        G = DCGenerator(nz, int(cfg.get("g_width") or cfg["width"]))
         D = DCDiscriminator(int(cfg["width"]), float(cfg.get("d_dropout", 0)))
         dcgan_init_(G), dcgan_init_(D)
     else:
