@@ -67,6 +67,9 @@ MIN_DENSITY = 0.5
 # NumPy calls: the CIFAR-10 net's 4x4 layer on 33x33, one sample a chunk, forward at two
 # threads 41 -> 38 ms), bigger ones with a box copy per kernel offset
 WINDOW_MAX_SAMPLES = 8
+# wrapped positions in at most this many columns of the grid's last dim are zeroed one
+# column at a time (``GridPlan._mask``)
+MASK_COLUMN_VIEWS = 4
 
 
 def copy_shifted(dst, src, shift):
@@ -163,9 +166,11 @@ class GridPlan:
         self.per_sample = self.kl == 1 and self.p >= MIN_PER_SAMPLE_P
 
     def _mask(self, z, off):
-        """Zero the positions ``t`` of a stacked block ``z (O, m, *grid)`` whose reader
-        ``t - off`` leaves the grid (a flat shift wrapped it onto another row or sample)."""
+        """Zero the positions ``t`` of a stacked block ``z (O, m, *grid)`` (C-contiguous)
+        whose reader ``t - off`` leaves the grid (a flat shift wrapped it onto another row or
+        sample)."""
         head = (slice(None),) * (2 + self.j)
+        last = len(off) - 1
         for i, s in enumerate(off):
             size = self.grid[self.j + i]
             lo, hi = max(0, s), min(size, size + s)
@@ -173,6 +178,14 @@ class GridPlan:
             if hi <= lo:
                 z[edge] = 0
                 return
+            if i == last and lo + size - hi <= MASK_COLUMN_VIEWS:
+                # a few columns of the last dim: one long strided 1-D view per column (the
+                # (rows, 1 or 2) box runs NumPy's inner loop for 1-2 elements a row: 37
+                # against 27 us on a 64x16x14x14 block)
+                flat = z.reshape(-1)
+                for col in tuple(range(lo)) + tuple(range(hi, size)):
+                    flat[col::size] = 0
+                continue
             if lo > 0:
                 z[edge + (slice(0, lo),)] = 0
             if hi < size:
@@ -201,12 +214,21 @@ class GridPlan:
         if self.per_sample:
             return self._forward_per_sample(xp, x, wst, b, o, out)
         y = xp.empty((n, o) + self.osize, dtype=x.dtype) if out is None else out
-        bias = None if b is None else b.reshape((o,) + (1,) * len(self.osize))
         kl, p = self.kl, self.p
+        # the bias rides in the GEMM when one stacked block is added unshifted: a column of
+        # b beside that block's rows of W and a row of ones under the columns (a broadcast
+        # add of b over the output cost more than the GEMM's extra inner row: fashion-cnn's
+        # 32->64 5x5 layer, one thread, 2.0 against 0.2 ms)
+        ones = b is not None and self.base is not None
+        bias = None if b is None or ones else b.reshape((o,) + (1,) * len(self.osize))
+        if ones:
+            bcol = xp.zeros((kl, o, 1), dtype=wst.dtype)
+            bcol[self.base, :, 0] = b
+            wst = xp.concatenate([wst, bcol.reshape(kl * o, 1)], 1)
         crop = (slice(None), slice(None)) + tuple(slice(0, s) for s in self.osize)
 
         def run(chunks):
-            fill = self._columns(xp, x)
+            fill = self._columns(xp, x, ones)
             zbuf = xp.empty(kl * o * self.m * p, dtype=x.dtype)
             abuf = None if self.base is not None else xp.empty(o * self.m * p, dtype=x.dtype)
             for a, e in chunks:
@@ -235,33 +257,38 @@ class GridPlan:
         split_over_threads(xp, self.chunks, run)
         return y
 
-    def _box_columns(self, xp, x):
-        """``fill(a, e)``: the ``(C*K_col, m*P)`` columns of samples ``a:e``, one strided box
-        copy from ``x`` per column offset (its rows stay contiguous) plus zero slabs: the
-        faster form for chunks of many samples (the CNN's 3x3 layer on 14x14, 16 samples a
-        chunk: 5.0 against 5.6 ms forward at two threads)."""
-        cbuf = xp.empty(self.ck * self.m * self.p, dtype=x.dtype)
+    def _box_columns(self, xp, x, ones=False):
+        """``fill(a, e)``: the ``(C*K_col, m*P)`` columns of samples ``a:e`` (with a last
+        row of ones when ``ones``), one strided box copy from ``x`` per column offset (its
+        rows stay contiguous) plus zero slabs: the faster form for chunks of many samples
+        (the CNN's 3x3 layer on 14x14, 16 samples a chunk: 5.0 against 5.6 ms forward at two
+        threads)."""
+        rows = self.ck + ones
+        cbuf = xp.empty(rows * self.m * self.p, dtype=x.dtype)
 
         def fill(a, e):
             m = e - a
-            cols = cbuf[:self.ck * m * self.p].reshape(
-                (self.c, len(self.col_offsets), m) + self.grid)
+            size = self.ck * m * self.p
+            cols = cbuf[:size].reshape((self.c, len(self.col_offsets), m) + self.grid)
             src = x[a:e].swapaxes(0, 1)
             for i, off in enumerate(self.col_offsets):
                 copy_shifted(cols[:, i], src, off)
-            return cols.reshape(self.ck, m * self.p)
+            if ones:
+                cbuf[size:size + m * self.p] = 1
+            return cbuf[:rows * m * self.p].reshape(rows, m * self.p)
         return fill
 
-    def _columns(self, xp, x):
-        """The column builder for the stacked GEMM: box copies for chunks of many samples,
-        else one window copy per chunk (fewer, bigger NumPy calls)."""
+    def _columns(self, xp, x, ones=False):
+        """The column builder for the stacked GEMM (a last row of ones when ``ones``): box
+        copies for chunks of many samples, else one window copy per chunk (fewer, bigger
+        NumPy calls)."""
         if self.m > WINDOW_MAX_SAMPLES:
-            return self._box_columns(xp, x)
-        return self._window_columns(xp, x)
+            return self._box_columns(xp, x, ones)
+        return self._window_columns(xp, x, ones=ones)
 
-    def _window_columns(self, xp, x, rows=None):
+    def _window_columns(self, xp, x, rows=None, ones=False):
         """``fill(a, e)``: the columns of samples ``a:e``, laid out ``(C*K_col, m*P)`` (the
-        stacked GEMM's operand) or, given ``rows >= C*K``, ``(m, rows, P)`` sample by sample
+        stacked GEMM's operand, with a last row of ones when ``ones``) or, given ``rows >= C*K``, ``(m, rows, P)`` sample by sample
         (the per-sample mode; the rows past C*K are the caller's). The columns are ONE
         strided copy from a zero-bordered copy of the chunk's samples (borders along the
         column dims only): a box copy per kernel offset plus its zero slabs made 12 NumPy
@@ -279,7 +306,7 @@ class GridPlan:
         st = pbuf.strides
         nd = len(self.grid)
         if rows is None:
-            cbuf = xp.empty(self.ck * self.m * self.p, dtype=x.dtype)
+            cbuf = xp.empty((self.ck + ones) * self.m * self.p, dtype=x.dtype)
             order = (1,) + tuple(range(2, 2 + j)) + (0,) + tuple(range(2 + j, 2 + j + nd))
         else:
             cbuf = xp.empty((self.m, rows, self.p), dtype=x.dtype)
@@ -291,9 +318,12 @@ class GridPlan:
                 pbuf, shape=(m, c) + self.kcol + self.grid,
                 strides=st[:2] + tuple(d * s_ for d, s_ in zip(step, st[2:])) + st[2:])
             if rows is None:
-                cols = cbuf[:self.ck * m * self.p].reshape((c,) + self.kcol + (m,) + self.grid)
+                size = self.ck * m * self.p
+                cols = cbuf[:size].reshape((c,) + self.kcol + (m,) + self.grid)
                 cols[...] = view.transpose(order)
-                return cols.reshape(self.ck, m * self.p)
+                if ones:
+                    cbuf[size:size + m * self.p] = 1
+                return cbuf[:size + ones * m * self.p].reshape(self.ck + ones, m * self.p)
             cbuf[:m, :self.ck].reshape(view.shape)[...] = view
             return cbuf[:m]
         return fill

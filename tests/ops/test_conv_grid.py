@@ -57,6 +57,7 @@ GRID_CASES = [c for c in CONV_CASES if _takes_grid(c)] + [
     (3, 2, 3, 3, 1, 1, 1, 1, 4),                    # 3-D "same"
     (3, 2, 3, (3, 1, 3), 1, (2, 0, 1), (2, 1, 1), 1, 4),   # 3-D, dilated, a 1-wide dim
     (1, 2, 2, 5, 1, 4, 2, 1, 4),                    # 1-D, reads past both ends
+    (2, 2, 2, (2, 11), 1, (0, 5), 1, 1, 12),        # wrapped reads in 5 columns: box zeroing
 ]
 
 
