@@ -71,7 +71,8 @@ def main(argv=None):
     info = pin_threads(a.threads) if a.one_process else {"threads": a.threads}
     mach = machine_info()
     print(f"{mach['cpu']} ({mach['cores']} cores); python {mach['python']}, numpy {mach['numpy']} "
-          f"[{mach['blas']}]" + (f", torch {torch.__version__}" if have_torch else "")
+          f"[{mach['blas']}]; ember's GEMMs: {mach['ember_gemm']}"
+          + (f", torch {torch.__version__}" if have_torch else "")
           + f"; threads {a.threads}; mode: "
           + ("one process, interleaved" if a.one_process else
              f"each library alone in its own process, {a.rounds} alternating rounds"))

@@ -62,8 +62,13 @@ def machine_info():
                          for i in threadpool_info() if i["user_api"] == "blas")
     except ImportError:
         pass
+    try:    # ember's matrix products: MKL with the mkl extra (EMBER_MKL=0: off), else NumPy's
+        from ember.backend import _mkl
+        gemm = "MKL (ember[mkl])" if _mkl.available() else "NumPy's matmul"
+    except ImportError:
+        gemm = "?"
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "numpy": np.__version__, "blas": blas}
+            "numpy": np.__version__, "blas": blas, "ember_gemm": gemm}
 
 
 def _time(fn, inner):

@@ -13,7 +13,9 @@ its share (multi-threaded BLAS instead waits for each of its threads at every ca
 The default thread count is ``OMP_NUM_THREADS`` when set, else the number of cores (at
 most 4). Process-wide effect at ``import ember``: NumPy's BLAS is set to one thread (through
 threadpoolctl, when installed). ``EMBER_BLAS_THREADS=keep`` in the environment leaves
-BLAS's own threading alone (ember's splitting then uses one thread).
+BLAS's own threading alone (ember's splitting then uses one thread). With the ``mkl``
+extra, ember's GEMMs run on MKL's sequential layer (``ember/backend/_mkl.py``) under the
+same policy.
 """
 import os
 

@@ -39,6 +39,7 @@ benchmarks/PROFILE_CONV.md.
 import math
 
 from ._im2col import batch_chunks, kernel_offsets, owned, split_over_threads
+from ._gemm import matmul
 
 __all__ = ["grid_plan", "GridPlan"]
 
@@ -235,7 +236,7 @@ class GridPlan:
                 m = e - a
                 blk = o * m * p
                 z = zbuf[:kl * blk]
-                xp.matmul(wst, fill(a, e), out=z.reshape(kl * o, m * p))
+                matmul(xp, wst, fill(a, e), out=z.reshape(kl * o, m * p))
                 if self.base is None:
                     acc = abuf[:blk]
                     acc[...] = 0
@@ -350,9 +351,9 @@ class GridPlan:
                 # one batched call: NumPy runs the samples' GEMMs without taking the GIL
                 # between them (a Python loop of 13-us GEMMs on two threads did not scale)
                 if y3 is not None:
-                    xp.matmul(wmat, cols, out=y3[a:e])
+                    matmul(xp, wmat, cols, out=y3[a:e])
                 else:
-                    y[a:e] = xp.matmul(wmat, cols).reshape((e - a, o) + self.osize)
+                    y[a:e] = matmul(xp, wmat, cols).reshape((e - a, o) + self.osize)
         split_over_threads(xp, self.chunks, run)
         return y
 
@@ -368,7 +369,7 @@ class GridPlan:
             sums = []
             for a, e in chunks:
                 m = e - a
-                t = xp.matmul(fill(a, e), g3[a:e], out=tmp[:m])
+                t = matmul(xp, fill(a, e), g3[a:e], out=tmp[:m])
                 sums.append(t[0].copy() if m == 1 else t.sum(axis=0))
             return sums
         sums = [s for part in split_over_threads(xp, self.chunks, run) for s in part]
@@ -418,7 +419,7 @@ class GridPlan:
                             gi[:n + s] = g0[-s:]
                             gi[n + s:] = 0
                         self._mask(g[i], off)
-                sums.append(xp.matmul(g.reshape(kl * o, m * p), cols.T))
+                sums.append(matmul(xp, g.reshape(kl * o, m * p), cols.T))
             return sums
         sums = [s for part in split_over_threads(xp, self.chunks, run) for s in part]
         acc = sums[0]

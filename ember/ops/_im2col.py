@@ -19,6 +19,8 @@ import os
 
 import numpy as np
 
+from ._gemm import matmul
+
 __all__ = ["ntuple", "conv_out_size", "pad_spatial", "crop_spatial", "im2col", "col2im",
            "window_slices", "kernel_offsets", "sample_windows", "batch_chunks", "fold_windows", "split_over_threads",
            "run_shared", "parallel_matmul", "fixed_parts", "run_parts", "parallel_elementwise",
@@ -297,34 +299,34 @@ def parallel_matmul(xp, a, b, out=None):
     rounding) by the size of each GEMM it is given, so the same parts give the same bits
     on 1 thread or 4, quiet machine or busy (tests/ops/test_parallel.py)."""
     if a.ndim < 2 or b.ndim < 2 or xp is not np:
-        return xp.matmul(a, b, out=out)
+        return matmul(xp, a, b, out=out)
     two_d = a.ndim == 2 and b.ndim == 2
     batched = a.ndim == b.ndim == 3 and a.shape[0] == b.shape[0]
     macs = a.size * b.shape[-1]
     if macs < _GEMM_PAR_MIN_MACS or not (two_d or batched):
-        return xp.matmul(a, b, out=out)
+        return matmul(xp, a, b, out=out)
     k = 4 if macs >= 8 * _GEMM_PAR_MIN_MACS else 2
     if batched:
         n = a.shape[0]
 
         def part(ab):
             lo, hi = ab
-            xp.matmul(a[lo:hi], b[lo:hi], out=out[lo:hi])
+            matmul(xp, a[lo:hi], b[lo:hi], out=out[lo:hi])
     elif a.shape[0] < b.shape[1]:
         n = b.shape[1]
 
         def part(ab):
             lo, hi = ab
-            xp.matmul(a, b[:, lo:hi], out=out[:, lo:hi])
+            matmul(xp, a, b[:, lo:hi], out=out[:, lo:hi])
     else:
         n = a.shape[0]
 
         def part(ab):
             lo, hi = ab
-            xp.matmul(a[lo:hi], b, out=out[lo:hi])
+            matmul(xp, a[lo:hi], b, out=out[lo:hi])
     k = min(k, n if batched else n // _GEMM_MIN_PART)
     if k < 2:
-        return xp.matmul(a, b, out=out)
+        return matmul(xp, a, b, out=out)
     if out is None:
         shape = (a.shape[0], b.shape[-1]) if two_d else (a.shape[0], a.shape[1], b.shape[-1])
         out = xp.empty(shape, dtype=xp.result_type(a, b))

@@ -14,6 +14,7 @@ gradients ``(N, G*H)`` and update ``dh``/``dc`` (the running state gradients, ``
 in place, leaving the initial states' gradients there, while a ``LayerGrads`` turns the
 gate gradients into the weight and input gradients chunk by chunk (``_rnn_overlap``).
 """
+from ._gemm import matmul
 
 
 def _steps(bs, offs, order, lo, hi):
@@ -77,7 +78,7 @@ def lstm_forward(xp, proj, h0, c0, w_hh, b_hh, w_hr, bs, offs, order):
             hp[r0:r1] = hv[:, :P]
             cp[r0:r1] = cv
             a, g = act[r0:r1], gg[r0:r1]
-            xp.matmul(hv, wn, out=a)
+            matmul(xp, hv, wn, out=a)
             a += xg[r0:r1]                            # pre-activations
             a *= scale
             xp.tanh(a, out=a)
@@ -91,7 +92,7 @@ def lstm_forward(xp, proj, h0, c0, w_hh, b_hh, w_hr, bs, offs, order):
                 xp.multiply(a[:, 3 * H:], tc[r0:r1], out=out[r0:r1])
             else:
                 xp.multiply(a[:, 3 * H:], tc[r0:r1], out=m[r0:r1])
-                xp.matmul(m[r0:r1], whrT, out=out[r0:r1])
+                matmul(xp, m[r0:r1], whrT, out=out[r0:r1])
             hv[:, :P] = out[r0:r1]
     proj.run(h0.shape[0], 4 * H * P, rows)
     return out, h[:, :P].copy(), c, (act, gg, tc, cp, hp, m)
@@ -135,7 +136,7 @@ def lstm_backward(xp, saved, dout, dh, dc, w_hh, w_hr, bs, offs, order, lg):
             xp.multiply(dm, tct, out=d[:, 3 * H:])
             d *= Dk
             dct *= a[:, H:2 * H]
-            xp.matmul(d, w_hh, out=dht)
+            matmul(xp, d, w_hh, out=dht)
             if tick:
                 tick()
     lg.run(dh.shape[0], 4 * H * hp.shape[1], rows)
@@ -164,7 +165,7 @@ def gru_forward(xp, proj, h0, w_hh, b_hh, bs, offs, order):
             hv = h[lo:b]
             hp[r0:r1] = hv
             a, x, g = act[r0:r1], xg[r0:r1], gh[:k]
-            xp.matmul(hv, whhT, out=g)
+            matmul(xp, hv, whhT, out=g)
             if b_hh is not None:
                 g += b_hh
             xp.add(x[:, :2 * H], g[:, :2 * H], out=a[:, :2 * H])
@@ -217,7 +218,7 @@ def gru_backward(xp, saved, dout, dh, w_hh, bs, offs, order, lg):
             dhh[:, :2 * H] = di[:, :2 * H]
             xp.multiply(dnp, r, out=dhh[:, 2 * H:])
             xp.multiply(dht, z, out=t)
-            xp.matmul(dhh, w_hh, out=dht)
+            matmul(xp, dhh, w_hh, out=dht)
             dht += t
             if tick:
                 tick()
@@ -240,7 +241,7 @@ def rnn_forward(xp, proj, h0, w_hh, b_hh, bs, offs, order, relu):
             hv = h[lo:b]
             hp[r0:r1] = hv
             o = out[r0:r1]
-            xp.matmul(hv, whhT, out=o)
+            matmul(xp, hv, whhT, out=o)
             o += xg[r0:r1]
             if b_hh is not None:
                 o += b_hh
@@ -269,7 +270,7 @@ def rnn_backward(xp, saved, dout, dh, w_hh, bs, offs, order, relu, lg):
                 xp.multiply(o, o, out=d)
                 xp.subtract(1.0, d, out=d)
                 d *= dht
-            xp.matmul(d, w_hh, out=dht)
+            matmul(xp, d, w_hh, out=dht)
             if tick:
                 tick()
     lg.run(dh.shape[0], hp.shape[1] ** 2, rows)

@@ -22,6 +22,7 @@ import threading
 import numpy as np
 
 from ._im2col import _split, _threads, run_shared
+from ._gemm import matmul
 
 _MIN_SPLIT_WORK = 1 << 18   # multiply-adds per step below which one thread is faster
 _MIN_ROWS = 32              # rows per part: smaller per-step GEMMs lose more than a thread gains
@@ -104,7 +105,7 @@ class InputProjection:
         _, r0, r1 = self.chunks[i]
         try:
             out = self.xg[r0:r1]
-            self.xp.matmul(self.x[r0:r1], self.wT, out=out)
+            matmul(self.xp, self.x[r0:r1], self.wT, out=out)
             if self.b is not None:
                 out += self.b
         except BaseException:
@@ -215,7 +216,7 @@ class LayerGrads:
                              gx.T @ self.x[r0:r1] if want["w_ih"] else None,
                              (b_hh.copy() if same else gx.sum(0)) if want["b_ih"] else None)
             if self.dx is not None:
-                self.xp.matmul(gx, self.w_ih, out=self.dx[r0:r1])
+                matmul(self.xp, gx, self.w_ih, out=self.dx[r0:r1])
 
     def result(self):
         """``{"w_hh", "b_hh", "w_ih", "b_ih", "x"}`` gradients (None where not wanted):

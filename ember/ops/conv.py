@@ -38,6 +38,7 @@ from ._im2col import (ntuple, conv_out_size, pad_spatial, crop_spatial, im2col, 
                       split_over_threads, parallel_matmul)
 from ._conv_grid import grid_plan
 from ._conv_phases import phase_input_gradient
+from ._gemm import matmul
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -183,9 +184,9 @@ def _forward_per_sample(xp, x, w, b, plo, phi, ksize, osize, stride, dilation, g
             cb = cols.get(a, e)
             dst = y3[a:e] if direct else tmp[:m]
             if g == 1:
-                xp.matmul(wg, cb.reshape(m, kp, lp), out=dst)
+                matmul(xp, wg, cb.reshape(m, kp, lp), out=dst)
             else:
-                xp.matmul(wg, cb.reshape(m, g, kp, lp), out=dst.reshape(m, g, og, lp))
+                matmul(xp, wg, cb.reshape(m, g, kp, lp), out=dst.reshape(m, g, og, lp))
             if not direct:
                 if bias is not None:
                     xp.add(_real(dst.reshape((m, o) + ext), osize), bias, out=y[a:e])
@@ -231,7 +232,7 @@ def _weight_per_sample(xp, x, gy, wshape, plo, phi, stride, dilation, g):
                 gm = gyt[:m]
             # gy_n @ cols_n.T, in the gradient's own (O, C*K) orientation: the other one
             # needed a transposing copy of the result as slow as the GEMMs
-            xp.matmul(gm, cols.get(a, e).reshape(m, g, kp, lp).swapaxes(2, 3), out=t)
+            matmul(xp, gm, cols.get(a, e).reshape(m, g, kp, lp).swapaxes(2, 3), out=t)
             sums.append(t[0].copy() if m == 1 else t.sum(axis=0))
         return sums
     # the same sum in the same order whatever the thread count (or the machine's load,
@@ -267,7 +268,7 @@ def _input_per_sample(xp, gy, w, pshape, ksize, stride, dilation, g):
         for a, e in part:
             m = e - a
             cb = buf[:m]
-            xp.matmul(wt, gy4[a:e], out=cb)
+            matmul(xp, wt, gy4[a:e], out=cb)
             cols = cb.reshape((m, c) + tuple(ksize) + osize)
             if disjoint:
                 view[a:e] = cols
@@ -285,12 +286,12 @@ def _batched_matmul(xp, a, b, out_shape, dtype):
     n = b.shape[0]
     out = xp.empty(out_shape, dtype=dtype)
     if xp.__name__ != "numpy" or n < 2:
-        return xp.matmul(a, b, out=out)
+        return matmul(xp, a, b, out=out)
     step = max(1, n // 8)
 
     def run(part):
         for s0, s1 in part:
-            xp.matmul(a, b[s0:s1], out=out[s0:s1])
+            matmul(xp, a, b[s0:s1], out=out[s0:s1])
     split_over_threads(xp, [(i, min(i + step, n)) for i in range(0, n, step)], run)
     return out
 
@@ -330,7 +331,7 @@ def _conv_forward(xp, x, w, b, stride, plo, phi, dilation, groups, osize=None):
     if g == 1:
         y = parallel_matmul(xp, w.reshape(o, kp), col.reshape(kp, n * p))
     else:
-        y = xp.matmul(w.reshape(g, og, kp), col.reshape(g, kp, n * p)).reshape(o, n * p)
+        y = matmul(xp, w.reshape(g, og, kp), col.reshape(g, kp, n * p)).reshape(o, n * p)
     if b is not None:
         y += b[:, None]
     y = y.reshape((o, n) + tuple(osize))
@@ -371,7 +372,7 @@ def _conv_weight(xp, x, gy, col, wshape, stride, plo, phi, dilation, groups):
     if g == 1:
         parallel_matmul(xp, gt[0], cols[0].T, out=gw.reshape(wshape[0], -1))
     else:
-        xp.matmul(gt, cols.swapaxes(1, 2), out=gw.reshape(g, wshape[0] // g, -1))
+        matmul(xp, gt, cols.swapaxes(1, 2), out=gw.reshape(g, wshape[0] // g, -1))
     return gw
 
 
@@ -419,7 +420,7 @@ def _conv_input(xp, gy, w, b, in_size, stride, plo, phi, dilation, groups):
             if g == 1:
                 gcol = parallel_matmul(xp, wt[0], gt[0])
             else:
-                gcol = xp.matmul(wt, gt)
+                gcol = matmul(xp, wt, gt)
             gcol = gcol.reshape((c,) + ksize + (n,) + osize)
             gpad = col2im(xp, gcol, pshape, ksize, osize, stride, dilation)
         gx = xp.ascontiguousarray(crop_spatial(gpad, plo, in_size))
