@@ -252,7 +252,7 @@ def test_dcgan_shapes_and_classifier_check(tmp_path):
     assert tuple(DCDiscriminator(4)(ember.randn(3, 1, 28, 28)).shape) == (3,)
     cfg = {"recipe": "mnist-dcgan", "arch": "dcgan", "seed": 0, "lr": 2e-4, "batch_size": 32,
            "epochs": 2, "limit_train": 32, "nz": 8, "width": 4, "decay_epochs": 1,
-           "classifier": fake_classifier_run(tmp_path / "clf")}
+           "g_width": 6, "classifier": fake_classifier_run(tmp_path / "clf")}
     r = train_gan(cfg, out=str(tmp_path), log=lambda *a: None)
     assert 0.1 <= r["mean_top_prob"] <= 1 and 0 <= r["class_entropy"] <= np.log(10) + 1e-9
     assert sum(r["class_counts"]) == 1000
@@ -269,6 +269,9 @@ def test_dcgan_shapes_and_classifier_check(tmp_path):
     # epoch 1 at the full rate, the last (decaying) epoch at half of it
     states = ember.load(tmp_path / "checkpoint.safetensors")["states"]
     assert [states[k]["param_groups"][0]["lr"] for k in ("opt_g", "opt_d")] == [1e-4, 1e-4]
+    # g_width: the generator's own width (4 x 6 channels at 7x7), the discriminator's 4
+    assert tuple(states["model"]["net.0.weight"].shape) == (8, 24, 7, 7)
+    assert tuple(states["discriminator"]["net.0.weight"].shape) == (8, 1, 4, 4)
 
 
 def test_gan_options_two_rates_smoothed_labels_all_digits(tmp_path):
