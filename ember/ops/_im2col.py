@@ -13,6 +13,7 @@ Layout conventions (N-d, ``nd`` spatial dims, ``K`` the kernel size tuple):
   the offset touches for every output position (the pooling kernels loop over offsets).
 """
 import itertools
+import threading
 import time
 import math
 import os
@@ -23,7 +24,7 @@ from ._gemm import matmul
 
 __all__ = ["ntuple", "conv_out_size", "pad_spatial", "crop_spatial", "im2col", "col2im",
            "window_slices", "kernel_offsets", "sample_windows", "batch_chunks", "fold_windows", "split_over_threads",
-           "run_shared", "parallel_matmul", "fixed_parts", "run_parts", "parallel_elementwise",
+           "run_shared", "run_concurrently", "parallel_matmul", "fixed_parts", "run_parts", "parallel_elementwise",
            "owned"]
 
 
@@ -102,10 +103,17 @@ _WARMUP_RUNS = 200
 _runs = 0
 
 
+# per thread: ``serial`` is True while a task of ``run_concurrently`` runs on it
+_local = threading.local()
+
+
 def _threads():
     """Threads for ember's parallel work now: ``get_num_threads()``, or 1 for a while after
     the last parallel run waited on its helper threads longer than it worked itself (the
-    cores are busy with other processes: more threads would only queue behind them)."""
+    cores are busy with other processes: more threads would only queue behind them), and 1
+    inside a task of ``run_concurrently``."""
+    if getattr(_local, "serial", False):
+        return 1
     from ..threads import get_num_threads
     n = get_num_threads()
     if n > 1 and _contended_until and time.monotonic() < _contended_until:
@@ -198,6 +206,23 @@ def run_shared(parts, fn, threads=None):
     if errors:
         raise errors[0]
     return results
+
+
+def run_concurrently(xp, tasks):
+    """``[task() for task in tasks]``: with NumPy and two or more of ember's threads, the
+    tasks run side by side, each on one thread (the kernels inside them run their parts one
+    after the other); else one after the other, each using every thread. Every kernel's
+    parts are fixed by the shapes, so the results are the same bits either way."""
+    if xp is not np or len(tasks) < 2 or _threads() < 2:
+        return [task() for task in tasks]
+
+    def serial(task):
+        _local.serial = True
+        try:
+            return task()
+        finally:
+            _local.serial = False
+    return run_shared(tasks, serial)
 
 
 def _split(n, parts):

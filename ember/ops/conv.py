@@ -35,9 +35,10 @@ import math
 from ..autograd.op import Op
 from ._im2col import (ntuple, conv_out_size, pad_spatial, crop_spatial, im2col, col2im,
                       sample_windows, batch_chunks, kernel_offsets, window_slices,
-                      split_over_threads, parallel_matmul)
+                      split_over_threads, parallel_matmul, run_concurrently)
 from ._conv_grid import grid_plan
 from ._conv_phases import phase_input_gradient
+from .reduce import sum_but_channels
 from ._gemm import matmul
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -45,6 +46,12 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
 
 
 # ---------------------------------------------------------------- raw-array kernels
+# multiply-adds of one gradient (input or weight) between which the two run side by side,
+# each on one thread
+CONCURRENT_MIN_MACS = 1 << 26
+CONCURRENT_MAX_MACS = 1 << 31
+
+
 def _is_pointwise(ksize, plo, phi):
     return all(k == 1 for k in ksize) and not any(plo) and not any(phi)
 
@@ -460,6 +467,31 @@ class _ConvNd(Op):
             gw = _ConvWeight.apply(x, gy, col=col, wshape=tuple(w.shape), **_params(self))
         if need[2]:
             gb = gy.sum(dim=(0,) + tuple(range(2, gy.ndim)))
+        return gx, gw, gb
+
+    def backward_raw(self, gy):
+        """The same gradients on raw arrays (no graph being recorded): the kernels of
+        ``_ConvInput`` and ``_ConvWeight``, side by side on ember's threads when both are
+        needed and each is big enough (``CONCURRENT_MACS``)."""
+        x, w = self.saved_arrays
+        col = self.__dict__.pop("_col", None)
+        need = self.needs_input_grad
+        xp = self.xp
+        tasks = []
+        if need[0]:
+            tasks.append(lambda: _conv_input(xp, gy, w, None, self.in_size, self.stride,
+                                             self.plo, self.phi, self.dilation, self.groups))
+        if need[1]:
+            tasks.append(lambda: _conv_weight(xp, x, gy, col, tuple(w.shape), self.stride,
+                                              self.plo, self.phi, self.dilation, self.groups))
+        macs = gy.size * w[0].size // max(1, self.groups)
+        if CONCURRENT_MIN_MACS <= macs <= CONCURRENT_MAX_MACS:
+            done = run_concurrently(xp, tasks)
+        else:
+            done = [task() for task in tasks]
+        gx = done.pop(0) if need[0] else None
+        gw = done.pop(0) if need[1] else None
+        gb = sum_but_channels(xp, gy) if need[2] else None
         return gx, gw, gb
 
     def name(self):

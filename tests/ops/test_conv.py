@@ -96,6 +96,42 @@ def test_conv_transpose_matches_torch(case):
              shapes)
 
 
+@pytest.mark.parametrize("case", CONV_CASES[:6], ids=_ids(CONV_CASES[:6]))
+def test_input_and_weight_gradients_side_by_side_match_torch(case, monkeypatch):
+    """Both gradients computed concurrently, each on one thread (``run_concurrently``),
+    forced for small shapes: the same values as the Tensor-level backward and PyTorch."""
+    import ember.ops.conv as conv_mod
+    monkeypatch.setattr(conv_mod, "CONCURRENT_MIN_MACS", 0)
+    old = ember.get_num_threads()
+    ember.set_num_threads(2)
+    try:
+        check_conv_case(case)
+    finally:
+        ember.set_num_threads(old)
+
+
+def test_gradients_side_by_side_are_bitwise_the_same_for_any_thread_count(monkeypatch):
+    import ember.ops.conv as conv_mod
+    monkeypatch.setattr(conv_mod, "CONCURRENT_MIN_MACS", 0)
+    r = np.random.default_rng(5)
+    x = r.standard_normal((8, 16, 12, 12)).astype(np.float32)
+    w = r.standard_normal((24, 16, 3, 3)).astype(np.float32)
+    b = r.standard_normal(24).astype(np.float32)
+    old = ember.get_num_threads()
+    grads = []
+    try:
+        for threads in (1, 2, 3):
+            ember.set_num_threads(threads)
+            xt, wt, bt = (ember.tensor(a, requires_grad=True) for a in (x, w, b))
+            (F.conv2d(xt, wt, bt, padding=1) ** 2).sum().backward()
+            grads.append([t.grad.numpy().copy() for t in (xt, wt, bt)])
+    finally:
+        ember.set_num_threads(old)
+    for g in grads[1:]:
+        for a, c in zip(g, grads[0]):
+            np.testing.assert_array_equal(a, c)
+
+
 @pytest.fixture(params=[(1, True), (2, True), (2, False)],
                 ids=["chunk1-flat", "chunk2-flat", "chunk2-windows"])
 def per_sample(request, monkeypatch):

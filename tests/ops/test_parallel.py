@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ember
-from ember.ops._im2col import parallel_matmul, run_shared, split_over_threads
+from ember.ops._im2col import parallel_matmul, run_concurrently, run_shared, split_over_threads
 
 
 @pytest.fixture
@@ -43,6 +43,37 @@ def test_run_shared_reraises_the_first_error(four_threads):
         return i
     with pytest.raises(ValueError, match="part 3 failed"):
         run_shared(list(range(8)), fn)
+
+
+def test_run_concurrently_runs_each_task_single_threaded(four_threads):
+    """Tasks side by side: results in order, ember's kernels inside a task see one thread,
+    the calling thread gets its threads back afterwards, even when a task raises."""
+    import ember.ops._im2col as im
+    seen = []
+
+    def task(i):
+        def run():
+            seen.append(im._threads())
+            return run_shared(list(range(5)), lambda k: k + i)
+        return run
+    assert run_concurrently(np, [task(0), task(10), task(20)]) == [
+        [0, 1, 2, 3, 4], [10, 11, 12, 13, 14], [20, 21, 22, 23, 24]]
+    assert seen == [1, 1, 1] and im._threads() == 4
+
+    def fails():
+        raise ValueError("task failed")
+    with pytest.raises(ValueError, match="task failed"):
+        run_concurrently(np, [fails, task(0)])
+    assert im._threads() == 4
+
+
+def test_run_concurrently_on_one_thread_runs_the_tasks_in_turn():
+    old = ember.get_num_threads()
+    try:
+        ember.set_num_threads(1)
+        assert run_concurrently(np, [lambda: 1, lambda: 2]) == [1, 2]
+    finally:
+        ember.set_num_threads(old)
 
 
 @pytest.mark.parametrize("shape_a,shape_b", [((300, 200), (200, 150)), ((3, 120, 90), (3, 90, 110)),
