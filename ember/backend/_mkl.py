@@ -148,7 +148,7 @@ def gemm(a, b, out):
         return out
     bsa = sa[0] if a.ndim == 3 else 0
     bsb = sb[0] if b.ndim == 3 else 0
-    if min(bsa, bsb, so[0]) < 0:
+    if min(bsa, bsb) < 0 or so[0] < m * ldc:      # (outputs of the batch must not overlap)
         return None
     batched(_ROW_MAJOR, la[0], lb[0], m, n, k, one, a.ctypes.data, la[1], bsa,
             b.ctypes.data, lb[1], bsb, type(one)(0.0), out.ctypes.data, ldc, so[0], nb)

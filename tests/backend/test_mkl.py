@@ -67,6 +67,9 @@ def test_what_gemm_leaves_to_numpy(mkl):
     assert mkl.gemm(a.astype(np.int32), b.astype(np.int32), np.zeros((40, 60), np.int32)) is None
     assert mkl.gemm(a[:2, :3], b[:3, :4], out[:2, :4]) is None        # too small to pay
     assert mkl.gemm(a, b, np.empty((60, 40), np.float32).T) is None   # out not row-major
+    overlapping = np.lib.stride_tricks.as_strided(np.empty((3, 40, 60), np.float32),
+                                                  strides=(4 * 60, 4 * 60, 4))
+    assert mkl.gemm(np.stack([a] * 3), b, overlapping) is None        # out rows overlap
     square = r.standard_normal((64, 64)).astype(np.float32)
     assert mkl.gemm(square, square, square) is None                   # out aliases an operand
     # ... and matmul runs NumPy for those, with the same results
