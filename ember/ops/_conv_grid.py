@@ -289,12 +289,13 @@ class GridPlan:
 
     def _window_columns(self, xp, x, rows=None, ones=False):
         """``fill(a, e)``: the columns of samples ``a:e``, laid out ``(C*K_col, m*P)`` (the
-        stacked GEMM's operand, with a last row of ones when ``ones``) or, given ``rows >= C*K``, ``(m, rows, P)`` sample by sample
-        (the per-sample mode; the rows past C*K are the caller's). The columns are ONE
-        strided copy from a zero-bordered copy of the chunk's samples (borders along the
-        column dims only): a box copy per kernel offset plus its zero slabs made 12 NumPy
-        calls per chunk for a 4x4 kernel, 40 ms of a CIFAR-10 step at two threads, where two
-        threads making many small calls queue on the GIL."""
+        stacked GEMM's operand, with a last row of ones when ``ones``) or, given ``rows >=
+        C*K``, ``(m, rows, P)`` sample by sample (the per-sample mode; the rows past C*K are
+        the caller's). The columns are ONE strided copy from a zero-bordered copy of the
+        chunk's samples (borders along the column dims only): a box copy per kernel offset
+        plus its zero slabs made 12 NumPy calls per chunk for a 4x4 kernel, 40 ms of a
+        CIFAR-10 step at two threads, where two threads making many small calls queue on the
+        GIL."""
         c = x.shape[1]
         j = self.j
         offs = [sorted(set(sh)) for sh in zip(*self.col_offsets)]   # per dim: the shifts

@@ -472,7 +472,7 @@ class _ConvNd(Op):
     def backward_raw(self, gy):
         """The same gradients on raw arrays (no graph being recorded): the kernels of
         ``_ConvInput`` and ``_ConvWeight``, side by side on ember's threads when both are
-        needed and each is big enough (``CONCURRENT_MACS``)."""
+        needed and each is big enough (``CONCURRENT_MIN_MACS`` .. ``CONCURRENT_MAX_MACS``)."""
         x, w = self.saved_arrays
         col = self.__dict__.pop("_col", None)
         need = self.needs_input_grad
@@ -484,7 +484,7 @@ class _ConvNd(Op):
         if need[1]:
             tasks.append(lambda: _conv_weight(xp, x, gy, col, tuple(w.shape), self.stride,
                                               self.plo, self.phi, self.dilation, self.groups))
-        macs = gy.size * w[0].size // max(1, self.groups)
+        macs = gy.size * w[0].size          # w[0]: one output channel's C/G * K weights
         if CONCURRENT_MIN_MACS <= macs <= CONCURRENT_MAX_MACS:
             done = run_concurrently(xp, tasks)
         else:
