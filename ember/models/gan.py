@@ -166,7 +166,10 @@ def train_gan(cfg, out=None, resume=None, log=print):
     generated, each shifted by a random integer offset of up to this many pixels; 0: off),
     ``d_noise`` (instance noise: Gaussian noise of this std on D's inputs, falling linearly
     to 0 over the run; 0: off), ``d_dropout`` (dropout after the DCGAN discriminator's
-    LeakyReLUs; 0: none); optional ``steps``: stop after that
+    LeakyReLUs; 0: none), ``g_topk`` (top-k training, Sinha et al. 2020: the generator's
+    loss keeps only the generated images of the batch that D rates most real, a fraction
+    of the batch falling linearly from 1 to ``g_topk`` over the run; 0 or 1: all of them);
+    optional ``steps``: stop after that
     many steps in all (a checkpoint there; a resumed run then equals one never stopped).
     """
     seed, bs, nz = int(cfg["seed"]), int(cfg["batch_size"]), int(cfg["nz"])
@@ -203,6 +206,7 @@ def train_gan(cfg, out=None, resume=None, log=print):
     # so both libraries see the same ones and a resumed run the same as an unbroken one
     shift, noise0 = int(cfg.get("augment", 0)), float(cfg.get("d_noise", 0))
     total_steps = int(cfg["epochs"]) * n_batches
+    topk = float(cfg.get("g_topk") or 0)
 
     def d_view(images, draws):
         if shift:
@@ -266,7 +270,12 @@ def train_gan(cfg, out=None, resume=None, log=print):
             opt_d.zero_grad()
             loss_d.backward()
             opt_d.step()
-            loss_g = bce(D(d_view(fake, draws)), ones)  # non-saturating: max log D(G(z))
+            logits = D(d_view(fake, draws))
+            if 0 < topk < 1:  # G learns from the k samples D rates most real (its worst
+                keep = 1 - (1 - topk) * step / total_steps  # ones' gradients point less
+                k = max(1, int(round(keep * len(idx))))    # towards digits)
+                logits, ones = logits.topk(k).values, ones[:k]
+            loss_g = bce(logits, ones)  # non-saturating: max log D(G(z))
             opt_g.zero_grad()
             loss_g.backward()
             opt_g.step()

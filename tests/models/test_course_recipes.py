@@ -328,6 +328,28 @@ def test_gan_d_regularisers_resume_and_match_the_twin(tmp_path):
                                    rtol=1e-4)
 
 
+def test_gan_topk_trains_the_generator_on_its_best_samples(tmp_path):
+    """g_topk: G's loss on the k generated images D rates most real, k falling linearly
+    from the whole batch (step 0) to g_topk of it; D's steps are untouched."""
+    from ember.models.gan import train_gan
+    cfg = {"recipe": "mnist-dcgan", "arch": "dcgan", "seed": 0, "lr": 2e-4, "batch_size": 16,
+           "epochs": 2, "limit_train": 32, "nz": 8, "width": 4, "decay_epochs": 1,
+           "g_topk": 0.5}
+    quiet = dict(log=lambda *a: None)
+    top = train_gan(cfg, **quiet)["history"]
+    plain = train_gan(dict(cfg, g_topk=0), **quiet)["history"]
+    # epoch 1: step 0 keeps all 16 (the same G update), so step 1's D sees the same G;
+    # step 1's G loss is on its best 14 of 16 only
+    assert top[0]["loss_d"] == plain[0]["loss_d"] and top[0]["d_fake"] == plain[0]["d_fake"]
+    assert top[0]["loss_g"] != plain[0]["loss_g"] and top[1]["loss_d"] != plain[1]["loss_d"]
+    require_torch()
+    from torch_twin import load_twin
+    twin = load_twin("ember.models.gan").train_gan(cfg, **quiet)["history"]
+    for a, b in zip(top, twin):
+        np.testing.assert_allclose([a[k] for k in sorted(a)], [b[k] for k in sorted(b)],
+                                   rtol=1e-4)
+
+
 # ----------------------------------------------------------------------------- video
 def test_moving_mnist_videos():
     from ember.models.c3d import make_moving_mnist
