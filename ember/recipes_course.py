@@ -180,7 +180,8 @@ _task("mnist-gan", "fully connected GAN (784-512-256-1 / 64-256-512-784), BCE, A
       "decaying over the last 15 epochs, embedded MNIST sample; a sample grid per epoch",
       "ember.models.gan", "train_gan",
       dict(arch="mlp", epochs=30, batch_size=64, lr=2e-4, nz=64, width=32, decay_epochs=15,
-           ema=0, digits="train", lr_d=None, real_label=1.0, classifier=None), _gan_summary)
+           ema=0, digits="train", lr_d=None, real_label=1.0, classifier=None, d_dropout=0.0),
+      _gan_summary)
 
 
 # ----------------------------------------------------------------------------- video

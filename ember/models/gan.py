@@ -83,13 +83,19 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """``(N, 1, 28, 28)`` -> ``(N,)`` logits: 784 -> 512 -> 256 -> 1 with LeakyReLU."""
+    """``(N, 1, 28, 28)`` -> ``(N,)`` logits: 784 -> 512 -> 256 -> 1 with LeakyReLU;
+    ``dropout``: the probability of dropout after each LeakyReLU (the original GAN's D
+    used it; 0: none)."""
 
-    def __init__(self, hidden=(512, 256)):
+    def __init__(self, hidden=(512, 256), dropout=0.0):
         super().__init__()
         h1, h2 = hidden
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, h1), nn.LeakyReLU(0.2),
-                                 nn.Linear(h1, h2), nn.LeakyReLU(0.2), nn.Linear(h2, 1))
+
+        def drop():  # 0 keeps the layer indices (and checkpoints) of the plain network
+            return [nn.Dropout(dropout)] if dropout else []
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, h1), nn.LeakyReLU(0.2), *drop(),
+                                 nn.Linear(h1, h2), nn.LeakyReLU(0.2), *drop(),
+                                 nn.Linear(h2, 1))
 
     def forward(self, x):
         return self.net(x).reshape(-1)
@@ -165,7 +171,7 @@ def train_gan(cfg, out=None, resume=None, log=print):
     generator, this decay per step; 0: the generator itself), ``augment`` (D's inputs, real and
     generated, each shifted by a random integer offset of up to this many pixels; 0: off),
     ``d_noise`` (instance noise: Gaussian noise of this std on D's inputs, falling linearly
-    to 0 over the run; 0: off), ``d_dropout`` (dropout after the DCGAN discriminator's
+    to 0 over the run; 0: off), ``d_dropout`` (dropout after the discriminator's
     LeakyReLUs; 0: none), ``g_topk`` (top-k training, Sinha et al. 2020: the generator's
     loss keeps only the generated images of the batch that D rates most real, a fraction
     of the batch falling linearly from 1 to ``g_topk`` over the run; 0 or 1: all of them);
@@ -181,7 +187,7 @@ def train_gan(cfg, out=None, resume=None, log=print):
         D = DCDiscriminator(int(cfg["width"]), float(cfg.get("d_dropout", 0)))
         dcgan_init_(G), dcgan_init_(D)
     else:
-        G, D = MLPGenerator(nz), MLPDiscriminator()
+        G, D = MLPGenerator(nz), MLPDiscriminator(dropout=float(cfg.get("d_dropout", 0)))
     lr, decay = float(cfg["lr"]), int(cfg.get("decay_epochs", 0))
     lr_d = float(cfg.get("lr_d") or lr)  # two time-scale updates (TTUR) when it differs
     real_label = float(cfg.get("real_label", 1.0))

@@ -309,6 +309,12 @@ def test_gan_d_regularisers_resume_and_match_the_twin(tmp_path):
     from ember.models.gan import DCDiscriminator, train_gan
     assert not any(isinstance(m, ember.nn.Dropout) for m in DCDiscriminator(4).modules())
     assert sum(isinstance(m, ember.nn.Dropout) for m in DCDiscriminator(4, 0.3).modules()) == 2
+    from ember.models.gan import MLPDiscriminator
+    assert len(MLPDiscriminator().net) == 6 and len(MLPDiscriminator(dropout=0.3).net) == 8
+    mlp = {"recipe": "mnist-gan", "arch": "mlp", "seed": 0, "lr": 2e-4, "batch_size": 16,
+           "epochs": 1, "limit_train": 16, "nz": 8, "decay_epochs": 0}
+    assert (train_gan(dict(mlp, d_dropout=0.3), log=lambda *a: None)["history"][0]["d_real"]
+            != train_gan(mlp, log=lambda *a: None)["history"][0]["d_real"])
     cfg = {"recipe": "mnist-dcgan", "arch": "dcgan", "seed": 0, "lr": 2e-4, "batch_size": 16,
            "epochs": 2, "limit_train": 32, "nz": 8, "width": 4, "decay_epochs": 1,
            "augment": 2, "d_noise": 0.1, "d_dropout": 0.2}
