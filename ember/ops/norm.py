@@ -23,10 +23,17 @@ import math
 
 from ember.autograd.op import Op
 from ember.tensor import Tensor
+from ember.backend import _jit
+from ember.ops import _norm_loops
 from ember.ops._im2col import fixed_parts, run_parts
 
 __all__ = ["BatchNormTrain", "ChannelAffine", "RowNorm", "batch_norm_train",
            "channel_affine", "row_norm"]
+
+# batch norm's compiled loops (the ``numba`` extra, ember/ops/_norm_loops.py) vectorize
+# along each channel's row of L = prod(spatial) elements: shorter rows (BatchNorm1d: L = 1)
+# stay on the NumPy passes
+MIN_LOOP_ROW = 16
 
 
 class _NormBase(Op):
@@ -112,6 +119,12 @@ class BatchNormTrain(_NormBase):
         # loops run 2-4x slower on strided 2-D views), each on ember's threads; the
         # statistics are sums of per-part partial sums, added in part order
         parts = fixed_parts(N, x.size)
+        self._has_w = w is not None
+        self._b_shape = None if b is None else b.shape
+        self.save_for_backward(x, w) if w is not None else self.save_for_backward(x)
+        loops = _jit.loops_for(_norm_loops, x) if L >= MIN_LOOP_ROW else None
+        if loops is not None:
+            return self._forward_loops(loops, x, w, b, parts)
         mean = _channel_sums(xp, parts, C, L, lambda a, b: _colsum(xp, x2[a:b])) / n
         mean_r = _rep(xp, mean, L)
         xc = xp.empty((N, C * L), dtype=x.dtype)
@@ -137,9 +150,32 @@ class BatchNormTrain(_NormBase):
                     ys += bias_r
         run_parts(xp, parts, affine)
         self.xc, self.invstd = xc, invstd
-        self._has_w = w is not None
-        self._b_shape = None if b is None else b.shape
-        self.save_for_backward(x, w) if w is not None else self.save_for_backward(x)
+        return y.reshape(x.shape), mean, var
+
+    def _forward_loops(self, loops, x, w, b, parts):
+        """The forward as three compiled passes (sums; centred input and its squares;
+        scale and shift), each over the parts on ember's threads."""
+        xp = self.xp
+        N, C, L = self.NCL
+        n, dt = N * L, x.dtype
+        x3 = x.reshape(N, C, L)
+
+        def sums_of(loop, *args):
+            def part(a, b_):
+                acc = xp.zeros(C, dtype=dt)
+                loop(*args, a, b_, acc)
+                return acc
+            return _part_sums(xp, parts, part)
+        mean = sums_of(loops.channel_sums, x3) / n
+        xc = xp.empty((N, C, L), dtype=dt)
+        var = sums_of(lambda x_, a, b_, acc: loops.centre_and_square_sums(
+            x_, mean, a, b_, xc, acc), x3) / n
+        invstd = 1.0 / xp.sqrt(var + self.eps)
+        scale = (invstd * w if w is not None else invstd).astype(dt, copy=False)
+        shift = xp.zeros(C, dtype=dt) if b is None else b.astype(dt, copy=False)
+        y = xp.empty((N, C, L), dtype=dt)
+        run_parts(xp, parts, lambda a, b_: loops.scale_shift(xc, scale, shift, a, b_, y))
+        self.xc, self.invstd = xc.reshape(N, C * L), invstd
         return y.reshape(x.shape), mean, var
 
     def backward(self, grad, _grad_mean=None, _grad_var=None):
@@ -157,6 +193,11 @@ class BatchNormTrain(_NormBase):
         g2 = gd.reshape(N, C * L)
         xc, invstd = self.xc, self.invstd
         parts = fixed_parts(N, gd.size)
+        if L >= MIN_LOOP_ROW:
+            gc = xp.ascontiguousarray(gd)
+            loops = _jit.loops_for(_norm_loops, xc, gc)
+            if loops is not None:
+                return self._backward_loops(loops, gc, w, parts)
 
         def sums(a, b):
             acc = None
@@ -192,6 +233,36 @@ class BatchNormTrain(_NormBase):
             dw = (s2 * invstd).astype(gd.dtype, copy=False)
         if len(needs) > 2 and needs[2]:
             db = s1.astype(gd.dtype, copy=False)
+        return dx, dw, db
+
+    def _backward_loops(self, loops, gd, w, parts):
+        """``backward_raw`` as two compiled passes: the sums of ``g`` and ``g * xc``, then
+        ``dx`` (the same closed form as the NumPy passes)."""
+        xp = self.xp
+        N, C, L = self.NCL
+        needs = self.needs_input_grad
+        n, dt = N * L, gd.dtype
+        g3, xc3, invstd = gd.reshape(N, C, L), self.xc.reshape(N, C, L), self.invstd
+
+        def part(a, b):
+            acc = xp.zeros((2, C), dtype=dt)
+            loops.grad_sums(g3, xc3, a, b, acc[0], acc[1])
+            return acc
+        s1, s2 = _part_sums(xp, parts, part)
+        dx = dw = db = None
+        if needs[0]:
+            gain = invstd * w if w is not None else invstd
+            k_xc = (gain * (invstd * invstd) * s2 / n).astype(dt, copy=False)
+            k_0 = (gain * s1 / n).astype(dt, copy=False)
+            gain = gain.astype(dt, copy=False)
+            dx = xp.empty((N, C, L), dtype=dt)
+            run_parts(xp, parts, lambda a, b: loops.grad_input(g3, xc3, gain, k_xc, k_0, a, b,
+                                                               dx))
+            dx = dx.reshape(gd.shape)
+        if len(needs) > 1 and needs[1]:
+            dw = (s2 * invstd).astype(dt, copy=False)
+        if len(needs) > 2 and needs[2]:
+            db = s1.astype(dt, copy=False)
         return dx, dw, db
 
 
