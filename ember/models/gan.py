@@ -23,21 +23,26 @@ __all__ = ["DCGenerator", "DCDiscriminator", "MLPGenerator", "MLPDiscriminator",
 
 class DCGenerator(nn.Module):
     """Noise ``(N, nz)`` -> ``(N, 1, 28, 28)`` image in [-1, 1]: project to 7x7 with a
-    7x7 transposed conv, then two stride-2 transposed convs (14x14, 28x28).
+    7x7 transposed conv, then two stride-2 transposed convs (14x14, 28x28); ``depth``
+    extra stride-1 3x3 transposed convs (with BatchNorm and ReLU) at 14x14.
 
     Example:
         >>> DCGenerator()(ember.randn(2, 64)).shape
         ember.Size([2, 1, 28, 28])
     """
 
-    def __init__(self, nz=64, width=32):
+    def __init__(self, nz=64, width=32, depth=0):
         super().__init__()
         self.nz = nz
+        extra = []  # (none by default: the layer indices of checkpoints stay)
+        for _ in range(depth):
+            extra += [nn.ConvTranspose2d(2 * width, 2 * width, 3, 1, 1, bias=False),
+                      nn.BatchNorm2d(2 * width), nn.ReLU(True)]
         self.net = nn.Sequential(
             nn.ConvTranspose2d(nz, 4 * width, 7, 1, 0, bias=False), nn.BatchNorm2d(4 * width),
             nn.ReLU(True),                                          # 7x7
             nn.ConvTranspose2d(4 * width, 2 * width, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(2 * width), nn.ReLU(True),               # 14x14
+            nn.BatchNorm2d(2 * width), nn.ReLU(True), *extra,      # 14x14
             nn.ConvTranspose2d(2 * width, 1, 4, 2, 1), nn.Tanh())   # 28x28
 
     def forward(self, z):
@@ -161,6 +166,7 @@ def train_gan(cfg, out=None, resume=None, log=print):
     cfg keys: ``arch`` ("dcgan" or "mlp"), ``seed``, ``lr``, ``batch_size``, ``epochs``,
     ``limit_train``, ``nz``, ``width``, ``classifier``, optional ``g_width`` (the DCGAN
     generator's width, if not ``width``: a wider G alone costs less than a wider pair),
+    ``g_depth`` (extra stride-1 layers in the DCGAN generator at 14x14; default 0),
     ``digits`` ("train": the
     sample's 7,996 training digits, the default; "all": all 10,000, test digits included,
     which an unsupervised GAN may use), ``lr_d`` (the discriminator's learning rate; default
@@ -183,7 +189,7 @@ def train_gan(cfg, out=None, resume=None, log=print):
     xtr = torch.from_numpy((x[:, None].astype(np.float32) / 127.5 - 1).astype(np.float32))
     torch.manual_seed(seed)
     if cfg["arch"] == "dcgan":
-        G = DCGenerator(nz, int(cfg.get("g_width") or cfg["width"]))
+        G = DCGenerator(nz, int(cfg.get("g_width") or cfg["width"]), int(cfg.get("g_depth", 0)))
         D = DCDiscriminator(int(cfg["width"]), float(cfg.get("d_dropout", 0)))
         dcgan_init_(G), dcgan_init_(D)
     else:

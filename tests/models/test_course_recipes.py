@@ -249,6 +249,9 @@ def test_gan_recipes_write_samples_and_resume(tmp_path, capsys):
 def test_dcgan_shapes_and_classifier_check(tmp_path):
     from ember.models.gan import DCDiscriminator, DCGenerator, train_gan
     assert tuple(DCGenerator(16, 4)(ember.randn(3, 16)).shape) == (3, 1, 28, 28)
+    deep = DCGenerator(16, 4, depth=2)  # two more 3x3 layers (+ BN, ReLU) at 14x14
+    assert len(deep.net) == len(DCGenerator(16, 4).net) + 6
+    assert tuple(deep(ember.randn(3, 16)).shape) == (3, 1, 28, 28)
     assert tuple(DCDiscriminator(4)(ember.randn(3, 1, 28, 28)).shape) == (3,)
     cfg = {"recipe": "mnist-dcgan", "arch": "dcgan", "seed": 0, "lr": 2e-4, "batch_size": 32,
            "epochs": 2, "limit_train": 32, "nz": 8, "width": 4, "decay_epochs": 1,
