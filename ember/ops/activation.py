@@ -7,8 +7,9 @@ from ..tensor import Tensor
 from ._args import wrap_dim as _wrap_dim, not_implemented_for
 from ._generic import sum_keepdim, exp as _exp
 from ._out import with_out
-from . import _im2col
+from . import _activation_loops, _im2col
 from ._im2col import parallel_elementwise
+from ..backend import _jit
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
 
@@ -43,10 +44,14 @@ def _relu_into(xp):
     return lambda x, out: xp.maximum(x, 0, out=out)
 
 
-def _relu_grad_into(xp):
-    # on one cache-sized part (parallel_elementwise) the bool mask multiplied in directly
-    # beats a float mask made first (318 against 416 us on 512K float32; the float mask
-    # wins only on whole arrays that spill the cache), with the same bits
+def _relu_grad_into(xp, g, y):
+    # one compiled pass when the numba extra is there (ember/ops/_activation_loops.py);
+    # else, on one cache-sized part (parallel_elementwise), the bool mask multiplied in
+    # directly beats a float mask made first (318 against 416 us on 512K float32; the float
+    # mask wins only on whole arrays that spill the cache), with the same bits
+    loops = _jit.loops_for(_activation_loops, g, y)
+    if loops is not None:
+        return lambda g, y, out: loops.relu_grad(g.reshape(-1), y.reshape(-1), out.reshape(-1))
     return lambda g, y, out: xp.multiply(g, y > 0, out=out)
 
 
@@ -73,7 +78,8 @@ class Relu(Op):
         if type(grad) is np.ndarray and type(y) is np.ndarray and grad.shape == y.shape \
                 and grad.size >= 2 * _im2col.PART_ELEMENTS:
             xp = self.xp
-            return parallel_elementwise(xp, _relu_grad_into(xp), xp.empty_like(grad), grad, y)
+            return parallel_elementwise(xp, _relu_grad_into(xp, grad, y), xp.empty_like(grad),
+                                        grad, y)
         return grad * _positive(y, grad.dtype)
 
 
