@@ -40,6 +40,8 @@ import math
 
 from ._im2col import batch_chunks, kernel_offsets, owned, split_over_threads
 from ._gemm import matmul
+from . import _conv_loops
+from ..backend import _jit
 
 __all__ = ["grid_plan", "GridPlan"]
 
@@ -227,6 +229,12 @@ class GridPlan:
             bcol[self.base, :, 0] = b
             wst = xp.concatenate([wst, bcol.reshape(kl * o, 1)], 1)
         crop = (slice(None), slice(None)) + tuple(slice(0, s) for s in self.osize)
+        # one compiled pass for the shifted sums when y's planes are the grid's (no crop)
+        loops = _jit.loops_for(_conv_loops, y) if self.grid == self.osize else None
+        if loops is not None:
+            shifts, valid = self._loop_tables(xp)
+            bvec = xp.zeros(0, dtype=y.dtype) if bias is None else b.astype(y.dtype, copy=False)
+            base = -1 if self.base is None else self.base
 
         def run(chunks):
             fill = self._columns(xp, x, ones)
@@ -237,6 +245,10 @@ class GridPlan:
                 blk = o * m * p
                 z = zbuf[:kl * blk]
                 matmul(xp, wst, fill(a, e), out=z.reshape(kl * o, m * p))
+                if loops is not None:
+                    loops.shifted_plane_sums(z.reshape(kl, o, m, p), shifts, valid, base, bvec,
+                                             y[a:e].reshape(m, o, p))
+                    continue
                 if self.base is None:
                     acc = abuf[:blk]
                     acc[...] = 0
@@ -257,6 +269,16 @@ class GridPlan:
                     xp.add(out, bias, out=y[a:e])
         split_over_threads(xp, self.chunks, run)
         return y
+
+    def _loop_tables(self, xp):
+        """The compiled sums' tables (``_conv_loops.shifted_plane_sums``): the blocks' flat
+        shifts, and per block a 0/1 map of the grid positions ``_mask`` zeroes."""
+        shifts = xp.asarray(self.flat, dtype=xp.int64)
+        valid = xp.ones((self.kl, 1, 1) + self.grid, dtype=xp.uint8)
+        for i, off in enumerate(self.stack_offsets):
+            if i != self.base:
+                self._mask(valid[i], off)
+        return shifts, valid.reshape(self.kl, self.p)
 
     def _box_columns(self, xp, x, ones=False):
         """``fill(a, e)``: the ``(C*K_col, m*P)`` columns of samples ``a:e`` (with a last
