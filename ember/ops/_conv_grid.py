@@ -280,6 +280,29 @@ class GridPlan:
                 self._mask(valid[i], off)
         return shifts, valid.reshape(self.kl, self.p)
 
+    def _loop_columns(self, xp, x, loops, ones=False):
+        """``fill(a, e)`` as ``_box_columns``, by ``_conv_loops.shifted_column_copies``."""
+        rows, k = self.ck + ones, len(self.col_offsets)
+        cbuf = xp.empty(rows * self.m * self.p, dtype=x.dtype)
+        sf = [math.prod(self.grid[i + 1:]) for i in range(len(self.grid))]
+        shifts = xp.asarray([sum(o * f for o, f in zip(off, sf)) for off in self.col_offsets],
+                            dtype=xp.int64)
+        valid = xp.empty((k, 1, 1) + self.grid, dtype=xp.uint8)
+        inside = xp.ones((1, 1) + self.grid, dtype=xp.uint8)
+        for i, off in enumerate(self.col_offsets):
+            copy_shifted(valid[i], inside, off)
+        valid = valid.reshape(k, self.p)
+
+        def fill(a, e):
+            m = e - a
+            size = self.ck * m * self.p
+            loops.shifted_column_copies(x[a:e].reshape(m, self.c, self.p), shifts, valid,
+                                        cbuf[:size].reshape(self.c, k, m, self.p))
+            if ones:
+                cbuf[size:size + m * self.p] = 1
+            return cbuf[:rows * m * self.p].reshape(rows, m * self.p)
+        return fill
+
     def _box_columns(self, xp, x, ones=False):
         """``fill(a, e)``: the ``(C*K_col, m*P)`` columns of samples ``a:e`` (with a last
         row of ones when ``ones``), one strided box copy from ``x`` per column offset (its
@@ -302,9 +325,13 @@ class GridPlan:
         return fill
 
     def _columns(self, xp, x, ones=False):
-        """The column builder for the stacked GEMM (a last row of ones when ``ones``): box
-        copies for chunks of many samples, else one window copy per chunk (fewer, bigger
-        NumPy calls)."""
+        """The column builder for the stacked GEMM (a last row of ones when ``ones``): the
+        compiled copies when the input's planes are the grid's; else box copies for chunks
+        of many samples, one window copy per chunk for few (fewer, bigger NumPy calls)."""
+        if x.shape[2:] == self.grid:
+            loops = _jit.loops_for(_conv_loops, x)
+            if loops is not None:
+                return self._loop_columns(xp, x, loops, ones)
         if self.m > WINDOW_MAX_SAMPLES:
             return self._box_columns(xp, x, ones)
         return self._window_columns(xp, x, ones=ones)
@@ -409,6 +436,10 @@ class GridPlan:
         o = wshape[0]
         kl, p = self.kl, self.p
         lead = (0,) * self.j
+        # one compiled pass writes the G_i when gy's planes are the grid's (no crop)
+        loops = _jit.loops_for(_conv_loops, gy) if self.grid == self.osize else None
+        if loops is not None:
+            shifts, valid = self._loop_tables(xp)
 
         def run(chunks):
             fill = self._columns(xp, x)
@@ -419,7 +450,10 @@ class GridPlan:
                 cols = fill(a, e)
                 g = gbuf[:kl * o * m * p].reshape((kl, o, m) + self.grid)
                 src = gy[a:e].swapaxes(0, 1)
-                if self.base is None:
+                if loops is not None:
+                    loops.shifted_plane_copies(gy[a:e].reshape(m, o, p), shifts, valid,
+                                               g.reshape(kl, o, m, p))
+                elif self.base is None:
                     for i, off in enumerate(self.stack_offsets):
                         # G_i[t] = gy[t - off]
                         copy_shifted(g[i], src, lead + tuple(-s for s in off))

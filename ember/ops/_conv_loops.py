@@ -2,7 +2,7 @@
 ``numba`` extra is installed (ember/backend/_jit.py); ``ember/ops/_conv_grid.py`` runs its
 NumPy passes otherwise.
 
-After the stacked GEMM, output ``t`` of a sample's channel plane is ``sum_i Z_i[t + s_i]``
+**Forward** (and the input gradient, a convolution of ``gy``). After the stacked GEMM, output ``t`` of a sample's channel plane is ``sum_i Z_i[t + s_i]``
 over the stacked kernel offsets ``i``, where a read whose position wrapped onto another
 row (``valid_i[t + s_i] == 0``) counts as zero. NumPy does that in passes over whole
 blocks: zero the wrapped positions of each ``Z_i`` (strided writes touching every cache
@@ -11,11 +11,21 @@ line of the block), add it shifted into the unshifted block, then copy the resul
 ``y`` once, plane by plane, adding the blocks in the same order as the NumPy passes (the
 same bits, up to the sign of a zero).
 
+**Weight gradient.** Its GEMM's left operand holds one shifted copy of ``gy`` per stacked
+offset, ``G_i[t] = gy[t - s_i]`` where valid, else 0. NumPy copies ``gy`` onto the grid
+(swapping samples and channels), moves that block by each flat shift, then zeroes the
+wrapped positions; the loop writes each ``G_i`` once from ``gy``.
+
+**Columns.** When the input's planes are the grid's, each column block is the input plane
+moved by the kernel offset's flat shift, zero where the read leaves the input; the loop
+writes it once (NumPy: one strided box copy per offset, rows of a few elements, plus zero
+slabs).
+
 Measured (fashion-cnn's 5x5 32->64 layer, one chunk of 16 samples, one thread): 0.19 ms
 against 0.38 for the NumPy passes (benchmarks/PROFILE_CONV.md, session 6).
 """
 
-LOOPS = ("shifted_plane_sums",)
+LOOPS = ("shifted_plane_sums", "shifted_plane_copies", "shifted_column_copies")
 
 
 def shifted_plane_sums(z, shifts, valid, base, bias, y):
@@ -56,3 +66,60 @@ def shifted_plane_sums(z, shifts, valid, base, bias, y):
                 b = bias[o]
                 for t in range(p):
                     out[t] += b
+
+
+def shifted_plane_copies(gy, shifts, valid, g):
+    """``G[i, o, n, t] = gy[n, o, t - s_i]`` where ``valid[i, t]`` and ``t - s_i`` is on the
+    plane, else 0: the weight gradient's stacked operand.
+
+    Args:
+        gy: ``(M, O, P)`` the output gradient's planes.
+        shifts, valid: as for ``shifted_plane_sums``.
+        g: ``(KS, O, M, P)`` written.
+    """
+    ks, n_out, m, p = g.shape
+    zero = g.dtype.type(0)
+    for o in range(n_out):
+        for n in range(m):
+            src = gy[n, o]
+            for i in range(ks):
+                s = shifts[i]
+                lo, hi = max(0, s), p + min(0, s)
+                dst = g[i, o, n]
+                head, tail = dst[:lo], dst[hi:]
+                for t in range(lo):
+                    head[t] = zero
+                for t in range(p - hi):
+                    tail[t] = zero
+                out, part, ok = dst[lo:hi], src[lo - s:hi - s], valid[i, lo:hi]
+                for t in range(hi - lo):
+                    out[t] = part[t] if ok[t] else zero
+
+
+def shifted_column_copies(x, shifts, valid, cols):
+    """``cols[c, i, n, t] = x[n, c, t + s_i]`` where ``valid[i, t]``, else 0: the stacked
+    GEMM's columns.
+
+    Args:
+        x: ``(M, C, P)`` the chunk's input planes.
+        shifts: ``(K,)`` flat shifts of the column offsets (int64).
+        valid: ``(K, P)`` uint8, 0 where offset ``i`` reads outside the input.
+        cols: ``(C, K, M, P)`` written.
+    """
+    n_in, ks, m, p = cols.shape
+    zero = cols.dtype.type(0)
+    for c in range(n_in):
+        for i in range(ks):
+            s = shifts[i]
+            lo, hi = max(0, -s), p - max(0, s)
+            ok = valid[i, lo:hi]
+            for n in range(m):
+                dst = cols[c, i, n]
+                head, tail = dst[:lo], dst[hi:]
+                for t in range(lo):
+                    head[t] = zero
+                for t in range(p - hi):
+                    tail[t] = zero
+                out, part = dst[lo:hi], x[n, c, lo + s:hi + s]
+                for t in range(hi - lo):
+                    out[t] = part[t] if ok[t] else zero
