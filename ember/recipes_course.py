@@ -176,7 +176,7 @@ _task("mnist-dcgan", "DCGAN (ConvTranspose2d + BN generator, LeakyReLU discrimin
       dict(arch="dcgan", epochs=30, batch_size=32, lr=2e-4, nz=64, width=32, decay_epochs=15,
            ema=0, digits="all", lr_d=None, real_label=1.0, classifier=None, g_width=None,
            augment=0, d_noise=0.0, d_dropout=0.0, g_topk=0.0,
-           g_depth=0), _gan_summary)
+           g_depth=0, g_steps=1), _gan_summary)
 _task("mnist-gan", "fully connected GAN (784-512-256-1 / 64-256-512-784), BCE, Adam, "
       "decaying over the last 15 epochs, embedded MNIST sample; a sample grid per epoch",
       "ember.models.gan", "train_gan",

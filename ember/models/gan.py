@@ -180,7 +180,8 @@ def train_gan(cfg, out=None, resume=None, log=print):
     to 0 over the run; 0: off), ``d_dropout`` (dropout after the discriminator's
     LeakyReLUs; 0: none), ``g_topk`` (top-k training, Sinha et al. 2020: the generator's
     loss keeps only the generated images of the batch that D rates most real, a fraction
-    of the batch falling linearly from 1 to ``g_topk`` over the run; 0 or 1: all of them);
+    of the batch falling linearly from 1 to ``g_topk`` over the run; 0 or 1: all of them),
+    ``g_steps`` (generator updates per discriminator update, each on new noise; default 1);
     optional ``steps``: stop after that
     many steps in all (a checkpoint there; a resumed run then equals one never stopped).
     """
@@ -218,7 +219,7 @@ def train_gan(cfg, out=None, resume=None, log=print):
     # so both libraries see the same ones and a resumed run the same as an unbroken one
     shift, noise0 = int(cfg.get("augment", 0)), float(cfg.get("d_noise", 0))
     total_steps = int(cfg["epochs"]) * n_batches
-    topk = float(cfg.get("g_topk") or 0)
+    topk, g_steps = float(cfg.get("g_topk") or 0), int(cfg.get("g_steps") or 1)
 
     def d_view(images, draws):
         if shift:
@@ -282,15 +283,18 @@ def train_gan(cfg, out=None, resume=None, log=print):
             opt_d.zero_grad()
             loss_d.backward()
             opt_d.step()
-            logits = D(d_view(fake, draws))
-            if 0 < topk < 1:  # G learns from the k samples D rates most real (its worst
-                keep = 1 - (1 - topk) * step / total_steps  # ones' gradients point less
-                k = max(1, int(round(keep * len(idx))))    # towards digits)
-                logits, ones = logits.topk(k).values, ones[:k]
-            loss_g = bce(logits, ones)  # non-saturating: max log D(G(z))
-            opt_g.zero_grad()
-            loss_g.backward()
-            opt_g.step()
+            for g_step in range(g_steps):  # (g_steps > 1: G catches up with a leading D)
+                if g_step:
+                    fake = G(torch.randn(len(idx), nz))
+                logits, target = D(d_view(fake, draws)), ones
+                if 0 < topk < 1:  # G learns from the k samples D rates most real (its
+                    keep = 1 - (1 - topk) * step / total_steps  # worst ones' gradients
+                    k = max(1, int(round(keep * len(idx))))    # point less towards digits)
+                    logits, target = logits.topk(k).values, ones[:k]
+                loss_g = bce(logits, target)  # non-saturating: max log D(G(z))
+                opt_g.zero_grad()
+                loss_g.backward()
+                opt_g.step()
             if ema:  # the weights only: the averaged generator's BatchNorm statistics are
                 with torch.no_grad():  # its own (standing_stats_ before it draws)
                     for a, b in zip(G_avg.parameters(), G.parameters()):

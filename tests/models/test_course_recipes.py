@@ -337,9 +337,10 @@ def test_gan_d_regularisers_resume_and_match_the_twin(tmp_path):
                                    rtol=1e-4)
 
 
-def test_gan_topk_trains_the_generator_on_its_best_samples(tmp_path):
+def test_gan_topk_and_g_steps_train_the_generator(tmp_path):
     """g_topk: G's loss on the k generated images D rates most real, k falling linearly
-    from the whole batch (step 0) to g_topk of it; D's steps are untouched."""
+    from the whole batch (step 0) to g_topk of it; D's steps are untouched. g_steps: G
+    updates per D update. Both match the PyTorch twin."""
     from ember.models.gan import train_gan
     cfg = {"recipe": "mnist-dcgan", "arch": "dcgan", "seed": 0, "lr": 2e-4, "batch_size": 16,
            "epochs": 2, "limit_train": 32, "nz": 8, "width": 4, "decay_epochs": 1,
@@ -351,10 +352,13 @@ def test_gan_topk_trains_the_generator_on_its_best_samples(tmp_path):
     # step 1's G loss is on its best 14 of 16 only
     assert top[0]["loss_d"] == plain[0]["loss_d"] and top[0]["d_fake"] == plain[0]["d_fake"]
     assert top[0]["loss_g"] != plain[0]["loss_g"] and top[1]["loss_d"] != plain[1]["loss_d"]
+    # g_steps=2: a second G update on new noise after each D update; D's first loss the same
+    two = train_gan(dict(cfg, g_topk=0, g_steps=2), **quiet)["history"]
+    assert two[0]["loss_g"] != plain[0]["loss_g"] and two[1]["loss_d"] != plain[1]["loss_d"]
     require_torch()
     from torch_twin import load_twin
-    twin = load_twin("ember.models.gan").train_gan(cfg, **quiet)["history"]
-    for a, b in zip(top, twin):
+    twin = load_twin("ember.models.gan").train_gan(dict(cfg, g_steps=2), **quiet)["history"]
+    for a, b in zip(train_gan(dict(cfg, g_steps=2), **quiet)["history"], twin):
         np.testing.assert_allclose([a[k] for k in sorted(a)], [b[k] for k in sorted(b)],
                                    rtol=1e-4)
 
