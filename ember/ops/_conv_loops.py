@@ -56,7 +56,8 @@ def shifted_plane_sums(z, shifts, valid, base, bias, y):
                 if i == base:
                     continue
                 s = shifts[i]
-                lo, hi = max(0, -s), p - max(0, s)
+                lo = min(p, max(0, -s))       # shifts can exceed the plane (a kernel
+                hi = max(lo, p - max(0, s))   # wider than the input): clamp, no reads
                 # slices first, so the loop index starts at 0: numba then knows it is not
                 # negative and drops the wraparound test that blocks vectorization (2x)
                 acc, zi, ok = out[lo:hi], z[i, o, n, lo + s:hi + s], valid[i, lo + s:hi + s]
@@ -84,7 +85,8 @@ def shifted_plane_copies(gy, shifts, valid, g):
             src = gy[n, o]
             for i in range(ks):
                 s = shifts[i]
-                lo, hi = max(0, s), p + min(0, s)
+                lo = min(p, max(0, s))
+                hi = max(lo, p + min(0, s))
                 dst = g[i, o, n]
                 head, tail = dst[:lo], dst[hi:]
                 for t in range(lo):
@@ -111,7 +113,8 @@ def shifted_column_copies(x, shifts, valid, cols):
     for c in range(n_in):
         for i in range(ks):
             s = shifts[i]
-            lo, hi = max(0, -s), p - max(0, s)
+            lo = min(p, max(0, -s))       # shifts can exceed the plane (a kernel
+            hi = max(lo, p - max(0, s))   # wider than the input): clamp, no reads
             ok = valid[i, lo:hi]
             for n in range(m):
                 dst = cols[c, i, n]

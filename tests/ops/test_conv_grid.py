@@ -10,6 +10,7 @@ import pytest
 import ember
 import ember.ops._conv_grid as grid_mod
 import ember.ops.conv as conv_mod
+from ember.backend import _jit
 from tests.ops.test_conv import CONV_CASES, CONVT_CASES, _ids, check_conv_case, \
     check_conv_transpose_case
 
@@ -20,16 +21,23 @@ def _fixed_chunks(nb):
     return lambda n, sample_bytes, budget=None: [(a, min(a + nb, n)) for a in range(0, n, nb)]
 
 
-@pytest.fixture(params=[(1, 1, 10 ** 9, 8), (2, 1, 10 ** 9, 8), (2, 1, 10 ** 9, 0),
-                        (2, 10 ** 9, 10 ** 9, 0), (2, 10 ** 9, 1, 8)],
-                ids=["chunk1-firstdim", "chunk2-firstdim", "chunk2-firstdim-boxcopies",
+@pytest.fixture(params=[(1, 1, 10 ** 9, 8, False), (2, 1, 10 ** 9, 8, True),
+                        (2, 1, 10 ** 9, 0, False), (2, 10 ** 9, 10 ** 9, 0, True),
+                        (2, 10 ** 9, 1, 8, True)],
+                ids=["chunk1-firstdim-numpy", "chunk2-firstdim", "chunk2-firstdim-boxcopies-numpy",
                      "chunk2-allcols-boxcopies", "chunk2-persample"])
 def grid(request, monkeypatch):
     """Force the grid kernel whatever the channel count and waste; columns over the first
     kernel dim only (MIN_GEMM_K 1) or over all kernel dims, built by one window copy or by
     box copies (WINDOW_MAX_SAMPLES), with one GEMM per chunk or one per sample
-    (MIN_PER_SAMPLE_P); chunks of 1 or 2 samples."""
-    nb, min_k, min_p, window_max = request.param
+    (MIN_PER_SAMPLE_P); chunks of 1 or 2 samples; with the numba extra's compiled passes
+    (ember/ops/_conv_loops.py: they replace the copies and sums where the planes are the
+    grid's) or NumPy's alone."""
+    nb, min_k, min_p, window_max, loops = request.param
+    if not loops:
+        monkeypatch.setenv("EMBER_NUMBA", "0")
+    _jit.reset()
+    request.addfinalizer(_jit.reset)
     monkeypatch.setattr(grid_mod, "WINDOW_MAX_SAMPLES", window_max)
     monkeypatch.setattr(grid_mod, "MIN_DENSITY", 0.0)
     monkeypatch.setattr(grid_mod, "MIN_STACKED_K", 1)
