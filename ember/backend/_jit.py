@@ -80,12 +80,13 @@ def compiled(module):
     return loops
 
 
-def loops_for(module, *arrays):
-    """``compiled(module)`` when every array is a C-contiguous host float32/float64 array of
-    one dtype (what the loops are written for), else None."""
+def loops_for(module, *arrays, contiguous=True):
+    """``compiled(module)`` when every array is a host float32/float64 array of one dtype,
+    C-contiguous unless ``contiguous=False`` (what the loops are written for), else None."""
     dtype = arrays[0].dtype
     for arr in arrays:
-        if arr.__class__ is not np.ndarray or arr.dtype != dtype or not arr.flags.c_contiguous:
+        if arr.__class__ is not np.ndarray or arr.dtype != dtype or \
+                (contiguous and not arr.flags.c_contiguous):
             return None
     if dtype != np.float32 and dtype != np.float64:
         return None

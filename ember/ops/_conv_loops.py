@@ -19,13 +19,15 @@ wrapped positions; the loop writes each ``G_i`` once from ``gy``.
 **Columns.** When the input's planes are the grid's, each column block is the input plane
 moved by the kernel offset's flat shift, zero where the read leaves the input; the loop
 writes it once (NumPy: one strided box copy per offset, rows of a few elements, plus zero
-slabs).
+slabs). For 2-D inputs whose planes are not the grid's (a valid convolution, a growing
+"same" one) the loop copies row by row.
 
 Measured (fashion-cnn's 5x5 32->64 layer, one chunk of 16 samples, one thread): 0.19 ms
 against 0.38 for the NumPy passes (benchmarks/PROFILE_CONV.md, session 6).
 """
 
-LOOPS = ("shifted_plane_sums", "shifted_plane_copies", "shifted_column_copies")
+LOOPS = ("shifted_plane_sums", "shifted_plane_copies", "shifted_column_copies",
+         "shifted_column_rows")
 
 
 def shifted_plane_sums(z, shifts, valid, base, bias, y):
@@ -126,3 +128,38 @@ def shifted_column_copies(x, shifts, valid, cols):
                 out, part = dst[lo:hi], x[n, c, lo + s:hi + s]
                 for t in range(hi - lo):
                     out[t] = part[t] if ok[t] else zero
+
+
+def shifted_column_rows(x, off_h, off_w, cols):
+    """``cols[c, i, n, h, w] = x[n, c, h + off_h[i], w + off_w[i]]`` where that is inside
+    ``x``, else 0: the columns of a 2-D convolution, row by row.
+
+    Args:
+        x: ``(M, C, H, W)`` the chunk's input.
+        off_h, off_w: ``(K,)`` the column offsets (int64).
+        cols: ``(C, K, M, GH, GW)`` written (the grid's planes).
+    """
+    n_in, ks, m, gh, gw = cols.shape
+    h_in, w_in = x.shape[2], x.shape[3]
+    zero = cols.dtype.type(0)
+    for c in range(n_in):
+        for i in range(ks):
+            dh, dw = off_h[i], off_w[i]
+            lo = min(gw, max(0, -dw))         # the row's columns read inside x
+            hi = max(lo, min(gw, w_in - dw))
+            for n in range(m):
+                for r in range(gh):
+                    dst = cols[c, i, n, r]
+                    src_row = r + dh
+                    if src_row < 0 or src_row >= h_in:
+                        for t in range(gw):
+                            dst[t] = zero
+                        continue
+                    head, tail = dst[:lo], dst[hi:]
+                    for t in range(lo):
+                        head[t] = zero
+                    for t in range(gw - hi):
+                        tail[t] = zero
+                    out, part = dst[lo:hi], x[n, c, src_row, lo + dw:hi + dw]
+                    for t in range(hi - lo):
+                        out[t] = part[t]

@@ -45,6 +45,7 @@ def grid(request, monkeypatch):
     monkeypatch.setattr(grid_mod, "MAX_WASTE", 1e9)
     monkeypatch.setattr(grid_mod, "MIN_GEMM_K", min_k)
     monkeypatch.setattr(grid_mod, "MIN_WEIGHT_POSITIONS", 1)
+    monkeypatch.setattr(grid_mod, "MIN_ROW_LOOP", 1)       # the row-by-row columns too
     monkeypatch.setattr(grid_mod, "batch_chunks", _fixed_chunks(nb))
     return nb
 

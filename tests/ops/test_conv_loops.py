@@ -19,6 +19,8 @@ CASES = [  # x shape, w shape, padding, dilation
     ((3, 32, 8, 8), (8, 32, 4, 4), 2, 1),        # even kernel: output 9x9, grid != output
     ((2, 16, 5, 6, 7), (8, 16, 3, 3, 3), 1, 1),  # 3-D: two stacked dims
     ((2, 64, 6, 6), (8, 64, 2, 2), 1, 1),        # even kernel
+    ((2, 16, 6, 32), (8, 16, 4, 4), 2, 1),       # planes 6x32, grid 7x33: columns row by row
+    ((2, 16, 9, 34), (8, 16, 3, 3), 0, 1),       # valid: output 7x32 cropped from a 7x34 grid
 ]
 
 
