@@ -172,7 +172,8 @@ _task("mnist-dcgan", "DCGAN (ConvTranspose2d + BN generator, LeakyReLU discrimin
       # uses no labels; the classifier check is on generated digits): 0.855 -> 0.869 and
       # 0.864 in 15-epoch PyTorch runs; a generator twice as wide (g_width=64) scored 0.880
       # there but over 30 epochs 0.876 / 0.882 against 0.880 / 0.873, at 1.6-2.2x the CPU,
-      # so it stays off (README)
+      # so it stays off; two more generator layers (g_depth=2): PyTorch 0.898 over 30 epochs,
+      # ember's run not yet measured (README)
       dict(arch="dcgan", epochs=30, batch_size=32, lr=2e-4, nz=64, width=32, decay_epochs=15,
            ema=0, digits="all", lr_d=None, real_label=1.0, classifier=None, g_width=None,
            augment=0, d_noise=0.0, d_dropout=0.0, g_topk=0.0,
