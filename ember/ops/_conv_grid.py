@@ -159,7 +159,8 @@ class GridPlan:
                             for off in kernel_offsets(self.kcol)]
         self.stack_offsets = [tuple(shift[j + i][k] for i, k in enumerate(off))
                               for off in kernel_offsets(self.stack)]
-        sf = [math.prod(grid[i + 1:]) for i in range(nd)]
+        # elements per step along each grid dim: an offset's flat shift on the grid
+        self.grid_strides = sf = [math.prod(grid[i + 1:]) for i in range(nd)]
         self.flat = [sum(s * f for s, f in zip(off, sf[j:])) for off in self.stack_offsets]
         self.kl = len(self.stack_offsets)
         self.ck = c * math.prod(self.kcol)
@@ -310,8 +311,8 @@ class GridPlan:
                     cbuf[size:size + m * self.p] = 1
                 return cbuf[:rows * m * self.p].reshape(rows, m * self.p)
             return fill_rows
-        sf = [math.prod(self.grid[i + 1:]) for i in range(len(self.grid))]
-        shifts = xp.asarray([sum(o * f for o, f in zip(off, sf)) for off in self.col_offsets],
+        shifts = xp.asarray([sum(o * f for o, f in zip(off, self.grid_strides))
+                             for off in self.col_offsets],
                             dtype=xp.int64)
         valid = xp.empty((k, 1, 1) + self.grid, dtype=xp.uint8)
         inside = xp.ones((1, 1) + self.grid, dtype=xp.uint8)

@@ -193,76 +193,59 @@ class BatchNormTrain(_NormBase):
         g2 = gd.reshape(N, C * L)
         xc, invstd = self.xc, self.invstd
         parts = fixed_parts(N, gd.size)
-        if L >= MIN_LOOP_ROW:
+        loops = None
+        if L >= MIN_LOOP_ROW:       # the compiled passes (numba extra) on contiguous rows
             gc = xp.ascontiguousarray(gd)
             loops = _jit.loops_for(_norm_loops, xc, gc)
-            if loops is not None:
-                return self._backward_loops(loops, gc, w, parts)
+        if loops is not None:
+            g3, xc3 = gc.reshape(N, C, L), xc.reshape(N, C, L)
 
-        def sums(a, b):
-            acc = None
-            for i, j in _cache_blocks(a, b, C * L):       # g's block is in cache for einsum
-                s1 = _colsum(xp, g2[i:j])
-                s1 = s1.reshape(C, L).sum(1) if L > 1 else s1
-                s2 = xp.einsum("ncl,ncl->c", g2[i:j].reshape(j - i, C, L),
-                               xc[i:j].reshape(j - i, C, L))
-                both = xp.stack([s1, s2])
-                acc = both if acc is None else acc + both
-            return acc
+            def sums(a, b):
+                acc = xp.zeros((2, C), dtype=gd.dtype)
+                loops.grad_sums(g3, xc3, a, b, acc[0], acc[1])
+                return acc
+        else:
+            def sums(a, b):
+                acc = None
+                for i, j in _cache_blocks(a, b, C * L):   # g's block is in cache for einsum
+                    s1 = _colsum(xp, g2[i:j])
+                    s1 = s1.reshape(C, L).sum(1) if L > 1 else s1
+                    s2 = xp.einsum("ncl,ncl->c", g2[i:j].reshape(j - i, C, L),
+                                   xc[i:j].reshape(j - i, C, L))
+                    both = xp.stack([s1, s2])
+                    acc = both if acc is None else acc + both
+                return acc
         s1, s2 = _part_sums(xp, parts, sums)
         dx = dw = db = None
         if needs[0]:
-            a_ = invstd * w if w is not None else invstd
-            a_r = _rep(xp, a_, L)
-            k2_r = _rep(xp, a_ * (invstd * invstd) * s2 / n, L)
-            k1_r = _rep(xp, a_ * s1 / n, L)
+            # dx = gain * g - (k_xc * xc + k_0), per channel
+            gain = invstd * w if w is not None else invstd
+            k_xc = (gain * (invstd * invstd) * s2 / n).astype(gd.dtype, copy=False)
+            k_0 = (gain * s1 / n).astype(gd.dtype, copy=False)
+            gain = gain.astype(gd.dtype, copy=False)
             dx = xp.empty((N, C * L), dtype=gd.dtype)
+            if loops is not None:
+                dx3 = dx.reshape(N, C, L)
+                run_parts(xp, parts, lambda a, b: loops.grad_input(g3, xc3, gain, k_xc, k_0,
+                                                                   a, b, dx3))
+            else:
+                gain_r, k_xc_r, k_0_r = (_rep(xp, v, L) for v in (gain, k_xc, k_0))
 
-            def grad_in(a, b):
-                tmp = None
-                for i, j in _cache_blocks(a, b, C * L):   # tmp stays in cache
-                    if tmp is None:
-                        tmp = xp.empty((j - i, C * L), dtype=gd.dtype)
-                    t = xp.multiply(xc[i:j], k2_r, out=tmp[:j - i])
-                    t += k1_r
-                    dxs = xp.multiply(g2[i:j], a_r, out=dx[i:j])
-                    dxs -= t
-            run_parts(xp, parts, grad_in)
+                def grad_in(a, b):
+                    tmp = None
+                    for i, j in _cache_blocks(a, b, C * L):   # tmp stays in cache
+                        if tmp is None:
+                            tmp = xp.empty((j - i, C * L), dtype=gd.dtype)
+                        t = xp.multiply(xc[i:j], k_xc_r, out=tmp[:j - i])
+                        t += k_0_r
+                        dxs = xp.multiply(g2[i:j], gain_r, out=dx[i:j])
+                        dxs -= t
+                run_parts(xp, parts, grad_in)
             dx = dx.reshape(gd.shape)
         if len(needs) > 1 and needs[1]:
             dw = (s2 * invstd).astype(gd.dtype, copy=False)
         if len(needs) > 2 and needs[2]:
             db = s1.astype(gd.dtype, copy=False)
-        return dx, dw, db
-
-    def _backward_loops(self, loops, gd, w, parts):
-        """``backward_raw`` as two compiled passes: the sums of ``g`` and ``g * xc``, then
-        ``dx`` (the same closed form as the NumPy passes)."""
-        xp = self.xp
-        N, C, L = self.NCL
-        needs = self.needs_input_grad
-        n, dt = N * L, gd.dtype
-        g3, xc3, invstd = gd.reshape(N, C, L), self.xc.reshape(N, C, L), self.invstd
-
-        def part(a, b):
-            acc = xp.zeros((2, C), dtype=dt)
-            loops.grad_sums(g3, xc3, a, b, acc[0], acc[1])
-            return acc
-        s1, s2 = _part_sums(xp, parts, part)
-        dx = dw = db = None
-        if needs[0]:
-            gain = invstd * w if w is not None else invstd
-            k_xc = (gain * (invstd * invstd) * s2 / n).astype(dt, copy=False)
-            k_0 = (gain * s1 / n).astype(dt, copy=False)
-            gain = gain.astype(dt, copy=False)
-            dx = xp.empty((N, C, L), dtype=dt)
-            run_parts(xp, parts, lambda a, b: loops.grad_input(g3, xc3, gain, k_xc, k_0, a, b,
-                                                               dx))
-            dx = dx.reshape(gd.shape)
-        if len(needs) > 1 and needs[1]:
-            dw = (s2 * invstd).astype(dt, copy=False)
-        if len(needs) > 2 and needs[2]:
-            db = s1.astype(dt, copy=False)
         return dx, dw, db
 
 
